@@ -1,0 +1,1 @@
+"""Music: times, pitches, chords, the score compiler and the one note format (Tone.js JSON)."""

@@ -1,0 +1,95 @@
+"""The one note format: Tone.js JSON in the schema of @tonejs/midi's ``toJSON()``, plus a "lofi" key.
+
+Songs, drum patterns and AI solos all end up here, so the browser plays one format with one
+code path. Build a :class:`Track` list in ticks (PPQ 480) and call :func:`song_json`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import gm
+from .instruments import preset as lookup_preset
+from .pitch import midi_name
+from .transport import PPQ, Meter, format_bbs, ticks_to_seconds
+
+
+@dataclass(frozen=True)
+class Note:
+    midi: int
+    ticks: int
+    duration_ticks: int
+    velocity: float = 0.7
+
+
+@dataclass
+class Track:
+    name: str
+    instrument: str  # a sampler preset name (see instruments.PRESETS)
+    notes: list[Note] = field(default_factory=list)
+
+
+def note_json(note: Note, bpm: float, meter: Meter) -> dict:
+    start = ticks_to_seconds(note.ticks, bpm)
+    return {
+        "duration": ticks_to_seconds(note.ticks + note.duration_ticks, bpm) - start,
+        "durationTicks": note.duration_ticks,
+        "midi": note.midi,
+        "name": midi_name(note.midi),
+        "ticks": note.ticks,
+        "time": start,
+        "transport": format_bbs(note.ticks, meter),
+        "velocity": note.velocity,
+    }
+
+
+def song_json(
+    *,
+    title: str,
+    bpm: float,
+    tracks: list[Track],
+    loop_bars: int,
+    meter: Meter = Meter(),
+    key: tuple[str, str] | None = None,
+    swing: float = 0.0,
+    extra: dict | None = None,
+) -> dict:
+    """A whole piece as @tonejs/midi JSON; ``extra`` adds keys to the "lofi" block (e.g. a solo's seed)."""
+    json_tracks = []
+    melodic_channels = iter(c for c in range(16) if c != gm.DRUM_CHANNEL)
+    for track in tracks:
+        preset = lookup_preset(track.instrument)
+        channel = gm.DRUM_CHANNEL if preset.percussion else next(melodic_channels, 0)
+        notes = sorted(track.notes, key=lambda n: (n.ticks, n.midi))
+        json_tracks.append(
+            {
+                "channel": channel,
+                "controlChanges": {},
+                "instrument": gm.instrument_json(preset.program, preset.percussion),
+                "name": track.name,
+                "notes": [note_json(n, bpm, meter) for n in notes],
+                "pitchBends": [],
+            }
+        )
+    lofi = {
+        "bpm": bpm,
+        "timeSignature": [meter.numerator, meter.denominator],
+        "loopBars": loop_bars,
+        "swing": swing,
+        "parts": [{"name": t.name, "instrument": t.instrument} for t in tracks],
+    }
+    lofi.update(extra or {})
+    return {
+        "header": {
+            "keySignatures": [{"key": key[0], "scale": key[1], "ticks": 0}] if key else [],
+            "meta": [],
+            "name": title,
+            "ppq": PPQ,
+            "tempos": [{"bpm": bpm, "ticks": 0}],
+            "timeSignatures": [
+                {"measures": 0, "ticks": 0, "timeSignature": [meter.numerator, meter.denominator]}
+            ],
+        },
+        "lofi": lofi,
+        "tracks": json_tracks,
+    }
