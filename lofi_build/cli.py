@@ -81,10 +81,9 @@ def site(config_file, outdir, strict, seed, base_path, verbosity):
 @click.option("-a", "--dev-addr", "addr", default="127.0.0.1:8000", show_default=True, metavar="HOST:PORT",
               help="Address to serve on.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the page in a browser.")
-@click.option("--no-livereload", is_flag=True, help="Rebuild on change, but do not reload the browser.")
 @strict_option
 @_verbosity
-def serve(config_file, addr, open_browser, no_livereload, strict, verbosity):
+def serve(config_file, addr, open_browser, strict, verbosity):
     """Build, serve and rebuild on every change, reloading the browser."""
     from .serve import parse_address, serve as run_server
 
@@ -93,7 +92,7 @@ def serve(config_file, addr, open_browser, no_livereload, strict, verbosity):
         host, port = parse_address(addr)
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="'-a' / '--dev-addr'") from None
-    run_server(config_file, host, port, open_browser=open_browser, livereload=not no_livereload, strict=strict)
+    run_server(config_file, host, port, open_browser=open_browser, strict=strict)
 
 
 @cli.command()

@@ -178,7 +178,7 @@ def _apply(obj, data: dict, doc: yamlio.Document, keys: tuple, errors: Collector
 
 
 def load_config(path: str | Path = DEFAULT_CONFIG, strict: bool = False, **overrides) -> Config:
-    """Read and check lofi.yaml; ``overrides`` (e.g. ``seed=3``) win over the file."""
+    """Read and check lofi.yaml; ``overrides`` from the command line (e.g. ``seed=3``) win over the file."""
     path = Path(path)
     if not path.exists():
         raise ConfigError("config file not found (run lofi-build in a project folder, or pass -f)", path)
@@ -189,10 +189,15 @@ def load_config(path: str | Path = DEFAULT_CONFIG, strict: bool = False, **overr
     config = Config(path=path)
     errors = Collector()
     _apply(config, data, doc, (), errors, strict)
-    errors.raise_if_any()
     for name, value in overrides.items():
-        if value is not None:
-            setattr(config, name, value)
+        if value is None:
+            continue
+        f = next(f for f in fields(config) if f.name == name)
+        try:
+            setattr(config, name, f.metadata["check"](value))
+        except _Invalid as e:
+            errors.add(ConfigError(f"--{name.replace('_', '-')} {e}"))
+    errors.raise_if_any()
     return config
 
 

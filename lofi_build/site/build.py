@@ -1,0 +1,225 @@
+"""The site build: compile content, render the templates, fingerprint assets, swap build/ in atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+
+from .. import __version__
+from ..config import Config, as_dict, load_config
+from ..errors import Collector, ContentError, ErrorGroup, LofiError
+from ..music.midi import midi_bytes
+from ..music.score import compile_score
+from .output import Output, check_replaceable, commit
+
+log = logging.getLogger("lofi_build")
+
+SCORE_SUFFIXES = (".yaml", ".yml")
+
+
+def dumps(data) -> bytes:
+    """JSON as every build writes it: sorted keys, compact, UTF-8, so equal data gives equal bytes."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def slug(text: str) -> str:
+    """A URL-safe id from a file name: 'Café Nights.yaml' -> 'cafe-nights'."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    s = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return s or "x" + hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
+@dataclass
+class Piece:
+    """A compiled score file: a song or a drum groove."""
+
+    id: str
+    path: Path
+    song: dict
+
+
+@dataclass
+class Content:
+    songs: list[Piece] = field(default_factory=list)
+    drums: list[Piece] = field(default_factory=list)
+
+
+class ScoreCache:
+    """Compiled scores keyed by file bytes, so a rebuild recompiles only what changed."""
+
+    def __init__(self):
+        self._cache: dict[tuple[str, bytes, bool], dict] = {}
+
+    def compile(self, path: Path, strict: bool) -> dict:
+        key = (str(path), hashlib.sha256(path.read_bytes()).digest(), strict)
+        if key not in self._cache:
+            self._cache[key] = compile_score(path, strict=strict)
+        return self._cache[key]
+
+
+def score_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in SCORE_SUFFIXES and not p.name.startswith("."))
+
+
+def compile_folder(folder: Path, strict: bool, cache: ScoreCache, errors: Collector) -> list[Piece]:
+    pieces: list[Piece] = []
+    seen: dict[str, Path] = {}
+    for path in score_files(folder):
+        piece_id = slug(path.stem)
+        if piece_id in seen:
+            errors.add(ContentError(f"two files would both be called '{piece_id}' (the other is {seen[piece_id].name})", path))
+            continue
+        seen[piece_id] = path
+        try:
+            pieces.append(Piece(piece_id, path, cache.compile(path, strict)))
+        except LofiError as e:
+            errors.add(e)
+        except OSError as e:
+            errors.add(ContentError(f"cannot read file: {e.strerror or e}", path))
+    return pieces
+
+
+def collect(config: Config, strict: bool, cache: ScoreCache) -> Content:
+    """Compile every score; every problem of every file is reported together."""
+    errors = Collector()
+    songs_dir = config.resolve("content/songs")
+    content = Content(
+        songs=compile_folder(songs_dir, strict, cache, errors),
+        drums=compile_folder(config.resolve("content/drums"), strict, cache, errors),
+    )
+    errors.raise_if_any()
+    if not content.songs:
+        raise ContentError("no songs found: add a score with `lofi-build new-song NAME`", songs_dir)
+    return content
+
+
+def _piece_entry(out: Output, folder: str, piece: Piece) -> dict:
+    song = piece.song
+    lofi = song["lofi"]
+    entry = {
+        "id": piece.id,
+        "title": song["header"]["name"],
+        "bpm": lofi["bpm"],
+        "loopBars": lofi["loopBars"],
+        "timeSignature": lofi["timeSignature"],
+        "swing": lofi["swing"],
+        "instruments": sorted({p["instrument"] for p in lofi["parts"]}),
+        "url": out.add_hashed(f"{folder}/{piece.id}.json", dumps(song)),
+        "midi": out.add_hashed(f"{folder}/{piece.id}.mid", midi_bytes(song)),
+    }
+    keys = song["header"]["keySignatures"]
+    if keys:
+        entry["key"] = f"{keys[0]['key']} {keys[0]['scale']}"
+    for extra in ("composer", "description"):
+        if extra in lofi:
+            entry[extra] = lofi[extra]
+    return entry
+
+
+def _template_env(templates: Path) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def _render(env: jinja2.Environment, name: str, **context) -> bytes:
+    try:
+        return env.get_template(name).render(**context).encode("utf-8")
+    except jinja2.TemplateSyntaxError as e:
+        raise ContentError(f"template error: {e.message}", e.filename or name, e.lineno) from None
+    except jinja2.TemplateNotFound as e:
+        raise ContentError(f"template not found: {e.name}", env.loader.searchpath[0]) from None
+    except jinja2.UndefinedError as e:
+        raise ContentError(f"template error: {e.message}", name) from None
+
+
+def render(config: Config, content: Content) -> Output:
+    """Every file of the site, in memory."""
+    site_src = config.resolve("site_src")
+    out = Output()
+    assets = {
+        "css": out.add_file(site_src / "css" / "site.css", "assets/site.css"),
+        "js": out.add_tree(site_src / "js", "assets/js") + "/main.js",
+        "tone": out.add_file(site_src / "vendor" / "tone" / "Tone.js", "assets/vendor/Tone.js"),
+        "icon": out.add_file(site_src / "icon.svg", "assets/icon.svg"),
+    }
+    for licence in sorted((site_src / "vendor").rglob("LICENSE*")):
+        out.add(f"assets/vendor/{licence.parent.name}/{licence.name}", licence.read_bytes())
+
+    manifest = {
+        "generator": f"lofi-build {__version__}",
+        "site": {
+            "title": config.title,
+            "description": config.description,
+            "basePath": config.base_path,
+            "bpm": config.bpm,
+            "loops": as_dict(config.loops),
+            "quoteStart": config.quote_start,
+        },
+        "songs": [_piece_entry(out, "songs", p) for p in content.songs],
+        "drums": [_piece_entry(out, "drums", p) for p in content.drums],
+        "solos": [],
+        "ambience": [],
+        "quotes": [],
+        "instruments": [],
+        "credits": [],
+    }
+    out.add("manifest.json", dumps(manifest))
+
+    env = _template_env(site_src / "templates")
+    context = {"site": manifest["site"], "manifest": manifest, "assets": assets}
+    out.add("index.html", _render(env, "index.html", root="", **context))
+    # The 404 page is served at any depth, so its links start from the base path.
+    out.add("404.html", _render(env, "404.html", root=config.base_path, **context))
+    return out
+
+
+@dataclass
+class BuildResult:
+    outdir: Path
+    changed: bool
+    songs: int
+    drums: int
+    seconds: float
+
+
+def build(config: Config, outdir: Path | None = None, strict: bool = False, cache: ScoreCache | None = None) -> BuildResult:
+    """Build the site for ``config`` into ``outdir`` (default: build/ beside the config)."""
+    started = time.perf_counter()
+    outdir = Path(outdir) if outdir else config.resolve("build")
+    check_replaceable(outdir, [config.root, config.resolve("content"), config.resolve("site_src")])
+    content = collect(config, strict, cache or ScoreCache())
+    out = render(config, content)
+    changed = commit(out.files, outdir)
+    return BuildResult(outdir, changed, len(content.songs), len(content.drums), time.perf_counter() - started)
+
+
+def build_site(config_file, outdir=None, strict=False, seed=None, base_path=None) -> BuildResult:
+    """``lofi-build site``: load the config, build, and say what happened."""
+    config = load_config(config_file, strict=strict, seed=seed, base_path=base_path)
+    result = build(config, outdir, strict)
+    where = result.outdir
+    log.info(
+        "%s %s in %.2f s: %d songs, %d drum grooves.",
+        "Built" if result.changed else "Unchanged:", where, result.seconds, result.songs, result.drums,
+    )
+    log.info("Preview it with `lofi-build serve` (or `python3 -m http.server -d %s`).", where)
+    return result
+
+
+__all__ = ["build", "build_site", "BuildResult", "ScoreCache", "ErrorGroup"]
