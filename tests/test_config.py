@@ -1,0 +1,89 @@
+"""lofi.yaml: defaults, types, every error at once with its place, and unknown keys."""
+
+import pytest
+
+from lofi_build.config import as_dict, load_config
+from lofi_build.errors import ConfigError, LofiError
+
+
+@pytest.fixture(autouse=True)
+def in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # errors name paths relative to the working directory
+
+
+def write(tmp_path, text):
+    p = tmp_path / "lofi.yaml"
+    p.write_text(text)
+    return p
+
+
+def test_defaults(tmp_path):
+    config = load_config(write(tmp_path, ""))
+    assert (config.loops.drums, config.loops.ambience, config.loops.solos) == (8, 12, 30)
+    assert config.quote_start == "4:0:0"
+    assert config.base_path == "/"
+    assert config.ai.pool_size == 16
+    assert config.model.train == "auto"
+    assert config.root == tmp_path
+
+
+def test_values_are_read(tmp_path):
+    config = load_config(write(tmp_path, "title: Night\nbase_path: /lofi\nloops: {drums: 4}\nseed: 9\n"))
+    assert (config.title, config.base_path, config.loops.drums, config.loops.ambience, config.seed) == (
+        "Night", "/lofi/", 4, 12, 9)
+    assert as_dict(config)["loops"] == {"drums": 4, "ambience": 12, "solos": 30}
+
+
+def test_every_error_at_once_with_its_place(tmp_path):
+    p = write(tmp_path, "title: ''\nloops:\n  drums: -2\n  ambience: twelve\nbpm: 400\nquote_start: soon\n"
+                        "base_path: no slash\nai: 5\nmodel: {train: sometimes}\n")
+    with pytest.raises(LofiError) as info:
+        load_config(p)
+    lines = [str(d) for d in info.value.diagnostics]
+    assert lines == [
+        "lofi.yaml:1:8: error: 'title' must be a non-empty string",
+        "lofi.yaml:3:10: error: 'loops.drums' must be a positive integer",
+        "lofi.yaml:4:13: error: 'loops.ambience' must be a positive integer",
+        "lofi.yaml:5:6: error: 'bpm' must be a number from 60 to 100",
+        "lofi.yaml:6:14: error: 'quote_start' must be a TransportTime like '4:0:0' (invalid time 'soon': "
+        "expected TransportTime 'BARS:QUARTERS[:SIXTEENTHS]' like '1:2:0', a note value like '4n', '8t', "
+        "'4n.' or '1m', or seconds like '1.5s')",
+        "lofi.yaml:7:12: error: 'base_path' must be a URL path like / or /lofi/",
+        "lofi.yaml:8:5: error: 'ai' must be a mapping",
+        "lofi.yaml:9:16: error: 'model.train' must be one of 'auto', 'never'",
+    ]
+
+
+def test_unknown_keys_warn_or_fail_under_strict(tmp_path, caplog):
+    p = write(tmp_path, "title: x\ncolour: blue\nloops: {drum: 8}\n")
+    load_config(p)
+    assert "lofi.yaml:2:1: warning: unknown key 'colour'" in caplog.text
+    assert "lofi.yaml:3:9: warning: unknown key 'loops.drum'" in caplog.text
+    with pytest.raises(LofiError) as info:
+        load_config(p, strict=True)
+    assert [str(d) for d in info.value.diagnostics] == [
+        "lofi.yaml:2:1: error: unknown key 'colour'", "lofi.yaml:3:9: error: unknown key 'loops.drum'"]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("- a\n- b\n", "lofi.yaml:1:1: error: the config must be a mapping"),
+     ("title: [\n", "lofi.yaml:2:1: error: invalid YAML"),
+     ("seed: yes\n", "lofi.yaml:1:7: error: 'seed' must be a whole number")],
+)
+def test_broken_files(tmp_path, text, expected):
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text))
+    assert str(info.value).startswith(expected)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(tmp_path / "nope.yaml")
+
+
+def test_command_line_overrides_are_checked(tmp_path):
+    p = write(tmp_path, "seed: 1\n")
+    assert load_config(p, seed=5, base_path="/x/").seed == 5
+    with pytest.raises(ConfigError, match="--base-path must be a URL path"):
+        load_config(p, base_path="x y")
