@@ -81,9 +81,10 @@ def site(config_file, outdir, strict, seed, base_path, verbosity):
 @click.option("-a", "--dev-addr", "addr", default="127.0.0.1:8000", show_default=True, metavar="HOST:PORT",
               help="Address to serve on.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the page in a browser.")
+@click.option("--no-livereload", is_flag=True, help="Rebuild on change, but do not reload the browser.")
 @strict_option
 @_verbosity
-def serve(config_file, addr, open_browser, strict, verbosity):
+def serve(config_file, addr, open_browser, no_livereload, strict, verbosity):
     """Build, serve and rebuild on every change, reloading the browser."""
     from .serve import parse_address, serve as run_server
 
@@ -92,7 +93,7 @@ def serve(config_file, addr, open_browser, strict, verbosity):
         host, port = parse_address(addr)
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="'-a' / '--dev-addr'") from None
-    run_server(config_file, host, port, open_browser=open_browser, strict=strict)
+    run_server(config_file, host, port, open_browser=open_browser, livereload=not no_livereload, strict=strict)
 
 
 @cli.command()
@@ -120,6 +121,19 @@ def new_song(name, config_file, force):
 
     path = write_starter(config_file.parent / "content" / "songs", name, force=force)
     click.echo(f"Wrote {path}. Edit it, then run: lofi-build serve")
+
+
+@cli.command()
+@config_option
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), help="Seed for every random choice (overrides lofi.yaml).")
+@click.option("--base-path", help="URL path the site will be served from (overrides lofi.yaml).")
+@_verbosity
+def check(config_file, seed, base_path, verbosity):
+    """Build strictly into a temp dir and verify links and the Content-Security-Policy."""
+    from .site.check import check_site
+
+    setup_logging(verbosity)
+    check_site(config_file, seed=seed, base_path=base_path)
 
 
 def main() -> None:

@@ -128,6 +128,25 @@ class PageLog:
         page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
 
 
+def wait_for(page, expression: str, timeout: float = 15.0, interval: float = 0.05):
+    """Poll ``expression`` in the page until it is truthy and return its value.
+
+    Playwright's ``wait_for_function`` compiles strings with ``new Function`` inside the page,
+    which a Content-Security-Policy without 'unsafe-eval' forbids; ``evaluate`` goes through
+    the DevTools protocol and is not subject to the page's policy.
+    """
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        value = page.evaluate(expression)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for: {expression}")
+        time.sleep(interval)
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import run_cli, static_server
+from conftest import run_cli, static_server, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -11,16 +11,16 @@ def test_page_plays_a_song_with_no_console_errors(project, page):
     run_cli("site", "-f", project / "lofi.yaml", check=True)
     with static_server(project / "build") as url:
         page.goto(url)
-        page.wait_for_function("window.lofi !== undefined")
+        wait_for(page, "window.lofi !== undefined")
         assert page.locator("#tracks li").count() == 1
         page.click("#play")
-        page.wait_for_function("window.lofi.state().transport.state === 'started'")
-        page.wait_for_function("window.lofi.state().transport.seconds > 0.5")
+        wait_for(page, "window.lofi.state().transport.state === 'started'")
+        wait_for(page, "window.lofi.state().transport.seconds > 0.5")
         state = page.evaluate("window.lofi.state()")
         assert state["selected"]["track"] == "test-song"
         assert state["bpm"] == pytest.approx(90)
         assert state["transport"]["ppq"] == 480
         assert state["loops"]["song"] == 2
         page.click("#play")  # pause
-        page.wait_for_function("window.lofi.state().transport.state === 'paused'")
+        wait_for(page, "window.lofi.state().transport.state === 'paused'")
     assert page.log.errors == []

@@ -18,6 +18,7 @@ from ..config import Config, as_dict, load_config
 from ..errors import Collector, ContentError, ErrorGroup, LofiError
 from ..music.midi import midi_bytes
 from ..music.score import compile_score
+from . import csp
 from .output import Output, check_replaceable, commit
 
 log = logging.getLogger("lofi_build")
@@ -52,17 +53,20 @@ class Content:
     drums: list[Piece] = field(default_factory=list)
 
 
-class ScoreCache:
-    """Compiled scores keyed by file bytes, so a rebuild recompiles only what changed."""
+class BuildCache:
+    """What a rebuild can reuse (``lofi-build serve`` keeps one): compiled scores keyed by
+    their bytes, so editing one song recompiles that song only."""
 
     def __init__(self):
-        self._cache: dict[tuple[str, bytes, bool], dict] = {}
+        self._scores: dict[str, tuple[bytes, bool, dict]] = {}
 
     def compile(self, path: Path, strict: bool) -> dict:
-        key = (str(path), hashlib.sha256(path.read_bytes()).digest(), strict)
-        if key not in self._cache:
-            self._cache[key] = compile_score(path, strict=strict)
-        return self._cache[key]
+        digest = hashlib.sha256(path.read_bytes()).digest()
+        hit = self._scores.get(str(path))
+        if hit is None or hit[:2] != (digest, strict):
+            hit = (digest, strict, compile_score(path, strict=strict))
+            self._scores[str(path)] = hit
+        return hit[2]
 
 
 def score_files(folder: Path) -> list[Path]:
@@ -71,7 +75,7 @@ def score_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix.lower() in SCORE_SUFFIXES and not p.name.startswith("."))
 
 
-def compile_folder(folder: Path, strict: bool, cache: ScoreCache, errors: Collector) -> list[Piece]:
+def compile_folder(folder: Path, strict: bool, cache: BuildCache, errors: Collector) -> list[Piece]:
     pieces: list[Piece] = []
     seen: dict[str, Path] = {}
     for path in score_files(folder):
@@ -89,7 +93,7 @@ def compile_folder(folder: Path, strict: bool, cache: ScoreCache, errors: Collec
     return pieces
 
 
-def collect(config: Config, strict: bool, cache: ScoreCache) -> Content:
+def collect(config: Config, strict: bool, cache: BuildCache) -> Content:
     """Compile every score; every problem of every file is reported together."""
     errors = Collector()
     songs_dir = config.resolve("content/songs")
@@ -182,7 +186,10 @@ def render(config: Config, content: Content) -> Output:
     out.add("manifest.json", dumps(manifest))
 
     env = _template_env(site_src / "templates")
-    context = {"site": manifest["site"], "manifest": manifest, "assets": assets}
+    context = {
+        "site": manifest["site"], "manifest": manifest, "assets": assets,
+        "csp": csp.meta_policy(csp.policy(config.root)),
+    }
     out.add("index.html", _render(env, "index.html", root="", **context))
     # The 404 page is served at any depth, so its links start from the base path.
     out.add("404.html", _render(env, "404.html", root=config.base_path, **context))
@@ -198,12 +205,12 @@ class BuildResult:
     seconds: float
 
 
-def build(config: Config, outdir: Path | None = None, strict: bool = False, cache: ScoreCache | None = None) -> BuildResult:
+def build(config: Config, outdir: Path | None = None, strict: bool = False, cache: BuildCache | None = None) -> BuildResult:
     """Build the site for ``config`` into ``outdir`` (default: build/ beside the config)."""
     started = time.perf_counter()
     outdir = Path(outdir) if outdir else config.resolve("build")
     check_replaceable(outdir, [config.root, config.resolve("content"), config.resolve("site_src")])
-    content = collect(config, strict, cache or ScoreCache())
+    content = collect(config, strict, cache or BuildCache())
     out = render(config, content)
     changed = commit(out.files, outdir)
     return BuildResult(outdir, changed, len(content.songs), len(content.drums), time.perf_counter() - started)
@@ -222,4 +229,4 @@ def build_site(config_file, outdir=None, strict=False, seed=None, base_path=None
     return result
 
 
-__all__ = ["build", "build_site", "BuildResult", "ScoreCache", "ErrorGroup"]
+__all__ = ["build", "build_site", "BuildResult", "BuildCache", "ErrorGroup"]
