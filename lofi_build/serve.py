@@ -147,6 +147,9 @@ def make_app(site: Site, livereload: bool = True):
         def compute_etag(self):
             return None  # always the current build
 
+        def should_return_304(self):
+            return False  # Last-Modified has 1 s resolution; two builds within a second look alike
+
         async def get(self, path, include_body=True):
             base = site.base_path
             url_path = "/" + path

@@ -137,9 +137,16 @@ def wait_for(page, expression: str, timeout: float = 15.0, interval: float = 0.0
     """
     import time
 
+    from playwright.sync_api import Error as PlaywrightError
+
     deadline = time.monotonic() + timeout
     while True:
-        value = page.evaluate(expression)
+        try:
+            value = page.evaluate(expression)
+        except PlaywrightError as e:  # the page is navigating (e.g. a live reload): ask again
+            if "context was destroyed" not in str(e) and "navigat" not in str(e):
+                raise
+            value = None
         if value:
             return value
         if time.monotonic() > deadline:
