@@ -2,7 +2,7 @@
 
 Built on the ``livereload`` package's WebSocket handler and browser client, but not on its
 file watcher, which polls every 800 ms and drops any change that comes within 3 s of the
-last reload (so a quick second save is silently lost). Here a thread polls every 50 ms,
+last reload (so a quick second save is silently lost). Here a thread polls every 30 ms,
 waits for a burst of saves to settle, rebuilds once, and reloads every connected page.
 The client is loaded from an external script that computes the port from ``location``, so
 the page reconnects to the port it came from (livereload's own injection falls back to
@@ -26,8 +26,8 @@ from .site.build import BuildCache, build
 
 log = logging.getLogger("lofi_build")
 
-POLL_SECONDS = 0.05
-SETTLE_SECONDS = 0.1  # a burst of saves closer together than this is one rebuild
+POLL_SECONDS = 0.03
+SETTLE_SECONDS = 0.06  # saves closer together than this are one burst, rebuilt once
 ASSETS = Path(__file__).parent / "serve_assets"
 _ADDR = re.compile(r"^(?:\[(?P<v6>[0-9a-fA-F:]+)\]|(?P<host>[A-Za-z0-9.-]+)):(?P<port>[0-9]{1,5})$")
 

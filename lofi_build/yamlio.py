@@ -196,6 +196,8 @@ def loads(text: str, path=None, error_cls=ContentError) -> Document:
                 if documents > 1:
                     raise where("expected a single YAML document, found another one here", mark)
             elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                if event.tag not in (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
+                    raise where(f"unsupported YAML tag {event.tag!r}", mark)
                 if len(stack) >= MAX_DEPTH:
                     raise where(f"nesting is too deep (more than {MAX_DEPTH} levels)", mark)
                 keypath = child_keypath(mark, container=True)

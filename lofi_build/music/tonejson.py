@@ -93,3 +93,53 @@ def song_json(
         "lofi": lofi,
         "tracks": json_tracks,
     }
+
+
+def problems(song: dict) -> list[str]:
+    """What is wrong with a piece in the one note format (empty when it is well-formed).
+
+    Checks the @tonejs/midi schema, the "lofi" block and the invariants every producer keeps:
+    integer ticks, positive durations, notes sorted by (ticks, midi), times from the tempo.
+    """
+    out: list[str] = []
+    try:
+        header, lofi, tracks = song["header"], song["lofi"], song["tracks"]
+        if header["ppq"] != PPQ:
+            out.append(f"ppq is {header['ppq']}, not {PPQ}")
+        bpm = header["tempos"][0]["bpm"]
+        if lofi["bpm"] != bpm:
+            out.append("lofi.bpm differs from the tempo map")
+        n, d = header["timeSignatures"][0]["timeSignature"]
+        if lofi["timeSignature"] != [n, d]:
+            out.append("lofi.timeSignature differs from the header")
+        if not (isinstance(lofi["loopBars"], int) and lofi["loopBars"] >= 1):
+            out.append("loopBars must be a positive integer")
+        if len(lofi["parts"]) != len(tracks):
+            out.append("lofi.parts and tracks differ in length")
+        for t, track in enumerate(tracks):
+            for key in ("channel", "controlChanges", "instrument", "name", "notes", "pitchBends"):
+                if key not in track:
+                    out.append(f"track {t} has no {key!r}")
+            last = (-1, -1)
+            for i, note in enumerate(track["notes"]):
+                where = f"track {t} note {i}"
+                ticks_, dur, midi = note["ticks"], note["durationTicks"], note["midi"]
+                if not all(isinstance(v, int) and not isinstance(v, bool) for v in (ticks_, dur, midi)):
+                    out.append(f"{where}: ticks, durationTicks and midi must be integers")
+                    continue
+                if ticks_ < 0 or dur <= 0 or not 0 <= midi <= 127:
+                    out.append(f"{where}: out of range")
+                if (ticks_, midi) < last:
+                    out.append(f"{where}: not sorted by (ticks, midi)")
+                last = (ticks_, midi)
+                if note["name"] != midi_name(midi):
+                    out.append(f"{where}: name {note['name']!r} is not {midi_name(midi)!r}")
+                if not 0 <= note["velocity"] <= 1:
+                    out.append(f"{where}: velocity out of 0..1")
+                if abs(note["time"] - ticks_to_seconds(ticks_, bpm)) > 1e-9:
+                    out.append(f"{where}: time does not follow the tempo")
+                if abs(note["duration"] - ticks_to_seconds(dur, bpm)) > 1e-6:
+                    out.append(f"{where}: duration does not follow the tempo")
+    except (KeyError, IndexError, TypeError, ValueError) as e:
+        out.append(f"malformed: {type(e).__name__}: {e}")
+    return out

@@ -19,7 +19,7 @@ from ..errors import Collector, ContentError, ErrorGroup, LofiError
 from ..music.midi import midi_bytes
 from ..music.score import compile_score
 from . import csp
-from .output import Output, check_replaceable, commit
+from .output import Output, check_replaceable, commit, read_bytes
 
 log = logging.getLogger("lofi_build")
 
@@ -59,6 +59,13 @@ class BuildCache:
 
     def __init__(self):
         self._scores: dict[str, tuple[bytes, bool, dict]] = {}
+        self._envs: dict[str, jinja2.Environment] = {}
+
+    def templates(self, folder: Path) -> jinja2.Environment:
+        """One Jinja2 environment per template folder; it re-reads templates that changed."""
+        if str(folder) not in self._envs:
+            self._envs[str(folder)] = _template_env(folder)
+        return self._envs[str(folder)]
 
     def compile(self, path: Path, strict: bool) -> dict:
         digest = hashlib.sha256(path.read_bytes()).digest()
@@ -152,7 +159,7 @@ def _render(env: jinja2.Environment, name: str, **context) -> bytes:
         raise ContentError(f"template error: {e.message}", name) from None
 
 
-def render(config: Config, content: Content) -> Output:
+def render(config: Config, content: Content, cache: BuildCache | None = None) -> Output:
     """Every file of the site, in memory."""
     site_src = config.resolve("site_src")
     out = Output()
@@ -162,8 +169,8 @@ def render(config: Config, content: Content) -> Output:
         "tone": out.add_file(site_src / "vendor" / "tone" / "Tone.js", "assets/vendor/Tone.js"),
         "icon": out.add_file(site_src / "icon.svg", "assets/icon.svg"),
     }
-    for licence in sorted((site_src / "vendor").rglob("LICENSE*")):
-        out.add(f"assets/vendor/{licence.parent.name}/{licence.name}", licence.read_bytes())
+    for licence in sorted((site_src / "vendor").rglob("*LICENSE*")):
+        out.add(f"assets/vendor/{licence.parent.name}/{licence.name}", read_bytes(licence))
 
     manifest = {
         "generator": f"lofi-build {__version__}",
@@ -185,7 +192,7 @@ def render(config: Config, content: Content) -> Output:
     }
     out.add("manifest.json", dumps(manifest))
 
-    env = _template_env(site_src / "templates")
+    env = (cache or BuildCache()).templates(site_src / "templates")
     context = {
         "site": manifest["site"], "manifest": manifest, "assets": assets,
         "csp": csp.meta_policy(csp.policy(config.root)),
@@ -210,8 +217,9 @@ def build(config: Config, outdir: Path | None = None, strict: bool = False, cach
     started = time.perf_counter()
     outdir = Path(outdir) if outdir else config.resolve("build")
     check_replaceable(outdir, [config.root, config.resolve("content"), config.resolve("site_src")])
-    content = collect(config, strict, cache or BuildCache())
-    out = render(config, content)
+    cache = cache or BuildCache()
+    content = collect(config, strict, cache)
+    out = render(config, content, cache)
     changed = commit(out.files, outdir)
     return BuildResult(outdir, changed, len(content.songs), len(content.drums), time.perf_counter() - started)
 

@@ -11,9 +11,17 @@ import shutil
 import tempfile
 from pathlib import Path, PurePosixPath
 
-from ..errors import LofiError
+from ..errors import ContentError, LofiError
 
 MARKER = "manifest.json"  # every lofi-build output has one; we refuse to replace a folder without it
+
+
+def read_bytes(path: Path) -> bytes:
+    """A source file's bytes; a missing or unreadable file is the user's error, not a crash."""
+    try:
+        return Path(path).read_bytes()
+    except OSError as e:
+        raise ContentError(f"cannot read file: {e.strerror or e}", path) from None
 
 
 def content_hash(data: bytes, length: int = 10) -> str:
@@ -41,17 +49,19 @@ class Output:
         return self.add(str(p.with_name(f"{stem}.{content_hash(data)}{suffix}")), data)
 
     def add_file(self, src: Path, rel: str) -> str:
-        return self.add_hashed(rel, Path(src).read_bytes())
+        return self.add_hashed(rel, read_bytes(src))
 
     def add_tree(self, src: Path, rel_dir: str) -> str:
         """Copy a folder as ``rel_dir-<hash>/``, the hash covering every file, so relative
         imports between ES modules keep working while the URL still changes with the content."""
+        if not Path(src).is_dir():
+            raise ContentError("cannot read folder: No such file or directory", src)
         files = sorted(p for p in Path(src).rglob("*") if p.is_file() and not p.name.startswith("."))
         digest = hashlib.sha256()
         contents = []
         for p in files:
             rel = p.relative_to(src).as_posix()
-            data = p.read_bytes()
+            data = read_bytes(p)
             digest.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
             contents.append((rel, data))
         base = f"{rel_dir}-{digest.hexdigest()[:10]}"
