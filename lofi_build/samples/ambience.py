@@ -162,14 +162,14 @@ def fire(rng: np.random.Generator, n: int, rate: int) -> np.ndarray:
     flicker = drift(rng, n, rate, 2.5, 3.0) * drift(rng, n, rate, 0.1, 2.0)
     roar = noise(rng, n, rate, lambda f: band(f, 35, 320, 2) * tilt(f, -3, 100), correlation=0.6)
     hiss = noise(rng, n, rate, lambda f: band(f, 1800, 6000, 2), correlation=0.3)
-    out = (0.5 * roar + 0.03 * hiss) * flicker[:, None]
+    out = (0.4 * roar + 0.03 * hiss) * flicker[:, None]
     crackle = np.zeros((n, 2))
     bursts = poisson_times(rng, n, rate, 2.2)
     times = np.concatenate([
         t + np.cumsum(rng.exponential(0.012 * rate, rng.geometric(0.22))).astype(int) for t in bursts
     ]) % n if len(bursts) else np.array([], dtype=int)
     times = np.concatenate([times, poisson_times(rng, n, rate, 3.0)])  # lone crackles between bursts
-    amps = 0.18 * _pareto(rng, 1.6, len(times), cap=10) * rng.choice([-1, 1], len(times))
+    amps = 0.3 * _pareto(rng, 1.6, len(times), cap=10) * rng.choice([-1, 1], len(times))
     scatter(crackle, times, (a * ring(rate, rng.uniform(2500, 7500), rng.uniform(0.00008, 0.0003),
                                       phase=np.pi / 2) for a in amps), pans=rng.uniform(0.1, 0.9, len(times)))
     pops = np.zeros((n, 2))
@@ -214,7 +214,7 @@ def vinyl(rng: np.random.Generator, n: int, rate: int) -> np.ndarray:
     """A record between tracks: surface hiss, rumble, random crackle, a scratch ticking every turn (33 1/3)."""
     hiss = noise(rng, n, rate, lambda f: band(f, 2500, 12000, 2), correlation=0.4)
     rumble = noise(rng, n, rate, lambda f: band(f, 15, 60, 2), correlation=0.9)
-    out = 0.03 * hiss + 0.03 * rumble
+    out = 0.03 * hiss + 0.012 * rumble
     clicks = np.zeros((n, 2))
     times = poisson_times(rng, n, rate, 16)
     amps = 0.2 * _pareto(rng, 1.5, len(times), cap=8) * rng.choice([-1, 1], len(times))

@@ -168,6 +168,22 @@ class Kit:
         return [audio for item in self.items for audio in item.files]
 
 
+_DECODED: dict[tuple, tuple[int, int, int]] = {}
+
+
+def _decode(path: Path) -> tuple[int, int, int]:
+    """Decode a whole file once (``serve`` reloads the kit on every change): rate, channels, frames."""
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _DECODED:
+        with sf.SoundFile(str(path)) as f:
+            rate, channels, frames = f.samplerate, f.channels, 0
+            for block in f.blocks(blocksize=1 << 16, dtype="float32"):
+                frames += len(block)
+        _DECODED[key] = (rate, channels, frames)
+    return _DECODED[key]
+
+
 def _nonempty_str(value) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
@@ -215,10 +231,7 @@ class _Loader:
             self.error(keys, f"file not found: {rel} (re-bake it with `lofi-build samples` or fix the path)")
             return None
         try:
-            with sf.SoundFile(str(path)) as f:
-                rate, channels, frames = f.samplerate, f.channels, 0
-                for block in f.blocks(blocksize=1 << 16, dtype="float32"):
-                    frames += len(block)
+            rate, channels, frames = _decode(path)
         except (sf.LibsndfileError, RuntimeError, OSError, ValueError) as e:
             self.error(keys, f"{rel} does not decode as audio ({e})")
             return None
@@ -263,7 +276,7 @@ class _Loader:
                                   **{k: spec[k].strip() for k in ("author", "url", "attribution") if k in spec})
         return out
 
-    def item(self, index: int, data, known_sources: dict, seen: dict) -> Item | None:
+    def item(self, index: int, data, known_sources: set, seen: dict) -> Item | None:
         keys = ("items", index)
         if not isinstance(data, dict):
             self.error(keys, "an item must be a mapping with 'id', 'kind', 'title' and 'sources'")
@@ -425,8 +438,10 @@ class _Loader:
             self.error(("items",) if "items" in data else (), "'items' must be a list of samples")
             items = []
         seen: dict[str, int] = {}
+        # A source with a mistake of its own is still a known key: one error, not one per user.
+        declared = set(data["sources"]) if isinstance(data.get("sources"), dict) else set()
         for i, entry in enumerate(items):
-            item = self.item(i, entry, kit.sources, seen)
+            item = self.item(i, entry, declared, seen)
             if item is not None:
                 kit.items.append(item)
                 self.check_preset(item)
@@ -459,20 +474,23 @@ def load_kit(samples_yaml: str | Path, strict: bool = False, check_files: bool =
     return _Loader(doc, strict, check_files).load()
 
 
+KIND_LABELS = {"instrument": "Instruments", "drumkit": "Drum kits", "ambience": "Ambience", "quote": "Quotes"}
+
+
 def _credits(kit: Kit) -> list[dict]:
-    users: dict[str, list[str]] = {}
+    """One row per source the kit uses, saying which items it went into."""
+    users: dict[str, dict[str, list[str]]] = {}
     for item in kit.items:
         for key in item.sources:
-            users.setdefault(key, []).append(item.title)
+            users.setdefault(key, {}).setdefault(item.kind, []).append(item.title)
     rows = []
-    for key, titles in users.items():
+    for key, by_kind in users.items():
         source = kit.sources[key]
-        by = f" by {source.author}" if source.author else ""
         rows.append({
-            "item": ", ".join(dict.fromkeys(titles)),
+            "item": "; ".join(f"{KIND_LABELS[kind]}: {', '.join(titles)}" for kind, titles in by_kind.items()),
             "source": source.title,
             "licence": source.licence,
-            "attribution": source.attribution or f"{source.title}{by}",
+            "attribution": source.attribution or (f"{source.author}, {source.title}" if source.author else source.title),
             "author": source.author,
             "url": source.url,
         })
