@@ -59,7 +59,8 @@ def strikes_midi(strikes: list[Strike]) -> tuple[mido.MidiFile, list[float]]:
         at(now - _SETTLE, 2, mido.Message("program_change", channel=channel, program=strike.program))
         at(now, 3, mido.Message("note_on", channel=channel, note=strike.midi, velocity=strike.velocity))
         at(now + strike.hold, 0, mido.Message("note_off", channel=channel, note=strike.midi, velocity=0))
-        at(now + strike.length, 0, mido.Message("control_change", channel=channel, control=123, value=0))
+        # All sound off: nothing of this note may ring into the next one's slot.
+        at(now + strike.length, 0, mido.Message("control_change", channel=channel, control=120, value=0))
         starts.append(now)
         now += strike.length + 2 * _SETTLE
     at(now, 9, mido.Message("control_change", channel=0, control=121, value=0))  # keeps the last tail

@@ -3,10 +3,14 @@ of the bakers (the pitch estimator here is time-domain, the baker's is spectral)
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import http.server
 import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +43,13 @@ def run_cli(*args, cwd, env=None, timeout=300) -> subprocess.CompletedProcess:
     environ.update(env or {})
     return subprocess.run([sys.executable, "-m", "lofi_build", *map(str, args)], cwd=cwd, env=environ,
                           capture_output=True, text=True, timeout=timeout)
+
+
+def pos(text: str, needle: str, skip: int = 0) -> tuple[int, int]:
+    """(line, column) of ``needle`` in the yaml as written (1-based), ``skip`` characters into it."""
+    text = text.lstrip("\n")
+    index = text.index(needle) + skip
+    return text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1
 
 
 def mono(x: np.ndarray) -> np.ndarray:
@@ -124,3 +135,98 @@ def windowed_rms_db(x: np.ndarray, rate: int, seconds: float) -> np.ndarray:
     w = round(seconds * rate)
     frames = m[: len(m) // w * w].reshape(-1, w)
     return 20 * np.log10(np.sqrt((frames**2).mean(axis=1)) + 1e-12)
+
+
+# -- real Chromium -------------------------------------------------------------------------------------
+
+CHROMIUM = os.environ.get("LOFI_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--autoplay-policy=no-user-gesture-required", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-gpu"]
+HEAD = 1024  # frames of each decoded file sent back for alignment checks
+
+_DECODE_JS = """
+async ([urls, rate, head]) => {
+  const ctx = new OfflineAudioContext(1, 1, rate);
+  const out = [];
+  for (const url of urls) {
+    const buffer = await ctx.decodeAudioData(await (await fetch(url)).arrayBuffer());
+    const channels = [];
+    for (let c = 0; c < buffer.numberOfChannels; c++) channels.push(buffer.getChannelData(c));
+    const n = buffer.length;
+    const level = new Float32Array(n);  // the louder channel, frame by frame
+    let peak = 0;
+    for (const data of channels)
+      for (let i = 0; i < n; i++) {
+        const v = Math.abs(data[i]);
+        if (v > level[i]) level[i] = v;
+        if (v > peak) peak = v;
+      }
+    const onset = (db) => {
+      const threshold = peak * Math.pow(10, db / 20);
+      for (let i = 0; i < n; i++) if (level[i] >= threshold) return i;
+      return -1;
+    };
+    out.push({url, rate: buffer.sampleRate, frames: n, channels: channels.length,
+              onset40: onset(-40), onset20: onset(-20), head: Array.from(channels[0].slice(0, head))});
+  }
+  return out;
+}
+"""
+
+
+@contextlib.contextmanager
+def static_server(directory: Path):
+    """Serve ``directory`` on 127.0.0.1 (a random port) in a thread; yields the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files, plus an empty page to run scripts on (so the served folder is not written to)."""
+
+    def do_GET(self):
+        if self.path == "/__blank__.html":
+            body = b"<!doctype html><title>blank</title>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        super().do_GET()
+
+    def log_message(self, *args):
+        pass
+
+
+def chromium_decode(directory: Path, jobs: dict[int, list[str]]) -> dict[int, dict[str, dict]]:
+    """Decode files in real Chromium (fetch + decodeAudioData from localhost): {context rate: [rel paths]}."""
+    from playwright.sync_api import sync_playwright
+
+    results = {}
+    with static_server(directory) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(base + "__blank__.html")
+            for rate, rels in jobs.items():
+                rows = page.evaluate(_DECODE_JS, [[base + r for r in rels], rate, HEAD])
+                results[rate] = dict(zip(rels, rows))
+        finally:
+            browser.close()
+    return results
+
+
+def require_chromium() -> None:
+    if shutil.which(CHROMIUM) or Path(CHROMIUM).exists():
+        return
+    if IN_CI:
+        pytest.fail(f"{CHROMIUM} is required in CI (make test installs chromium)")
+    pytest.skip(f"{CHROMIUM} is not installed; `make test` installs it")

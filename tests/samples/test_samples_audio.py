@@ -42,7 +42,7 @@ def test_instruments_are_sampled_every_minor_third():
 
 def test_kit_fits_the_size_budget():
     total = sum(a.path.stat().st_size for a in KIT.files())
-    assert total <= 12 * 1024 * 1024, f"{total / 1e6:.1f} MB"
+    assert total <= 12_000_000, f"{total / 1e6:.1f} MB"
 
 
 def test_no_stray_audio_in_the_kit_folder():

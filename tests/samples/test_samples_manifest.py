@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kitcheck import KIT_YAML, run_cli
+from kitcheck import KIT_YAML, pos, run_cli
 from lofi_build.errors import ContentError, LofiError
 from lofi_build.samples.manifest import Ambience, Instrument, Quote, load_kit, publish
 
@@ -46,13 +46,6 @@ items:
 """
 FILES = {"piano/C4.mp3": 0.3, "piano/Ds4.mp3": 0.3, "drums/kick.mp3": 0.2, "drums/snare.mp3": 0.2,
          "rain.mp3": 1.0, "hello.mp3": 0.5}
-
-
-def pos(text: str, needle: str, skip: int = 0) -> tuple[int, int]:
-    """(line, column) of ``needle`` in the yaml as written (1-based), ``skip`` characters into it."""
-    text = text.lstrip("\n")
-    index = text.index(needle) + skip
-    return text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1
 
 
 def errors_of(excinfo) -> list[tuple[int | None, int | None, str]]:
