@@ -15,6 +15,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..errors import BakeError
 from . import audio, settings
 from .loudness import integrated_loudness, peak_db
 from .manifest import Ambience, Kit
@@ -246,8 +247,9 @@ def night(rng: np.random.Generator, n: int, rate: int) -> np.ndarray:
             pitch = carrier * (1 + 0.01 * np.sin(2 * np.pi * 60 * t))
             chirp[start:start + len(t)] += env * np.sin(2 * np.pi * np.cumsum(pitch) / rate) * (1 - 0.12 * p)
         level = 10 ** (rng.uniform(-9, 0) / 20)
-        times = (np.arange(count) * n // count + rng.integers(int(rate * 0.3), n, 1)
-                 + rng.normal(0, 0.02 * period * rate, count).astype(int)) % n
+        # Evenly spaced round the loop from a random phase, each chirp a little early or late.
+        jitter = rng.normal(0, 0.02 * period * rate, count).astype(int)
+        times = (np.arange(count) * n // count + rng.integers(0, n) + jitter) % n
         track = np.zeros((n, 2))
         scatter(track, times, (chirp * rng.uniform(0.75, 1.0) for _ in times), pans=np.full(count, rng.uniform(0.1, 0.9)))
         out += 0.35 * level * track
@@ -286,7 +288,7 @@ def bake(kit: Kit, items: list[Ambience], outdir: Path, bar) -> list[Path]:
         if recipes[item.id]["synth"] not in SYNTHS:
             err = kit.doc.error(item.keys + ("bake", "synth"),
                                 f"unknown ambience synth {recipes[item.id]['synth']!r} (known: {', '.join(SYNTHS)})")
-            raise settings.BakeError(err.message, err.path, err.line, err.col)
+            raise BakeError(err.message, err.path, err.line, err.col)
     written = []
     for item in items:
         recipe = recipes[item.id]

@@ -12,6 +12,7 @@ import yaml
 from tqdm import tqdm
 
 from ..errors import BakeError, Collector, LofiError, warn
+from . import tools
 from .manifest import KINDS, Item, Kit, load_kit
 
 log = logging.getLogger("lofi_build")
@@ -64,8 +65,6 @@ def _bakers():
 
 def _check_tools(kit: Kit, items: list[Item]) -> None:
     """Every missing program or soundfont at once, before any work starts."""
-    from . import tools
-
     errors = Collector()
     kinds = {item.kind for item in items}
     needs = [("fluidsynth", kinds & {"instrument", "drumkit"}), ("espeak-ng", kinds & {"quote"})]
@@ -75,14 +74,16 @@ def _check_tools(kit: Kit, items: list[Item]) -> None:
                 tools.program(program)
             except LofiError as e:
                 errors.add(e)
+    fonts: dict[str, Item] = {}  # each soundfont once, at the first item that names it
     for item in items:
         font = (item.bake or {}).get("soundfont")
         if item.kind in ("instrument", "drumkit") and isinstance(font, str):
-            try:
-                tools.soundfont(font, kit.path, *(kit.doc.mark(*item.keys, "bake", "soundfont") or (None, None)))
-            except LofiError as e:
-                if str(e) not in {str(x) for x in errors.errors}:
-                    errors.add(e)
+            fonts.setdefault(font, item)
+    for font, item in fonts.items():
+        try:
+            tools.soundfont(font, kit.path, *(kit.doc.mark(*item.keys, "bake", "soundfont") or (None, None)))
+        except LofiError as e:
+            errors.add(e)
     errors.raise_if_any()
 
 

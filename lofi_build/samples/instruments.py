@@ -103,6 +103,11 @@ def in_tune(notes: dict[int, np.ndarray], rate: int = audio.RATE) -> dict[int, n
     return out
 
 
+def _strike(recipe: dict, midi: int, percussion: bool) -> soundfont.Strike:
+    return soundfont.Strike(program=recipe["program"], midi=midi, velocity=recipe["velocity"], hold=recipe["hold"],
+                            length=recipe["length"], bank=recipe["bank"], percussion=percussion)
+
+
 def bake(kit: Kit, items: list[Instrument], outdir: Path, bar) -> list[Path]:
     """Render every note of ``items`` (one fluidsynth run per soundfont) and write the MP3s."""
     recipes = {item.id: _recipe(kit, item) for item in items}
@@ -112,15 +117,7 @@ def bake(kit: Kit, items: list[Instrument], outdir: Path, bar) -> list[Path]:
         by_font.setdefault(recipes[item.id]["soundfont"], []).append(item)
     for font, group in by_font.items():
         bar.set_postfix_str(f"fluidsynth {font.name}")
-        strikes = [
-            soundfont.Strike(
-                program=r["program"], midi=midi, velocity=r["velocity"], hold=r["hold"], length=r["length"],
-                bank=r["bank"], percussion=item.percussion,
-            )
-            for item in group
-            for r in [recipes[item.id]]
-            for midi in item.notes
-        ]
+        strikes = [_strike(recipes[item.id], midi, item.percussion) for item in group for midi in item.notes]
         renders = iter(soundfont.render(font, strikes))
         bar.update(1)
         for item in group:

@@ -114,7 +114,6 @@ class Item:
 @dataclass(kw_only=True)
 class Instrument(Item):
     notes: dict[int, Audio]  # MIDI number -> sample, ascending
-    note_keys: dict[int, object]  # MIDI number -> the key as written (for error positions)
     release: float = DEFAULT_RELEASE
 
     @property
@@ -324,14 +323,16 @@ class _Loader:
         if bake is not None and not isinstance(bake, dict):
             self.error(keys + ("bake",), "'bake' must be a mapping of bake settings")
             ok = False
-        common = dict(id=item_id, kind=kind, title=title.strip() if ok else "", index=index,
-                      sources=tuple(sources) if ok else (), bake=bake)
-        specific = getattr(self, kind if kind != "drumkit" else "instrument")(keys, data, kind)
-        if not ok or specific is None:
+        fields = getattr(self, kind if kind != "drumkit" else "instrument")(keys, data, kind)
+        if not ok or fields is None:
             return None
-        return specific(**common)
+        cls = {"instrument": Instrument, "drumkit": Instrument, "ambience": Ambience, "quote": Quote}[kind]
+        return cls(id=item_id, kind=kind, title=title.strip(), index=index, sources=tuple(sources), bake=bake,
+                   **fields)
 
-    def instrument(self, keys, data, kind):
+    # Each kind's own fields, checked: a dict for the item's constructor, or None after errors.
+
+    def instrument(self, keys, data, kind) -> dict | None:
         percussion = kind == "drumkit"
         notes = data.get("notes")
         if "notes" not in data:
@@ -368,11 +369,7 @@ class _Loader:
             ok = False
         if not ok:
             return None
-        order = sorted(samples)
-        return lambda **common: Instrument(
-            **common, notes={m: samples[m] for m in order}, note_keys={m: written[m] for m in order},
-            release=float(release),
-        )
+        return {"notes": dict(sorted(samples.items())), "release": float(release)}
 
     def _file(self, keys, data, kind) -> Audio | None:
         if "file" not in data:
@@ -380,7 +377,7 @@ class _Loader:
             return None
         return self.audio(keys + ("file",), data["file"])
 
-    def ambience(self, keys, data, kind):
+    def ambience(self, keys, data, kind) -> dict | None:
         audio = self._file(keys, data, kind)
         loop = data.get("loop")
         start = end = None
@@ -406,9 +403,9 @@ class _Loader:
             visual = None
         if audio is None or start is None or visual is None:
             return None
-        return lambda **common: Ambience(**common, audio=audio, loop_start=start, loop_end=end, visual=visual)
+        return {"audio": audio, "loop_start": start, "loop_end": end, "visual": visual}
 
-    def quote(self, keys, data, kind):
+    def quote(self, keys, data, kind) -> dict | None:
         audio = self._file(keys, data, kind)
         ok = True
         for name in ("text", "author", "source"):
@@ -420,8 +417,7 @@ class _Loader:
                 ok = False
         if audio is None or not ok:
             return None
-        text, author, source = (" ".join(data[k].split()) for k in ("text", "author", "source"))
-        return lambda **common: Quote(**common, audio=audio, text=text, author=author, source=source)
+        return {"audio": audio, **{k: " ".join(data[k].split()) for k in ("text", "author", "source")}}
 
     # -- whole file --------------------------------------------------------------------------
 

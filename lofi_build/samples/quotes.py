@@ -79,8 +79,11 @@ def radio(voice: np.ndarray, rate: int, seed: int) -> np.ndarray:
     x = sosfilt(butter(2, 4500, btype="lowpass", fs=rate, output="sos"), x)
     bed = ambience.vinyl(rng, len(x), rate).mean(axis=1)
     bed = sosfilt(butter(1, 6000, btype="lowpass", fs=rate, output="sos"), bed)
-    speech_rms = np.sqrt(np.mean(x[lead:len(x) - tail] ** 2))
-    x = x + bed * (0.12 * speech_rms / (np.sqrt(np.mean(bed**2)) or 1.0))
+    speech = x[lead:len(x) - tail]
+    # A little crackle: well under the voice on average, and no pop louder than a third of it.
+    gain = min(0.12 * np.sqrt(np.mean(speech**2)) / (np.sqrt(np.mean(bed**2)) or 1.0),
+               0.33 * np.max(np.abs(speech)) / (np.max(np.abs(bed)) or 1.0))
+    x = x + gain * bed
     return audio.fade(x.astype(np.float32), fade_in=round(0.2 * rate), fade_out=round(0.5 * rate))
 
 
