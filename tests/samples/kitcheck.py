@@ -174,6 +174,24 @@ async ([urls, rate, head]) => {
 """
 
 
+_LOOP_JS = """
+async ([loops, rate, around]) => {
+  const out = {};
+  for (const [url, loopStart, loopEnd] of loops) {
+    const ctx = new OfflineAudioContext(2, Math.round(2 * around * rate), rate);
+    const source = ctx.createBufferSource();
+    source.buffer = await ctx.decodeAudioData(await (await fetch(url)).arrayBuffer());
+    Object.assign(source, {loop: true, loopStart, loopEnd});
+    source.connect(ctx.destination);
+    source.start(0, loopEnd - around);  // the loop point comes `around` seconds in
+    const rendered = await ctx.startRendering();
+    out[url] = Array.from(rendered.getChannelData(0));
+  }
+  return out;
+}
+"""
+
+
 @contextlib.contextmanager
 def static_server(directory: Path):
     """Serve ``directory`` on 127.0.0.1 (a random port) in a thread; yields the base URL."""
@@ -222,6 +240,23 @@ def chromium_decode(directory: Path, jobs: dict[int, list[str]]) -> dict[int, di
         finally:
             browser.close()
     return results
+
+
+def chromium_loop_seams(directory: Path, loops: list[tuple[str, float, float]], around: float,
+                        rate: int = 44100) -> dict[str, np.ndarray]:
+    """Play each (rel, loopStart, loopEnd) through a looping AudioBufferSourceNode in Chromium and
+    return channel 0 of the ``around`` seconds either side of the loop point."""
+    from playwright.sync_api import sync_playwright
+
+    with static_server(directory) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(base + "__blank__.html")
+            played = page.evaluate(_LOOP_JS, [[[base + rel, s, e] for rel, s, e in loops], rate, around])
+        finally:
+            browser.close()
+    return {rel: np.array(played[base + rel], dtype=np.float32) for rel, _, _ in loops}
 
 
 def require_chromium() -> None:

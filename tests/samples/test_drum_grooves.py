@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
 import pytest
 
 from kitcheck import DRUMS_DIR, KIT_YAML
 from lofi_build.music.score import compile_score
 from lofi_build.music.transport import PPQ
+from lofi_build.samples import audio
+from lofi_build.samples.loudness import integrated_loudness
 from lofi_build.samples.manifest import load_kit
 
 GROOVES = sorted(DRUMS_DIR.glob("*.yaml"))
@@ -62,3 +65,24 @@ def test_every_drum_a_groove_plays_is_in_its_kit(path):
     for part, track in zip(song["lofi"]["parts"], song["tracks"]):
         missing = {n["midi"] for n in track["notes"]} - kits[part["instrument"]]
         assert not missing, f"{part['name']}: kit {part['instrument']!r} has no sample for MIDI {missing}"
+
+
+@pytest.mark.parametrize("path", GROOVES, ids=lambda p: p.stem)
+def test_a_groove_played_on_its_kit_is_a_sensible_layer(path):
+    """The drum layer as the player makes it (one-shots at velocity gain) lands in -35..-10 LUFS."""
+    kits = {item.id: item for item in load_kit(KIT_YAML).of_kind("drumkit")}
+    song = compile_score(path, strict=True)
+    rate = 44100
+    seconds = max(n["time"] for t in song["tracks"] for n in t["notes"]) + 3
+    mix = np.zeros((round(seconds * rate), 2), dtype=np.float32)
+    samples = {}
+    for part, track in zip(song["lofi"]["parts"], song["tracks"]):
+        for note in track["notes"]:
+            key = (part["instrument"], note["midi"])
+            if key not in samples:
+                x, _ = audio.read(kits[part["instrument"]].notes[note["midi"]].path)
+                samples[key] = np.repeat(x, 2, axis=1) if x.shape[1] == 1 else x
+            x = samples[key] * note["velocity"]
+            at = round(note["time"] * rate)
+            mix[at:at + len(x)] += x[: len(mix) - at]
+    assert -35 <= integrated_loudness(mix, rate) <= -10

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kitcheck import HEAD, KIT_YAML, chromium_decode, require_chromium
+from kitcheck import HEAD, KIT_YAML, chromium_decode, chromium_loop_seams, require_chromium
 from lofi_build.samples import audio
 from lofi_build.samples.manifest import load_kit
 
@@ -49,3 +49,23 @@ def test_chromium_and_libsndfile_agree_to_the_sample(chromium_kit):
         lags = range(-32, 33)
         errors = [np.abs(np.roll(theirs[:n], lag) - ours[:n, 0]).max() for lag in lags]
         assert lags[int(np.argmin(errors))] == 0 and min(errors) < 0.01, rel
+
+
+def test_chromium_loops_ambience_without_a_seam():
+    """Looped by Chromium's own AudioBufferSourceNode at the manifest's points, the sound runs on
+    exactly as the periodic signal does: the seam is not there to hear."""
+    require_chromium()
+    kit = load_kit(KIT_YAML)
+    loops = kit.of_kind("ambience")
+    around, rate = 0.1, 44100
+    played = chromium_loop_seams(kit.root, [(i.audio.rel, i.loop_start, i.loop_end) for i in loops], around)
+    for item in loops:
+        x, _ = audio.read(item.audio.path)
+        start, end, w = round(item.loop_start * rate), round(item.loop_end * rate), round(around * rate)
+        heard = played[item.audio.rel]
+        expected = np.concatenate([x[end - w:end, 0], x[start:start + w, 0]])
+        assert np.abs(heard - expected).max() < 1e-3, f"{item.id}: Chromium loops exactly the manifest's span"
+        continuous = x[start - w:start + w, 0]  # the same moment without a seam (one period earlier)
+        assert np.corrcoef(heard, continuous)[0, 1] > 0.8, item.id
+        steps = np.abs(np.diff(heard))
+        assert steps[w - 1] <= np.percentile(steps, 99.5), f"{item.id}: no click at the loop point"
