@@ -24,7 +24,7 @@ from .settings import Setting
 PEAK_CEILING = -1.0
 
 SCHEMA = {
-    "synth": Setting(None, settings.text, "which generator: " + "rain, fire, wind, stream, vinyl or night"),
+    "synth": Setting(None, settings.text, "which generator: rain, fire, wind, stream, vinyl or night"),
     "seed": Setting(1, settings.integer(0, 2**32 - 1), "random seed; the same seed gives the same audio"),
     "loudness": Setting(-24.0, settings.number(-34, -12), "integrated loudness in LUFS"),
 }

@@ -1,9 +1,9 @@
 """Audio chores shared by the bakers: MP3 encoding, attack trimming, tails, fades and gain.
 
-MP3 goes through soundfile's bundled libsndfile + LAME. LAME writes a Xing/LAME header that
-records its encoder delay and padding; Chromium, Firefox, Safari and libsndfile's mpg123 all
-honour it, so a decoded file starts on its first encoded sample (measured by
-``benchmarks/chromium_onsets.py``) and no bytes need patching.
+MP3 goes through soundfile's bundled libsndfile + LAME, which writes a Xing/LAME header that
+records the encoder delay and padding. Chromium and libsndfile's mpg123 honour it: a decoded
+file has exactly the encoded frames, starting on the first one (``benchmarks/chromium_onsets.py``
+and tests/samples measure it), so no bytes need patching and no silence needs guessing away.
 """
 
 from __future__ import annotations

@@ -5,10 +5,9 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from kitcheck import KIT_YAML
+from kitcheck import KIT_YAML, tone
 from lofi_build.samples import audio
 from lofi_build.samples.manifest import load_kit
 
@@ -22,11 +21,6 @@ def kit():
 def decoded(kit):
     """Every file of the committed kit decoded once: rel path -> (float32 frames x channels, rate)."""
     return {a.rel: audio.read(a.path) for a in kit.files()}
-
-
-def tone(seconds: float = 0.3, freq: float = 440.0, rate: int = audio.RATE) -> np.ndarray:
-    t = np.arange(round(seconds * rate)) / rate
-    return (0.5 * np.sin(2 * np.pi * freq * t) * np.exp(-3 * t)).astype(np.float32)
 
 
 @pytest.fixture

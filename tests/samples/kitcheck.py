@@ -52,6 +52,12 @@ def pos(text: str, needle: str, skip: int = 0) -> tuple[int, int]:
     return text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1
 
 
+def tone(seconds: float = 0.3, freq: float = 440.0, rate: int = 44100) -> np.ndarray:
+    """A decaying sine: the smallest real audio a test kit can hold."""
+    t = np.arange(round(seconds * rate)) / rate
+    return (0.5 * np.sin(2 * np.pi * freq * t) * np.exp(-3 * t)).astype(np.float32)
+
+
 def mono(x: np.ndarray) -> np.ndarray:
     return x.mean(axis=1) if x.ndim == 2 else x
 

@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from conftest import tone
-from kitcheck import KIT_YAML, ROOT, first_above, mono, pos, require_bake_tools, run_cli
+from kitcheck import KIT_YAML, ROOT, first_above, mono, pos, require_bake_tools, run_cli, tone
 from lofi_build.errors import BakeError, LofiError
 from lofi_build.samples import ambience, audio, instruments, quotes, soundfont, tools
 from lofi_build.samples.bake import bake_kit, select
