@@ -136,5 +136,24 @@ def check(config_file, seed, base_path, verbosity):
     check_site(config_file, seed=seed, base_path=base_path)
 
 
+@cli.command()
+@config_option
+@click.option("--only", multiple=True, metavar="KIND/ID",
+              help="Re-bake only this item, e.g. ambience/rain, a kind (quote) or an id (rhodes). Repeatable.")
+@click.option("-o", "--output", "outdir", type=click.Path(file_okay=False, path_type=Path),
+              help="Bake into this folder (with its own samples.yaml) instead of content/samples/.")
+@strict_option
+@_verbosity
+def samples(config_file, only, outdir, strict, verbosity):
+    """Re-bake the sound kit (instruments, drums, ambience, quotes) from content/samples/samples.yaml."""
+    from .samples.bake import bake_kit
+
+    setup_logging(verbosity)
+    report = bake_kit(config_file.parent / "content" / "samples" / "samples.yaml", outdir=outdir, only=only,
+                      strict=strict)
+    log.info("Baked %d files (%.1f MB) into %s in %.1f s.", len(report.files), report.bytes / 1e6,
+             report.outdir, report.seconds)
+
+
 def main() -> None:
     cli(prog_name="lofi-build")

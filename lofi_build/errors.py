@@ -87,6 +87,10 @@ class ModelError(LofiError):
     """The model cannot be trained, loaded or run as configured."""
 
 
+class BakeError(LofiError):
+    """A sample cannot be (re)baked: a tool, soundfont or bake setting is missing or wrong."""
+
+
 class ErrorGroup(LofiError):
     """Several errors found in one pass, reported together."""
 

@@ -18,6 +18,7 @@ from ..config import Config, as_dict, load_config
 from ..errors import Collector, ContentError, ErrorGroup, LofiError
 from ..music.midi import midi_bytes
 from ..music.score import compile_score
+from ..samples.manifest import Kit, load_kit, publish
 from . import csp
 from .output import Output, check_replaceable, commit, read_bytes
 
@@ -51,6 +52,7 @@ class Piece:
 class Content:
     songs: list[Piece] = field(default_factory=list)
     drums: list[Piece] = field(default_factory=list)
+    kit: Kit | None = None  # None: the project has no sound kit, the player uses synths
 
 
 class BuildCache:
@@ -60,6 +62,20 @@ class BuildCache:
     def __init__(self):
         self._scores: dict[str, tuple[bytes, bool, dict]] = {}
         self._envs: dict[str, jinja2.Environment] = {}
+        self._kit: tuple | None = None
+
+    def kit(self, samples_yaml: Path, strict: bool) -> Kit:
+        """The sound kit, re-read only when samples.yaml or one of its files changed."""
+        key = (samples_yaml.read_bytes(), strict)
+        hit = self._kit
+        if hit is not None and hit[0] == key:
+            stamps = [(a.path, a.path.stat().st_mtime_ns, a.path.stat().st_size) for a in hit[1].files]
+            if stamps == hit[2]:
+                return hit[1]
+        kit = load_kit(samples_yaml, strict=strict)
+        stamps = [(a.path, a.path.stat().st_mtime_ns, a.path.stat().st_size) for a in kit.files]
+        self._kit = (key, kit, stamps)
+        return kit
 
     def templates(self, folder: Path) -> jinja2.Environment:
         """One Jinja2 environment per template folder; it re-reads templates that changed."""
@@ -108,6 +124,12 @@ def collect(config: Config, strict: bool, cache: BuildCache) -> Content:
         songs=compile_folder(songs_dir, strict, cache, errors),
         drums=compile_folder(config.resolve("content/drums"), strict, cache, errors),
     )
+    samples_yaml = config.resolve("content/samples/samples.yaml")
+    if samples_yaml.is_file():
+        try:
+            content.kit = cache.kit(samples_yaml, strict)
+        except LofiError as e:
+            errors.add(e)
     errors.raise_if_any()
     if not content.songs:
         raise ContentError("no songs found: add a score with `lofi-build new-song NAME`", songs_dir)
@@ -190,6 +212,12 @@ def render(config: Config, content: Content, cache: BuildCache | None = None) ->
         "instruments": [],
         "credits": [],
     }
+    if content.kit is not None:
+        samples_root = content.kit.root
+        manifest.update(publish(
+            content.kit,
+            lambda path: out.add_file(path, "assets/samples/" + path.relative_to(samples_root).as_posix()),
+        ))
     out.add("manifest.json", dumps(manifest))
 
     env = (cache or BuildCache()).templates(site_src / "templates")
@@ -209,6 +237,7 @@ class BuildResult:
     changed: bool
     songs: int
     drums: int
+    samples: int
     seconds: float
 
 
@@ -221,7 +250,8 @@ def build(config: Config, outdir: Path | None = None, strict: bool = False, cach
     content = collect(config, strict, cache)
     out = render(config, content, cache)
     changed = commit(out.files, outdir)
-    return BuildResult(outdir, changed, len(content.songs), len(content.drums), time.perf_counter() - started)
+    samples = len(content.kit.files) if content.kit else 0
+    return BuildResult(outdir, changed, len(content.songs), len(content.drums), samples, time.perf_counter() - started)
 
 
 def build_site(config_file, outdir=None, strict=False, seed=None, base_path=None) -> BuildResult:
@@ -230,8 +260,8 @@ def build_site(config_file, outdir=None, strict=False, seed=None, base_path=None
     result = build(config, outdir, strict)
     where = result.outdir
     log.info(
-        "%s %s in %.2f s: %d songs, %d drum grooves.",
-        "Built" if result.changed else "Unchanged:", where, result.seconds, result.songs, result.drums,
+        "%s %s in %.2f s: %d songs, %d drum grooves, %d samples.",
+        "Built" if result.changed else "Unchanged:", where, result.seconds, result.songs, result.drums, result.samples,
     )
     log.info("Preview it with `lofi-build serve` (or `python3 -m http.server -d %s`).", where)
     return result
