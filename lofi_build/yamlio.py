@@ -120,11 +120,9 @@ class _Frame:
         self.key, self.key_mark, self.size = _NO_KEY, None, 1
 
 
-def _mark(m) -> Mark:
-    return Mark(m.line + 1, m.column + 1)
-
-
 def _position(text: str, index: int) -> Mark:
+    """Line and column as an editor shows them: only "\n" ends a line (YAML also counts
+    U+0085, U+2028 and U+2029, which editors do not)."""
     line = text.count("\n", 0, index) + 1
     return Mark(line, index - (text.rfind("\n", 0, index) + 1) + 1)
 
@@ -134,6 +132,9 @@ def loads(text: str, path=None, error_cls=ContentError) -> Document:
 
     def where(message, mark: Mark | None):
         return error_cls(message, path, *(mark or (None, None)))
+
+    def _mark(m) -> Mark:
+        return _position(text, m.index)
 
     marks: dict[tuple, Mark] = {}
     key_marks: dict[tuple, Mark] = {}
@@ -224,7 +225,7 @@ def loads(text: str, path=None, error_cls=ContentError) -> Document:
         problem_mark = e.problem_mark or e.context_mark
         message = e.problem or e.context or "invalid YAML"
         if e.context and e.problem and e.context_mark is not None:
-            message += f" ({e.context} at line {e.context_mark.line + 1})"
+            message += f" ({e.context} at line {_mark(e.context_mark).line})"
         raise where(f"invalid YAML: {message}", _mark(problem_mark) if problem_mark else None) from None
     except yaml.reader.ReaderError as e:
         code = e.character if isinstance(e.character, int) else ord(e.character)

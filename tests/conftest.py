@@ -1,64 +1,13 @@
-"""Shared fixtures: a throwaway project, the CLI as a subprocess, a static server, real Chromium."""
+"""Shared fixtures: a throwaway project and real Chromium (helpers live in support.py)."""
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import http.server
-import os
 import shutil
-import subprocess
-import sys
-import threading
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("LOFI_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--autoplay-policy=no-user-gesture-required",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-gpu",
-]
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-MINIMAL_CONFIG = "title: Test Station\nseed: 3\nai:\n  pool_size: 0\n"
-MINIMAL_SONG = """\
-title: Test Song
-bpm: 90
-parts:
-  - name: keys
-    instrument: piano
-    notes:
-      - {time: "0:0:0", chord: Cmaj7, duration: 2n}
-      - ["1:0:0", G4, 4n]
-"""
-
-
-def need_tool(path: str, why: str) -> None:
-    """Skip when a system tool is missing -- except in CI, where a missing tool is a failure."""
-    if shutil.which(path) or Path(path).exists():
-        return
-    if IN_CI:
-        pytest.fail(f"{path} is required in CI ({why}); `make test` installs it")
-    pytest.skip(f"{path} is not installed ({why}); run `make test` to install it")
-
-
-def run_cli(*args, cwd=None, check=False, timeout=300) -> subprocess.CompletedProcess:
-    """Run ``lofi-build ARGS`` as a user would, in a fresh interpreter."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    result = subprocess.run(
-        [sys.executable, "-m", "lofi_build", *map(str, args)],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
-    )
-    if check and result.returncode != 0:
-        raise AssertionError(f"lofi-build {' '.join(map(str, args))} failed:\n{result.stdout}\n{result.stderr}")
-    return result
+from support import CHROMIUM, CHROMIUM_ARGS, MINIMAL_CONFIG, MINIMAL_SONG, ROOT, PageLog, need_tool
 
 
 @pytest.fixture
@@ -72,42 +21,6 @@ def project(tmp_path) -> Path:
     return root
 
 
-def tree_bytes(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    extra_headers: dict = {}
-    prefix = "/"
-
-    def log_message(self, *args):
-        pass
-
-    def end_headers(self):
-        for k, v in self.extra_headers.items():
-            self.send_header(k, v)
-        super().end_headers()
-
-    def translate_path(self, path):
-        if not path.startswith(self.prefix):
-            return str(Path(self.directory) / "__outside_prefix__")
-        return super().translate_path("/" + path[len(self.prefix):])
-
-
-@contextlib.contextmanager
-def static_server(directory: Path, prefix: str = "/", headers: dict | None = None):
-    """Serve ``directory`` at http://127.0.0.1:PORT``prefix`` in a thread; yields the page URL."""
-    handler = type("Handler", (_QuietHandler,), {"extra_headers": headers or {}, "prefix": prefix})
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(directory)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}{prefix}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-
-
 @pytest.fixture(scope="session")
 def browser():
     need_tool(CHROMIUM, "browser tests drive real Chromium")
@@ -117,41 +30,6 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield b
         b.close()
-
-
-class PageLog:
-    """Console errors and uncaught exceptions of a page; a clean page has neither."""
-
-    def __init__(self, page):
-        self.errors: list[str] = []
-        page.on("console", lambda m: m.type == "error" and self.errors.append(f"console: {m.text}"))
-        page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
-
-
-def wait_for(page, expression: str, timeout: float = 15.0, interval: float = 0.05):
-    """Poll ``expression`` in the page until it is truthy and return its value.
-
-    Playwright's ``wait_for_function`` compiles strings with ``new Function`` inside the page,
-    which a Content-Security-Policy without 'unsafe-eval' forbids; ``evaluate`` goes through
-    the DevTools protocol and is not subject to the page's policy.
-    """
-    import time
-
-    from playwright.sync_api import Error as PlaywrightError
-
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            value = page.evaluate(expression)
-        except PlaywrightError as e:  # the page is navigating (e.g. a live reload): ask again
-            if "context was destroyed" not in str(e) and "navigat" not in str(e):
-                raise
-            value = None
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for: {expression}")
-        time.sleep(interval)
 
 
 @pytest.fixture

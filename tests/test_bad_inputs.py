@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, tree_bytes
+from support import run_cli, tree_bytes
 
 CASES = sorted(p for p in (Path(__file__).parent / "bad_inputs").iterdir() if p.is_dir())
 
@@ -20,7 +20,7 @@ CASES = sorted(p for p in (Path(__file__).parent / "bad_inputs").iterdir() if p.
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, request):
     """A good project, built once; each case starts from a copy of it."""
-    from conftest import MINIMAL_CONFIG, MINIMAL_SONG, ROOT
+    from support import MINIMAL_CONFIG, MINIMAL_SONG, ROOT
 
     root = tmp_path_factory.mktemp("good") / "proj"
     (root / "content" / "songs").mkdir(parents=True)

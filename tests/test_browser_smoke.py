@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import run_cli, static_server, wait_for
+from support import run_cli, static_server, wait_for
 
 pytestmark = pytest.mark.browser
 

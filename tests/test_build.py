@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from conftest import ROOT, tree_bytes
+from support import ROOT, tree_bytes
 from lofi_build.config import load_config
 from lofi_build.errors import LofiError
 from lofi_build.site.build import build

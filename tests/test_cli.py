@@ -5,7 +5,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from conftest import ROOT, run_cli
+from support import ROOT, run_cli
 from lofi_build.music.score import compile_score
 
 

@@ -7,7 +7,7 @@ import tomllib
 import pytest
 import yaml
 
-from conftest import ROOT, run_cli, static_server, wait_for
+from support import ROOT, run_cli, static_server, wait_for
 from lofi_build.errors import Collector
 from lofi_build.site import csp
 from lofi_build.site.check import verify

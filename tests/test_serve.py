@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from conftest import ROOT, wait_for
+from support import ROOT, wait_for
 
 SONG = "content/songs/test-song.yaml"
 

@@ -3,23 +3,16 @@ of the bakers (the pitch estimator here is time-domain, the baker's is spectral)
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import http.server
-import os
 import shutil
-import subprocess
-import sys
-import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from support import CHROMIUM, CHROMIUM_ARGS, IN_CI, ROOT, need_tool, run_cli, static_server  # noqa: F401 (re-exported)
+
 KIT_YAML = ROOT / "content" / "samples" / "samples.yaml"
 DRUMS_DIR = ROOT / "content" / "drums"
-IN_CI = os.environ.get("CI", "").lower() == "true"
 SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
 BAKE_NEEDS = {"fluidsynth": "fluidsynth", "espeak-ng": "espeak-ng"}
 
@@ -35,14 +28,6 @@ def require_bake_tools() -> None:
     if IN_CI:
         pytest.fail(message + "; CI must have them (make test installs them)")
     pytest.skip(message + "; `make test` installs them")
-
-
-def run_cli(*args, cwd, env=None, timeout=300) -> subprocess.CompletedProcess:
-    """``lofi-build ARGS`` in a fresh interpreter, as a user runs it."""
-    environ = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    environ.update(env or {})
-    return subprocess.run([sys.executable, "-m", "lofi_build", *map(str, args)], cwd=cwd, env=environ,
-                          capture_output=True, text=True, timeout=timeout)
 
 
 def pos(text: str, needle: str, skip: int = 0) -> tuple[int, int]:
@@ -145,9 +130,6 @@ def windowed_rms_db(x: np.ndarray, rate: int, seconds: float) -> np.ndarray:
 
 # -- real Chromium -------------------------------------------------------------------------------------
 
-CHROMIUM = os.environ.get("LOFI_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--autoplay-policy=no-user-gesture-required", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-gpu"]
 HEAD = 1024  # frames of each decoded file sent back for alignment checks
 
 _DECODE_JS = """
@@ -198,38 +180,6 @@ async ([loops, rate, around]) => {
 """
 
 
-@contextlib.contextmanager
-def static_server(directory: Path):
-    """Serve ``directory`` on 127.0.0.1 (a random port) in a thread; yields the base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """Static files, plus an empty page to run scripts on (so the served folder is not written to)."""
-
-    def do_GET(self):
-        if self.path == "/__blank__.html":
-            body = b"<!doctype html><title>blank</title>"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            return
-        super().do_GET()
-
-    def log_message(self, *args):
-        pass
-
-
 def chromium_decode(directory: Path, jobs: dict[int, list[str]]) -> dict[int, dict[str, dict]]:
     """Decode files in real Chromium (fetch + decodeAudioData from localhost): {context rate: [rel paths]}."""
     from playwright.sync_api import sync_playwright
@@ -265,9 +215,6 @@ def chromium_loop_seams(directory: Path, loops: list[tuple[str, float, float]], 
     return {rel: np.array(played[base + rel], dtype=np.float32) for rel, _, _ in loops}
 
 
+
 def require_chromium() -> None:
-    if shutil.which(CHROMIUM) or Path(CHROMIUM).exists():
-        return
-    if IN_CI:
-        pytest.fail(f"{CHROMIUM} is required in CI (make test installs chromium)")
-    pytest.skip(f"{CHROMIUM} is not installed; `make test` installs it")
+    need_tool(CHROMIUM, "the kit is decoded in real Chromium")
