@@ -8,7 +8,9 @@ and tests/samples measure it), so no bytes need patching and no silence needs gu
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -38,6 +40,26 @@ def write_mp3(path: Path, samples: np.ndarray, rate: int = RATE, quality: float 
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+@contextlib.contextmanager
+def quiet_c_stderr():
+    """Silence what C libraries print on file descriptor 2 (libmpg123 warns about bad ID3 tags
+    there before libsndfile reports the error we turn into a located message)."""
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # no real stderr (e.g. captured): nothing to hide
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), fd)
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
 
 
 def read(path: Path) -> tuple[np.ndarray, int]:

@@ -49,6 +49,7 @@ from typing import Callable
 import soundfile as sf
 
 from .. import yamlio
+from . import audio
 from ..errors import Collector, ContentError, warn
 from ..music.instruments import PRESETS
 from ..music.pitch import PitchError, midi_name, parse_pitch
@@ -176,7 +177,7 @@ def _decode(path: Path) -> tuple[int, int, int]:
     stat = path.stat()
     key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
     if key not in _DECODED:
-        with sf.SoundFile(str(path)) as f:
+        with audio.quiet_c_stderr(), sf.SoundFile(str(path)) as f:
             rate, channels, frames = f.samplerate, f.channels, 0
             for block in f.blocks(blocksize=1 << 16, dtype="float32"):
                 frames += len(block)
@@ -232,7 +233,15 @@ class _Loader:
             return None
         try:
             rate, channels, frames = _decode(path)
-        except (sf.LibsndfileError, RuntimeError, OSError, ValueError) as e:
+        except sf.LibsndfileError as e:
+            # libsndfile says "File does not exist or is not a regular file" for any data it
+            # cannot recognise; the file does exist (checked above), so say what is meant.
+            why = e.error_string
+            if "does not exist" in why:
+                why = "not a recognised audio format, or corrupt"
+            self.error(keys, f"{rel} does not decode as audio ({why})")
+            return None
+        except (RuntimeError, OSError, ValueError) as e:
             self.error(keys, f"{rel} does not decode as audio ({e})")
             return None
         if frames == 0:
