@@ -69,3 +69,17 @@ def test_slash_chords_put_the_bass_first():
 def test_bad_chords(bad):
     with pytest.raises(ChordError):
         chord_pitches(bad)
+
+
+@pytest.mark.parametrize("symbol", ["C1", "C2", "C3", "C4", "C8", "C0", "C10", "C12", "C64", "C-1", "Cb-1"])
+def test_figured_bass_and_octave_suffixes_are_not_chords(symbol):
+    """music21 answers these with one doubled note or an interval; they are not lead-sheet chords."""
+    with pytest.raises(ChordError):
+        chord_pitches(symbol)
+
+
+@pytest.mark.parametrize("symbol, expected", [
+    ("C5", (48, 55)), ("C69", (48, 52, 55, 57, 62)), ("Cmaj9#11", (48, 52, 55, 59, 62, 66)),
+])
+def test_numeric_and_altered_kinds(symbol, expected):
+    assert chord_pitches(symbol) == expected

@@ -220,6 +220,8 @@ parts:
         ('      - {time: "0:0:0", note: C4, chord: C, duration: 4n}', "{", "a note needs exactly one of"),
         ('      - ["0:0:0", C4]', "[", "a compact note is [time, pitch"),
         ('      - ["0:0:0", Q9, 4n]', "Q9", "unknown pitch or chord symbol 'Q9'"),
+        ('      - ["0:0:0", B12, 4n]', "B12", "pitch 'B12' is outside the MIDI range 0..127"),
+        ('      - ["0:0:0", Cb-1, 4n]', "Cb-1", "unknown pitch 'Cb-1'"),
         ('      - {time: "0:0:0", notes: [C4, X4], duration: 4n}', "X4", "unknown pitch 'X4'"),
         ('      - {time: "0:0:0", note: C10, duration: 4n}', "C10", "pitch 'C10' is outside the MIDI range"),
         ('      - {time: "+1:0:0", note: C4, duration: 4n}', '"+1', "bad time: '+1:0:0': times relative to 'now'"),
@@ -273,6 +275,15 @@ def test_unknown_keys_warn_and_fail_under_strict(caplog):
     compile_(src)
     assert "song.yaml:8:1: warning: unknown score key 'mood'" in caplog.text
     assert errors_of(src, strict=True)[0].startswith("song.yaml:8:1: error: unknown score key 'mood'")
+
+
+def test_compact_names_are_pitches_first_then_chords(caplog):
+    """``G9`` is both a pitch and a chord: the compact form reads it as the pitch, and says so;
+    ``Ab9`` is no MIDI pitch, so it is the chord."""
+    song = compile_(BASE + '      - ["0:0:0", G9, 4n]\n      - ["1:0:0", A4, 4n]\n      - ["2:0:0", Ab9, 4n]\n')
+    assert [n["midi"] for n in song["tracks"][0]["notes"]] == [127, 69, 56, 60, 63, 66, 70]
+    assert "song.yaml:7:19: warning: 'G9' is read as the pitch G9 (MIDI 127); for the chord, write {chord: G9}" in caplog.text
+    assert "A4" not in caplog.text  # an ordinary pitch is not warned about
 
 
 def test_unquoted_transport_times_stay_strings():

@@ -18,6 +18,11 @@ _KIND_ALIASES = {
 }
 
 
+# A suffix of bare digits is a chord only in these lead-sheet senses; music21 reads others
+# ("C3", "C64") as figured bass, and returns a single note or an interval for them.
+_NUMERIC_KINDS = {"", "5", "6", "7", "9", "11", "13", "69"}
+
+
 class ChordError(ValueError):
     """A chord symbol music21 cannot spell."""
 
@@ -35,7 +40,9 @@ def chord_pitches(symbol: str) -> tuple[int, ...]:
     if not m or not symbol.strip():
         raise ChordError(f"unknown chord symbol {symbol!r}")
     letter, accidental, kind, bass_letter, bass_accidental = m.groups()
-    kind = _KIND_ALIASES.get(kind, kind)
+    if kind.isdigit() and kind not in _NUMERIC_KINDS or kind.startswith("-") and kind[1:2].isdigit():
+        raise ChordError(f"unknown chord symbol {symbol!r}")
+    kind = _KIND_ALIASES.get(kind) or re.sub(r"^maj(9|11|13)(?=[#b+-])", r"M\1", kind)
     text = letter.upper() + _accidental(accidental) + kind
     if bass_letter:
         text += "/" + bass_letter.upper() + _accidental(bass_accidental)
@@ -44,7 +51,8 @@ def chord_pitches(symbol: str) -> tuple[int, ...]:
         midis = [p.midi for p in cs.pitches]
     except Exception:  # music21 signals a bad symbol with several exception types
         raise ChordError(f"unknown chord symbol {symbol!r}") from None
-    if not midis:
+    # music21 answers some nonsense suffixes with a doubled note rather than an error.
+    if len(set(midis)) != len(midis) or len(midis) < (2 if kind in ("5", "power") else 3):
         raise ChordError(f"unknown chord symbol {symbol!r}")
     shift = 12 * ((VOICING_FLOOR - midis[0] + 11) // 12)
     return tuple(sorted(n + shift for n in midis))

@@ -9,6 +9,7 @@ _STEPS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 _ACCIDENTALS = {"": 0, "#": 1, "##": 2, "x": 2, "b": -1, "bb": -2, "-": -1, "--": -2, "♯": 1, "♭": -1}
 # Octave is a plain number: '-' always means flat (music21's spelling), so C-1 is C-flat 1.
 _PITCH = re.compile(r"^([A-Ga-g])(##|#|x|bb|b|--|-|♯|♭)?([0-9]{1,2})$")
+_PITCH_SHAPE = re.compile(r"^[A-Ga-g](##|#|x|bb|b|--|-|♯|♭)?-?[0-9]+$")
 
 # General MIDI percussion key map (channel 10), by the names a drum part may use.
 DRUM_NAMES = {
@@ -30,6 +31,11 @@ class PitchError(ValueError):
 def midi_name(midi: int) -> str:
     """MIDI number to the name @tonejs/midi uses: sharps, C4 = 60."""
     return f"{SHARP_NAMES[midi % 12]}{midi // 12 - 1}"
+
+
+def looks_like_pitch(text: str) -> bool:
+    """Whether ``text`` has the shape of a pitch name (in range or not), e.g. ``C4``, ``Ab9``, ``B-12``."""
+    return bool(_PITCH_SHAPE.match(text.strip()))
 
 
 def parse_pitch(value, drums: bool = False) -> int:

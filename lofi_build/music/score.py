@@ -15,7 +15,7 @@ from ..errors import Collector, ContentError, LofiError, warn
 from . import tonejson
 from .chords import ChordError, chord_pitches
 from .instruments import UnknownPreset, preset
-from .pitch import PitchError, parse_key, parse_pitch
+from .pitch import PitchError, looks_like_pitch, parse_key, parse_pitch
 from .transport import PPQ, Meter, TimeValueError, parse_beats, ticks
 
 MAX_BARS = 4096
@@ -25,6 +25,13 @@ NOTE_KEYS = {"time", "note", "notes", "chord", "duration", "velocity"}
 PITCH_KEYS = ("note", "notes", "chord")
 DEFAULT_VELOCITY = 0.7
 _METER = re.compile(r"^\s*([0-9]+)\s*/\s*([0-9]+)\s*$")
+
+
+def _is_chord(value) -> bool:
+    try:
+        return isinstance(value, str) and bool(chord_pitches(value))
+    except ChordError:
+        return False
 
 
 def _is_number(value) -> bool:
@@ -152,17 +159,23 @@ class _Compiler:
                     self.error(keys + (i,), str(e))
             return out if len(out) == len(value) else None
         try:
-            return [parse_pitch(value, drums)]
+            midi = parse_pitch(value, drums)
         except PitchError as e:
+            # In the compact form what is not a pitch may be a chord symbol (Fmaj7, Bb13).
             if compact and not drums and isinstance(value, str):
                 try:
                     return list(chord_pitches(value))
                 except ChordError:
-                    message = f"unknown pitch or chord symbol {value!r}"
-                    self.error(keys, message)
-                    return None
+                    if not looks_like_pitch(value):
+                        self.error(keys, f"unknown pitch or chord symbol {value!r}")
+                        return None
             self.error(keys, str(e))
             return None
+        if compact and not drums and midi >= 96 and _is_chord(value):
+            mark = self.doc.mark(*keys)
+            warn(f"{value!r} is read as the pitch {value} (MIDI {midi}); for the chord, write {{chord: {value}}}",
+                 self.doc.path, *(mark or (None, None)))
+        return [midi]
 
     def _bad_chord(self, keys, value):
         self.error(keys, f"chord must be a chord symbol like Fmaj7, not {value!r}")
