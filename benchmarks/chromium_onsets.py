@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "samples")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "samples")]
 
 from kitcheck import KIT_YAML, chromium_decode  # noqa: E402
 from lofi_build.samples.manifest import load_kit  # noqa: E402
