@@ -169,7 +169,7 @@ def encode(corpus: Corpus, cache_root: Path, strict: bool = False, progress: boo
     sequences: list[list[Event]] = []
     skipped: list[str] = []
     hits = encoded_tokens = 0
-    bar = tqdm(corpus.files, desc="Encoding corpus", unit="file", disable=not progress, leave=False)
+    bar = tqdm(corpus.files, desc="Encoding corpus", unit="file", disable=None if progress else True, leave=False)
     for source in bar:
         digest = hashlib.sha256(f"{source.digest()}:{ENCODING_VERSION}:{source.chordify}".encode()).hexdigest()
         cached = cache / f"{digest}.json"
@@ -198,9 +198,9 @@ def encode(corpus: Corpus, cache_root: Path, strict: bool = False, progress: boo
     if not total:
         raise ModelError("the corpus has no notes: every file was empty or unreadable", corpus.files[0].path
                          if corpus.files else None)
-    log.info("Encoded %d files (%d from the cache, %d skipped): %s events in %.1f s, %s tokens/s.",
-             len(corpus.files), hits, len(skipped), f"{total:,}", seconds,
-             f"{encoded_tokens / seconds:,.0f}" if encoded_tokens else "all cached,")
+    rate = f", {encoded_tokens / seconds:,.0f} tokens/s encoded" if encoded_tokens else ""
+    log.info("Corpus: %d files (%d from the cache, %d skipped), %s events in %.1f s%s.",
+             len(corpus.files), hits, len(skipped), f"{total:,}", seconds, rate)
     return Encoded(sequences, len(corpus.files), skipped, total, seconds, hits)
 
 

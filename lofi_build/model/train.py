@@ -216,7 +216,7 @@ def train(config, p: Plan | None = None, *, epochs: int | None = None, resume: b
     callbacks = [Save()]
     if p.preset == "default":
         callbacks.append(keras.callbacks.EarlyStopping(monitor=monitor, patience=s.patience, restore_best_weights=True))
-    verbose = 1 if progress else 0
+    verbose = (1 if sys.stdout.isatty() else 2) if progress else 0  # 2: one line an epoch in logs
     if p.preset == "seed":
         model.fit(data["train"], epochs=max_epochs, initial_epoch=initial_epoch, callbacks=callbacks, verbose=verbose)
     else:
