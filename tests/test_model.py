@@ -148,7 +148,8 @@ def test_tiny_training_lowers_the_loss(tiny, preset):
     losses = [h["loss"] for h in ckpt.history]
     assert len(losses) >= 3 and losses[-1] < losses[0] * 0.9, losses
     assert ckpt.folder.name == f"{preset}-{ckpt.fingerprint[:12]}"
-    assert {p.name for p in ckpt.folder.iterdir()} == {"checkpoint.json", "weights.npz", "resume.keras"}
+    card = {"MODEL.md", "loss.png"} if preset == "default" else set()
+    assert {p.name for p in ckpt.folder.iterdir()} == {"checkpoint.json", "weights.npz", "resume.keras"} | card
     meta = json.loads((ckpt.folder / "checkpoint.json").read_text())
     assert meta["vocab"] == ckpt.vocab and meta["fingerprint"] == ckpt.fingerprint
     assert [h["epoch"] for h in meta["history"]] == list(range(1, len(losses) + 1))
@@ -450,3 +451,48 @@ def test_serve_cache_regenerates_the_pool_only_when_needed(site_project, tmp_pat
     assert len(calls) == 1  # songs are not in this corpus: no new pool
     build(load_config(site_project / "lofi.yaml", seed=4), tmp_path / "out", cache=cache)
     assert len(calls) == 2
+
+
+# -- the shipped checkpoint ------------------------------------------------------------------------
+
+
+def shipped():
+    plan = train.plan(load_config(ROOT / "lofi.yaml"))
+    ckpt = checkpoint.find(plan.root, plan.preset, plan.fingerprint)
+    assert ckpt is not None, f"no shipped checkpoint matches lofi.yaml: expected {plan.folder}"
+    return ckpt
+
+
+def test_the_shipped_checkpoint_is_trained_and_documented():
+    ckpt = shipped()
+    info = ckpt.info
+    assert info["val_perplexity"] < info["unigram_val_perplexity"] / 2
+    assert len(ckpt.history) >= 5 and info["tokens"] > 100_000
+    committed = [p for p in ckpt.folder.iterdir() if p.name != "resume.keras"]
+    assert {p.name for p in committed} == {"checkpoint.json", "weights.npz", "MODEL.md", "loss.png"}
+    assert sum(p.stat().st_size for p in committed) <= 20 * 1024 * 1024
+    card = (ckpt.folder / "MODEL.md").read_text()
+    assert ckpt.fingerprint in card and f"**{info['val_perplexity']}**" in card and "make train" in card
+
+
+def test_the_shipped_site_generates_its_pool_without_tensorflow(tmp_path):
+    script = (
+        "import sys, json\n"
+        "from lofi_build.site.build import build_site\n"
+        f"r = build_site({str(ROOT / 'lofi.yaml')!r}, outdir={str(tmp_path / 'site')!r})\n"
+        "heavy = sorted(m for m in ('tensorflow', 'keras') if m in sys.modules)\n"
+        "assert r.solos == 16 and not heavy, heavy\n"
+    )
+    import subprocess
+
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((tmp_path / "site" / "manifest.json").read_text())
+    assert len(manifest["solos"]) == 16
+    for entry in manifest["solos"]:
+        song = json.loads((tmp_path / "site" / entry["url"]).read_text())
+        assert song["lofi"]["model"] == shipped().short and entry["loopBars"] == 30
+        assert quality.problems(entry["stats"]) == [] and not tonejson.problems(song)
+        end = max(n["ticks"] + n["durationTicks"] for n in song["tracks"][0]["notes"])
+        assert end <= 30 * 1920

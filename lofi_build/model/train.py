@@ -236,6 +236,10 @@ def train(config, p: Plan | None = None, *, epochs: int | None = None, resume: b
             "unigram_val_perplexity": round(math.exp(unigram), 3),
         })
     ckpt.save()
+    if p.preset == "default" and importlib.util.find_spec("matplotlib") is not None:
+        from .card import write_card
+
+        write_card(ckpt)
     log.info("Trained %s: %d epochs, %.0f s%s; checkpoint in %s.", p.preset, len(ckpt.history),
              ckpt.info["train_seconds"],
              f", validation perplexity {ckpt.info['val_perplexity']} (unigram {ckpt.info['unigram_val_perplexity']})"
