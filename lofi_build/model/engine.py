@@ -23,11 +23,18 @@ def _sigmoid(x):
 
 def lstm_step(x, h, c, kernel, recurrent, bias):
     """One LSTM step for a batch: x (B, I), h and c (B, U) -> new h, c."""
-    z = x @ kernel + h @ recurrent + bias
+    z = x @ kernel + bias
+    if recurrent.shape[0]:
+        z += h @ recurrent
     u = h.shape[1]
     i, f, g, o = _sigmoid(z[:, :u]), _sigmoid(z[:, u:2 * u]), np.tanh(z[:, 2 * u:3 * u]), _sigmoid(z[:, 3 * u:])
     c = f * c + i * g
     return o * np.tanh(c), c
+
+
+def fused_lstm_step(x, h, c, stacked, bias):
+    """:func:`lstm_step` with the kernels stacked (``[kernel; recurrent]``): one matrix product a step."""
+    return lstm_step(np.concatenate([x, h], axis=1), h, c, stacked, np.zeros((0, stacked.shape[1]), x.dtype), bias)
 
 
 def lstm_layers(w: dict, prefix: str = "lstm") -> list[tuple]:
@@ -51,12 +58,17 @@ def default_init(w: dict, batch: int) -> list[tuple]:
     return [(np.zeros((batch, r.shape[0]), DTYPE), np.zeros((batch, r.shape[0]), DTYPE)) for _, r, _ in lstm_layers(w)]
 
 
-def default_step(w: dict, state: list[tuple], tokens, durations):
+def stack_layers(w: dict) -> list[tuple]:
+    """The LSTM layers with input and recurrent kernels stacked, for :func:`fused_lstm_step`."""
+    return [(np.concatenate([k, r], axis=0), b) for k, r, b in lstm_layers(w)]
+
+
+def default_step(w: dict, state: list[tuple], tokens, durations, stacked: list[tuple] | None = None):
     """Feed one event per solo; returns the top LSTM output (B, U), the next-token logits and the new state."""
     x = np.concatenate([w["token_embed/embeddings"][tokens], w["duration_embed/embeddings"][durations]], axis=1)
     new_state = []
-    for (kernel, recurrent, bias), (h, c) in zip(lstm_layers(w), state):
-        h, c = lstm_step(x, h, c, kernel, recurrent, bias)
+    for (kernel, bias), (h, c) in zip(stacked or stack_layers(w), state):
+        h, c = fused_lstm_step(x, h, c, kernel, bias)
         new_state.append((h, c))
         x = h
     return x, x @ w["token_logits/kernel"] + w["token_logits/bias"], new_state
@@ -128,6 +140,15 @@ def generate(ckpt, seeds: list[int], quarters: Fraction, temperature: float, top
     The last event is shortened to end on the final bar line. Start/end markers are never
     sampled: the solo's length is the loop's.
     """
+    from threadpoolctl import threadpool_limits
+
+    # A step multiplies a few dozen rows: BLAS threads cost more than they save, and fight
+    # over the cores with anything else running (measured: 10x slower with two).
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _generate(ckpt, seeds, quarters, temperature, top_k)
+
+
+def _generate(ckpt, seeds, quarters, temperature, top_k):
     rngs = [np.random.default_rng(s) for s in seeds]
     vocab = ckpt.vocab
     banned = [i for i, t in enumerate(vocab) if t in (START, END)]
@@ -155,21 +176,26 @@ def generate(ckpt, seeds: list[int], quarters: Fraction, temperature: float, top
         return out
 
     durations = ckpt.durations
+    stacked = stack_layers(w)
     state = default_init(w, batch)
+    active = np.arange(batch)  # solos still short of the loop; finished ones leave the batch
     tokens = np.full(batch, vocab.index(START))
     dur_classes = np.full(batch, NO_DURATION)
     first = True
-    while any(e < quarters for e in elapsed):
-        top, logits, state = default_step(w, state, tokens, dur_classes)
+    while len(active):
+        top, logits, state = default_step(w, state, tokens, dur_classes, stacked)
         # At temperature 0 the first note is drawn (at temperature 1) so solos differ by seed;
         # after it, every choice is the argmax: the article's mode.
         t = 1.0 if first and temperature <= 0 else temperature
-        tokens = sample(logits, np.array([r.random() for r in rngs]), t, top_k, banned)
+        tokens = sample(logits, np.array([rngs[r].random() for r in active]), t, top_k, banned)
         d_logits = duration_logits(w, top, tokens)
-        dur_classes = sample(d_logits, np.array([r.random() for r in rngs]), temperature, 0, [NO_DURATION])
-        for row in range(batch):
-            if elapsed[row] < quarters:
-                append(row, tokens[row], durations[dur_classes[row] - 1])
+        dur_classes = sample(d_logits, np.array([rngs[r].random() for r in active]), temperature, 0, [NO_DURATION])
+        for j, row in enumerate(active):
+            append(row, tokens[j], durations[dur_classes[j] - 1])
+        keep = np.array([elapsed[row] < quarters for row in active], dtype=bool)
+        if not keep.all():
+            active, tokens, dur_classes = active[keep], tokens[keep], dur_classes[keep]
+            state = [(h[keep], c[keep]) for h, c in state]
         first = False
     return out
 
