@@ -161,6 +161,18 @@ def test_tiny_training_lowers_the_loss(tiny, preset):
         assert ckpt.primes.shape[1] == 8
 
 
+def test_vocabulary_round_trip(tiny):
+    from lofi_build.music.tokens import token_pitches, valid_token
+
+    encoded = corpus.encode(corpus.resolve(tiny["config"]), tiny["root"], progress=False)
+    for preset in ("default", "seed"):
+        vocab = checkpoint.load(tiny[preset].folder).vocab
+        ids = [[vocab.index(e.token) for e in seq] for seq in encoded.sequences]
+        assert [[vocab[i] for i in seq] for seq in ids] == [[e.token for e in seq] for seq in encoded.sequences]
+        assert all(valid_token(t) for t in vocab)
+    assert {token_pitches(t) for t in tiny["default"].vocab if "." in t} >= {(60, 64, 67), (69, 72, 76)}
+
+
 def test_seed_network_is_the_articles():
     import keras
 
