@@ -58,6 +58,8 @@ def write_card(ckpt, command: str = "make train   # = .venv/bin/lofi-build train
         for h in ckpt.history)
     ppl = info.get("val_perplexity")
     unigram = info.get("unigram_val_perplexity")
+    encoding = (f"{info['encode_seconds'] / 60:.1f} min, {info['tokens'] / info['encode_seconds']:,.0f} tokens/s"
+                if info.get("encode_seconds") else "not recorded")
     settings = ", ".join(f"{k}={v}" for k, v in sorted(vars(s).items()))
     text = f"""# Model card: `{ckpt.short}`
 
@@ -90,6 +92,7 @@ Settings: {settings}.
   the weights are those of epoch {info.get("best_epoch")}, the best on validation.
 - **Wall time**: {info.get("train_seconds", 0) / 60:.1f} min on a 2-core x86-64 machine (TensorFlow CPU,
   shared with other work), {platform.python_implementation()} {platform.python_version()}.
+- **Encoding** the corpus with music21 (once; then cached in `.lofi-cache/`): {encoding}.
 - **Seed**: {info.get("seed")} (`seed` in lofi.yaml).
 
 ![train and validation loss per epoch]({PLOT})
@@ -116,9 +119,10 @@ On a clean checkout, with the default `lofi.yaml`:
 {command}
 ```
 
-It encodes the corpus (cached in `.lofi-cache/`), trains, and writes `checkpoint.json`,
-`weights.npz`, this card and `loss.png` into `content/model/{ckpt.short}/` after every epoch
-(`resume.keras`, the optimizer state for `lofi-build train --resume`, is not committed).
+It encodes the corpus (cached in `.lofi-cache/`), trains, writes `checkpoint.json` and
+`weights.npz` into `content/model/{ckpt.short}/` after every epoch, and this card and
+`loss.png` at the end (`resume.keras`, the optimizer state for `lofi-build train --resume`,
+is not committed).
 Figures such as wall time differ between machines; the fingerprint does not.
 """
     (ckpt.folder / CARD).write_text(text)

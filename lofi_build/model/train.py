@@ -171,6 +171,8 @@ def train(config, p: Plan | None = None, *, epochs: int | None = None, resume: b
         "seed": seed,
         "max_epochs": max_epochs,
     })
+    if encoded.from_cache < encoded.files:  # a fresh encoding: its speed is worth recording
+        ckpt.info["encode_seconds"] = round(encoded.seconds, 1)
 
     model = None
     resume_file = p.folder / ckpt_mod.RESUME
