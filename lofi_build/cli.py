@@ -196,9 +196,9 @@ def generate(config_file, count, bars, temperature, top_k, seed, outdir, strict,
 @click.option("--markers", is_flag=True, help="Also show the start/end tokens around each part, as the model sees them.")
 def tokens(file, markers):
     """Print the events of a MIDI file or YAML score: TOKEN<TAB>QUARTERLENGTH, one a line."""
-    from .music.tokens import encode_file, format_events
+    from .music.tokens import file_text
 
-    click.echo(format_events(encode_file(file), markers=markers), nl=False)
+    click.echo(file_text(file, markers=markers), nl=False)
 
 
 def main() -> None:

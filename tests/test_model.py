@@ -352,7 +352,6 @@ def test_temperature_zero_is_the_argmax_after_the_first_note(tiny):
             dur = int(d_logits.argmax())
             if i < len(solo.events) - 1:
                 assert ckpt.durations[dur - 1] == d
-    assert len({s.events[0] for s in solos}) >= 1
 
 
 def test_quality_gate_measures():

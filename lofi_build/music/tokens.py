@@ -255,6 +255,11 @@ def format_events(parts: list[list[Event]], markers: bool = False) -> str:
     return "".join(f"{e.token}\t{format_quarter_length(e.quarter_length)}\n" for e in events)
 
 
+def file_text(path, markers: bool = False) -> str:
+    """``lofi-build tokens``: a file's events as text."""
+    return format_events(encode_file(path), markers=markers)
+
+
 # -- tokens -> music21 (the article's decoding) ------------------------------------------------
 
 
