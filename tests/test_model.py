@@ -41,6 +41,16 @@ model:
 """
 
 
+def run_python(script: str, cwd=None):
+    """Run ``script`` in a fresh interpreter (so sys.modules shows what it imported); it must succeed
+    unless the caller checks the result itself."""
+    import os
+    import subprocess
+
+    return subprocess.run([sys.executable, "-c", script], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
 def make_project(root: Path, config: str = CONFIG) -> Path:
     (root / "content" / "songs").mkdir(parents=True)
     (root / "content" / "songs" / "test-song.yaml").write_text(MINIMAL_SONG)
@@ -228,10 +238,7 @@ def test_training_without_tensorflow_names_the_extra(tmp_path):
     shutil.copytree(ROOT / "site_src", root / "site_src")
     script = ("import sys; sys.modules['tensorflow'] = None; sys.modules['keras'] = None\n"
               "from lofi_build.cli import main; sys.argv = ['lofi-build', 'site']; main()\n")
-    import subprocess
-
-    result = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True,
-                            env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+    result = run_python(script, cwd=root)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "error: training needs TensorFlow, which is not installed: pip install 'lofi-build[train]'" in result.stderr
     assert not (root / "build").exists()
@@ -422,26 +429,25 @@ def test_site_publishes_the_pool(site_project):
     assert len(ckpts) == 1 and ckpts[0].name.startswith("default-")
 
 
+def build_without_tensorflow(config: Path, outdir: Path, solos: int, before: str = "") -> None:
+    """``lofi-build site`` in a fresh interpreter (after ``before``); it must not import TensorFlow or Keras."""
+    result = run_python(
+        "import sys\n" + before + "from lofi_build.site.build import build_site\n"
+        f"r = build_site({str(config)!r}, outdir={str(outdir)!r})\n"
+        "heavy = sorted(m for m in ('tensorflow', 'keras') if m in sys.modules)\n"
+        f"assert r.solos == {solos} and not heavy, heavy\n")
+    assert result.returncode == 0, result.stderr
+
+
 def test_site_pool_needs_neither_tensorflow_nor_music21(site_project, tmp_path):
     # The pool alone touches neither; the site build as a whole never imports TensorFlow (music21 may be
     # loaded by a song's chord symbols).
-    script = (
-        "import sys\n"
+    build_without_tensorflow(site_project / "lofi.yaml", tmp_path / "out", 4, before=(
         "from lofi_build.config import load_config\n"
         "from lofi_build.model.pool import site_solos\n"
         f"p = site_solos(load_config({str(site_project / 'lofi.yaml')!r}))\n"
         "heavy = sorted(m for m in ('tensorflow', 'keras', 'music21') if m in sys.modules)\n"
-        "assert len(p.solos) == 4 and not heavy, heavy\n"
-        "from lofi_build.site.build import build_site\n"
-        f"r = build_site({str(site_project / 'lofi.yaml')!r}, outdir={str(tmp_path / 'out')!r})\n"
-        "heavy = sorted(m for m in ('tensorflow', 'keras') if m in sys.modules)\n"
-        "assert r.solos == 4 and not heavy, heavy\n"
-    )
-    import subprocess
-
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
-    assert result.returncode == 0, result.stderr
+        "assert len(p.solos) == 4 and not heavy, heavy\n"))
     assert tree_bytes(tmp_path / "out") == tree_bytes(site_project / "build")  # same seed: same bytes
 
 
@@ -487,18 +493,7 @@ def test_the_shipped_checkpoint_is_trained_and_documented():
 
 
 def test_the_shipped_site_generates_its_pool_without_tensorflow(tmp_path):
-    script = (
-        "import sys, json\n"
-        "from lofi_build.site.build import build_site\n"
-        f"r = build_site({str(ROOT / 'lofi.yaml')!r}, outdir={str(tmp_path / 'site')!r})\n"
-        "heavy = sorted(m for m in ('tensorflow', 'keras') if m in sys.modules)\n"
-        "assert r.solos == 16 and not heavy, heavy\n"
-    )
-    import subprocess
-
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
-    assert result.returncode == 0, result.stderr
+    build_without_tensorflow(ROOT / "lofi.yaml", tmp_path / "site", 16)
     manifest = json.loads((tmp_path / "site" / "manifest.json").read_text())
     assert len(manifest["solos"]) == 16
     for entry in manifest["solos"]:
