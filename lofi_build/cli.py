@@ -155,5 +155,51 @@ def samples(config_file, only, outdir, strict, verbosity):
              report.outdir, report.seconds)
 
 
+@cli.command()
+@config_option
+@click.option("--preset", type=click.Choice(["default", "seed"]), help="Network to train (default: model.preset).")
+@click.option("--epochs", type=click.IntRange(1, 10_000), help="Maximum epochs (default: model.epochs; seed: 200).")
+@click.option("--resume", is_flag=True, help="Continue the matching checkpoint from its last epoch.")
+@strict_option
+@_verbosity
+def train(config_file, preset, epochs, resume, strict, verbosity):
+    """Train the model on model.corpus and write its checkpoint (needs the [train] extra)."""
+    from .model.train import run_training
+
+    setup_logging(verbosity)
+    run_training(config_file, preset=preset, epochs=epochs, resume=resume, strict=strict,
+                 progress=verbosity != logging.WARNING)
+
+
+@cli.command()
+@config_option
+@click.option("-n", "--count", type=click.IntRange(1, 1024), help="How many solos (default: ai.pool_size).")
+@click.option("--bars", type=click.IntRange(1, 256), help="Bars per solo (default: loops.solos).")
+@click.option("--temperature", type=click.FloatRange(0, 5), help="Sampling temperature; 0 = argmax (default: ai.temperature).")
+@click.option("--top-k", "top_k", type=click.IntRange(0, 10_000), help="Sample among the k likeliest tokens; 0 = all.")
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), help="First seed (default: lofi.yaml's seed).")
+@click.option("-o", "--output", "outdir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the .mid/.json files (default: solos/ beside the config).")
+@strict_option
+@_verbosity
+def generate(config_file, count, bars, temperature, top_k, seed, outdir, strict, verbosity):
+    """Generate AI solos as MIDI files and Tone.js JSON, with the matching checkpoint."""
+    from .model.pool import generate_files
+
+    setup_logging(verbosity)
+    generate_files(config_file, count=count, bars=bars, temperature=temperature, top_k=top_k, seed=seed,
+                   outdir=outdir, strict=strict)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--markers", is_flag=True, help="Also show the start/end tokens around each part, as the model sees them.")
+def tokens(file, markers):
+    """Print the events of a MIDI file or YAML score: TOKEN<TAB>QUARTERLENGTH, one a line."""
+    from .music.tokens import file_text
+
+    click.echo(file_text(file, markers=markers), nl=False)
+
+
 def main() -> None:
     cli(prog_name="lofi-build")

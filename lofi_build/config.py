@@ -122,11 +122,11 @@ class Model:
     train: str = opt("auto", _choice("auto", "never"), "train when no checkpoint matches, or fail")
     checkpoints: str = opt("content/model", _str(False), "directory holding trained checkpoints")
     corpus: list = opt(
-        ["content/songs", "music21:oneills1850", "music21:ryansMammoth"],
+        ["music21:oneills1850", "music21:ryansMammoth", "music21:bach/chorales"],
         _str_list,
         "MIDI folders, score folders and music21 corpus collections to train on",
     )
-    epochs: int = opt(40, _int(1, 10_000), "maximum training epochs (early stopping may end sooner)")
+    epochs: int = opt(30, _int(1, 10_000), "maximum training epochs (early stopping may end sooner)")
 
 
 @dataclass
@@ -142,6 +142,7 @@ class Config:
     model: Model = section(Model)
     # Not read from the file:
     path: Path = field(default=Path(DEFAULT_CONFIG), metadata={"internal": True})
+    source: yamlio.Document | None = field(default=None, metadata={"internal": True}, repr=False, compare=False)
 
     @property
     def root(self) -> Path:
@@ -150,6 +151,13 @@ class Config:
 
     def resolve(self, relative: str | Path) -> Path:
         return self.root / relative
+
+    def error(self, keys: tuple, message: str, cls=ConfigError):
+        """A user error located at the value of ``keys`` in lofi.yaml (or at the file when unset)."""
+        mark = self.source.mark(*keys) if self.source is not None and keys[:1] else None
+        if mark is not None and self.source.mark(*keys) == self.source.mark():
+            mark = None  # the key is not in the file: the default was used
+        return cls(message, self.path, *(mark or (None, None)))
 
 
 def _apply(obj, data: dict, doc: yamlio.Document, keys: tuple, errors: Collector, strict: bool):
@@ -186,7 +194,7 @@ def load_config(path: str | Path = DEFAULT_CONFIG, strict: bool = False, **overr
     data = doc.data if doc.data is not None else {}
     if not isinstance(data, dict):
         raise doc.error((), "the config must be a mapping of settings")
-    config = Config(path=path)
+    config = Config(path=path, source=doc)
     errors = Collector()
     _apply(config, data, doc, (), errors, strict)
     for name, value in overrides.items():

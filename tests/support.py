@@ -144,3 +144,42 @@ def wait_for(page, expression: str, timeout: float = 15.0, interval: float = 0.0
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for: {expression}")
         time.sleep(interval)
+
+
+def write_midi(path: Path, tracks, *, ppq: int = 480, bpm: float = 90, meter=(4, 4), tempo_changes=()) -> Path:
+    """A hand-made type-1 MIDI file: ``tracks`` is [(channel, program, [(start, length, pitch), ...])] in ticks;
+    ``tempo_changes`` is [(tick, bpm)]."""
+    import mido
+
+    mid = mido.MidiFile(type=1, ticks_per_beat=ppq)
+    conductor = mido.MidiTrack()
+    conductor.append(mido.MetaMessage("time_signature", numerator=meter[0], denominator=meter[1], time=0))
+    now = 0
+    for tick, tempo in [(0, bpm), *tempo_changes]:
+        conductor.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(tempo), time=tick - now))
+        now = tick
+    mid.tracks.append(conductor)
+    for channel, program, notes in tracks:
+        track = mido.MidiTrack()
+        track.append(mido.Message("program_change", channel=channel, program=program, time=0))
+        events = sorted([(s, 1, p) for s, _, p in notes] + [(s + d, 0, p) for s, d, p in notes])
+        now = 0
+        for tick, on, pitch in events:
+            kind = "note_on" if on else "note_off"
+            track.append(mido.Message(kind, channel=channel, note=pitch, velocity=80 if on else 0, time=tick - now))
+            now = tick
+        mid.tracks.append(track)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mid.save(path)
+    return path
+
+
+def melody_notes(seed: int, count: int = 48, q: int = 480) -> list:
+    """A deterministic scale melody with rests, for tiny training corpora."""
+    scale = [60, 62, 64, 65, 67, 69, 71, 72]
+    notes, tick = [], 0
+    for i in range(count):
+        length = q // 2 if (i + seed) % 3 else q
+        notes.append((tick, length, scale[(i * (seed + 1)) % 8]))
+        tick += length + (q if i % 8 == 7 else 0)
+    return notes

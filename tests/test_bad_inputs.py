@@ -1,8 +1,9 @@
 """Bad input everywhere: every case in tests/bad_inputs/ gives one clear ``PATH[:LINE:COL]: error:``
 line, exit 1, no traceback, and the previous build/ stays byte-identical.
 
-A case is a folder of files laid over a good project (plus ``delete``: paths to remove) and
-``expect``: a regular expression for the one line ``lofi-build site`` must print. Cases that
+A case is a folder of files laid over a good project (plus ``delete``: paths to remove, and
+``args``: extra command-line arguments such as ``--strict``) and ``expect``: a regular expression
+for the one line ``lofi-build site`` must print. Cases that
 cannot live in git (symlink loops, huge files) are made by the tests below.
 """
 
@@ -31,9 +32,9 @@ def built(tmp_path_factory, request):
     return root
 
 
-def fails_cleanly(project: Path, pattern: str) -> str:
+def fails_cleanly(project: Path, pattern: str, args=()) -> str:
     before = tree_bytes(project / "build")
-    result = run_cli("site", cwd=project)
+    result = run_cli("site", *args, cwd=project)
     lines = result.stderr.strip().splitlines()
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
@@ -51,13 +52,14 @@ def test_bad_input(case, built, tmp_path):
     shutil.copytree(built, project, symlinks=True)
     for src in case.rglob("*"):
         rel = src.relative_to(case)
-        if src.is_file() and rel.as_posix() not in ("expect", "delete"):
+        if src.is_file() and rel.as_posix() not in ("expect", "delete", "args"):
             (project / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(src, project / rel)
     if (case / "delete").exists():
         for rel in (case / "delete").read_text().split():
             (project / rel).unlink()
-    fails_cleanly(project, (case / "expect").read_text().strip())
+    args = (case / "args").read_text().split() if (case / "args").exists() else ()
+    fails_cleanly(project, (case / "expect").read_text().strip(), args)
 
 
 def test_symlink_loop(built, tmp_path):

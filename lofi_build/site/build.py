@@ -53,6 +53,7 @@ class Content:
     songs: list[Piece] = field(default_factory=list)
     drums: list[Piece] = field(default_factory=list)
     kit: Kit | None = None  # None: the project has no sound kit, the player uses synths
+    solos: list = field(default_factory=list)  # model.pool.Solo, when ai.pool_size > 0
 
 
 class BuildCache:
@@ -63,6 +64,24 @@ class BuildCache:
         self._scores: dict[str, tuple[bytes, bool, dict]] = {}
         self._envs: dict[str, jinja2.Environment] = {}
         self._kit: tuple | None = None
+        self._pool: tuple | None = None
+
+    def solos(self, config: Config, strict: bool) -> list:
+        """The AI pool, regenerated only when the checkpoint or the ai settings, seed, tempo or loop change."""
+        if config.ai.pool_size == 0:
+            return []
+        from ..model import checkpoint, pool, train
+
+        plan = train.plan(config)
+        weights = plan.folder / checkpoint.WEIGHTS
+        stamp = (weights.stat().st_mtime_ns, weights.stat().st_size) if weights.exists() else None
+        key = (plan.fingerprint, stamp, pool.pool_key(config))
+        if self._pool is None or self._pool[0] != key:
+            result = pool.site_solos(config, strict=strict)
+            if stamp is None and weights.exists():  # just trained: key it by the new weights
+                key = (plan.fingerprint, (weights.stat().st_mtime_ns, weights.stat().st_size), pool.pool_key(config))
+            self._pool = (key, result.solos)
+        return self._pool[1]
 
     def kit(self, samples_yaml: Path, strict: bool) -> Kit:
         """The sound kit, re-read only when samples.yaml or one of its files changed."""
@@ -133,6 +152,7 @@ def collect(config: Config, strict: bool, cache: BuildCache) -> Content:
     errors.raise_if_any()
     if not content.songs:
         raise ContentError("no songs found: add a score with `lofi-build new-song NAME`", songs_dir)
+    content.solos = cache.solos(config, strict)
     return content
 
 
@@ -156,6 +176,15 @@ def _piece_entry(out: Output, folder: str, piece: Piece) -> dict:
     for extra in ("composer", "description"):
         if extra in lofi:
             entry[extra] = lofi[extra]
+    return entry
+
+
+def _solo_entry(out: Output, solo) -> dict:
+    """A solo is listed like a song, plus how it was made: seed, temperature, top-k and its stats."""
+    lofi = solo.song["lofi"]
+    entry = _piece_entry(out, "solos", Piece(solo.id, Path(f"{solo.id}.json"), solo.song))
+    entry.update({"seed": lofi["seed"], "temperature": lofi["temperature"], "topK": lofi["topK"],
+                  "stats": lofi["stats"]})
     return entry
 
 
@@ -206,7 +235,7 @@ def render(config: Config, content: Content, cache: BuildCache | None = None) ->
         },
         "songs": [_piece_entry(out, "songs", p) for p in content.songs],
         "drums": [_piece_entry(out, "drums", p) for p in content.drums],
-        "solos": [],
+        "solos": [_solo_entry(out, s) for s in content.solos],
         "ambience": [],
         "quotes": [],
         "instruments": [],
@@ -239,6 +268,7 @@ class BuildResult:
     drums: int
     samples: int
     seconds: float
+    solos: int = 0
 
 
 def build(config: Config, outdir: Path | None = None, strict: bool = False, cache: BuildCache | None = None) -> BuildResult:
@@ -251,7 +281,8 @@ def build(config: Config, outdir: Path | None = None, strict: bool = False, cach
     out = render(config, content, cache)
     changed = commit(out.files, outdir)
     samples = len(content.kit.files) if content.kit else 0
-    return BuildResult(outdir, changed, len(content.songs), len(content.drums), samples, time.perf_counter() - started)
+    return BuildResult(outdir, changed, len(content.songs), len(content.drums), samples, time.perf_counter() - started,
+                       len(content.solos))
 
 
 def build_site(config_file, outdir=None, strict=False, seed=None, base_path=None) -> BuildResult:
@@ -260,8 +291,9 @@ def build_site(config_file, outdir=None, strict=False, seed=None, base_path=None
     result = build(config, outdir, strict)
     where = result.outdir
     log.info(
-        "%s %s in %.2f s: %d songs, %d drum grooves, %d samples.",
-        "Built" if result.changed else "Unchanged:", where, result.seconds, result.songs, result.drums, result.samples,
+        "%s %s in %.2f s: %d songs, %d AI solos, %d drum grooves, %d samples.",
+        "Built" if result.changed else "Unchanged:", where, result.seconds, result.songs, result.solos, result.drums,
+        result.samples,
     )
     log.info("Preview it with `lofi-build serve` (or `python3 -m http.server -d %s`).", where)
     return result

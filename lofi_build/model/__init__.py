@@ -1,0 +1,1 @@
+"""The model: corpus, networks, training, checkpoints and the numpy generation engine."""

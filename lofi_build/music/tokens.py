@@ -1,0 +1,284 @@
+"""The article's token encoding: music21 notes, chords and rests <-> tokens, plus durations and piece markers.
+
+A piece is read the way the article reads it: ``converter.parse``, then
+``instrument.partitionByInstrument``, then every note, chord and rest of a part in time order:
+
+* a note is its pitch name with octave, ``str(note.pitch)`` (``E-4``, ``F#3``);
+* a chord is its normal order of pitch classes joined by dots (``0.4.7``);
+* a rest is ``r``.
+
+What we add (the article's "future work"): every event carries a duration, how far it moves
+the clock (the next event's offset minus its own, the last one's own quarterLength), quantised
+to :data:`DURATIONS`; and each part is one sequence between :data:`START` and :data:`END`.
+
+Choices the article leaves open, made here once:
+
+* **Parts.** Every pitched part of ``partitionByInstrument`` is its own sequence, in that order
+  (the article reads only the first); percussion parts (General MIDI channel 10, music21's
+  unpitched percussion) are skipped.
+* **Rests.** MIDI has no rest events: music21's MIDI import makes a ``Rest`` for every gap in
+  a part, split at bar lines, and these become ``r`` as they are, one token each, exactly as
+  the article's loop sees them. In notated scores with several voices, a rest that pads one
+  voice while another voice sounds is not silence and is dropped.
+* **Simultaneous onsets.** Notes that start together in one part become one chord token (the
+  MIDI import already does this; notated voices may not).
+* **Ties** split at bar lines stay separate events (a tied note repeats its token), as in the
+  article. Grace notes and chord symbols take no time and are skipped.
+
+This module needs music21 only to read and write music; the pitch arithmetic on tokens
+(:func:`token_pitches`) is plain Python so generation runs without it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from ..errors import ContentError
+from .pitch import PitchError, parse_pitch
+
+REST = "r"
+START = "<start>"
+END = "<end>"
+MARKERS = (START, END)
+# Bumped whenever the encoding changes, so cached encodings and checkpoints are not reused.
+ENCODING_VERSION = 1
+
+# Every duration the model knows, in quarter notes: the 16th-note grid up to a whole note, and
+# the triplet eighth, quarter and half. Longer events are capped at a whole note.
+DURATIONS: tuple[Fraction, ...] = tuple(sorted({Fraction(k, 4) for k in range(1, 17)} | {Fraction(k, 3) for k in (1, 2, 4)}))
+# The article's random durations for a model without a duration head: note types and their
+# probabilities; rests are always 16ths.
+ARTICLE_DURATIONS = {Fraction(1, 2): 0.65, Fraction(1, 4): 0.25, Fraction(1): 0.05, Fraction(2): 0.05}
+ARTICLE_REST = Fraction(1, 4)
+CHORD_OCTAVE = 4  # the article's note.Note(int) puts chord tones in octave 4
+
+MIDI_SUFFIXES = (".mid", ".midi", ".smf")
+SCORE_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class Event:
+    """One token and how many quarter notes it moves the clock."""
+
+    token: str
+    quarter_length: Fraction
+
+
+def quantise(quarter_length) -> Fraction:
+    """The nearest of :data:`DURATIONS` on a log scale (so 1/8 and 1/4 are as far as 1 and 2)."""
+    q = float(quarter_length)
+    if q <= 0:
+        return DURATIONS[0]
+    return min(DURATIONS, key=lambda d: (abs(math.log(q / float(d))), d))
+
+
+def format_quarter_length(q) -> str:
+    """``0.25``, ``1.0``, ``0.3333``: short and stable for printing."""
+    return repr(round(float(q), 4))
+
+
+# -- tokens as pitches (no music21) ------------------------------------------------------------
+
+
+def is_chord(token: str) -> bool:
+    """The article's test: a chord token has a dot or is a lone pitch class."""
+    return "." in token or token.isdigit()
+
+
+def token_pitches(token: str) -> tuple[int, ...]:
+    """MIDI numbers a token sounds: () for rests and markers.
+
+    Chords are voiced as the article decodes them, pitch classes in octave 4, but stacked
+    upwards in normal order so the chord keeps its shape (``11.2.6`` is B4 D5 F#5).
+    """
+    if token == REST or token in MARKERS:
+        return ()
+    if is_chord(token):
+        out: list[int] = []
+        for pc in (int(x) for x in token.split(".")):
+            midi = (CHORD_OCTAVE + 1) * 12 + pc % 12
+            while out and midi <= out[-1]:
+                midi += 12
+            out.append(midi)
+        return tuple(out)
+    return (parse_pitch(token),)
+
+
+def valid_token(token: str) -> bool:
+    try:
+        token_pitches(token)
+    except (PitchError, ValueError):
+        return False
+    return True
+
+
+# -- music21 -> tokens ------------------------------------------------------------------------
+
+
+def token_of(element) -> str | None:
+    """The article's token for a music21 element, or None for anything else."""
+    from music21 import chord, harmony, note
+
+    if isinstance(element, note.Note):
+        return str(element.pitch)
+    if isinstance(element, chord.Chord) and not isinstance(element, harmony.Harmony):
+        return ".".join(str(n) for n in element.normalOrder)
+    if isinstance(element, note.Rest):
+        return REST
+    return None
+
+
+def is_percussion(part) -> bool:
+    from music21 import instrument
+
+    inst = part.getInstrument(returnDefault=False)
+    return isinstance(inst, instrument.UnpitchedPercussion) or getattr(inst, "midiChannel", None) == 9
+
+
+def _sounding(element) -> bool:
+    from music21 import chord, harmony, note
+
+    if isinstance(element, harmony.Harmony) or element.duration.isGrace or element.quarterLength == 0:
+        return False
+    return isinstance(element, (note.Note, chord.Chord, note.Rest))
+
+
+def part_events(part) -> list[Event]:
+    """The events of one part in time order (see the module docstring for the choices)."""
+    from music21 import chord, note
+
+    elements = [e for e in part.flatten().notesAndRests if _sounding(e)]
+    elements.sort(key=lambda e: (Fraction(e.offset), isinstance(e, note.Rest)))  # stable: keeps music21's order
+    notes = [(Fraction(e.offset), Fraction(e.offset) + Fraction(e.quarterLength))
+             for e in elements if not isinstance(e, note.Rest)]
+    onsets: list[tuple[Fraction, str, Fraction]] = []  # (offset, token, own length)
+    i = 0
+    while i < len(elements):
+        e = elements[i]
+        start, length = Fraction(e.offset), Fraction(e.quarterLength)
+        if isinstance(e, note.Rest):
+            if not any(s < start + length and start < end for s, end in notes):
+                onsets.append((start, REST, length))
+            i += 1
+            continue
+        together = [e]
+        while i + 1 < len(elements) and not isinstance(elements[i + 1], note.Rest) \
+                and Fraction(elements[i + 1].offset) == start:
+            i += 1
+            together.append(elements[i])
+        if len(together) == 1:
+            token = token_of(e)
+        else:
+            token = token_of(chord.Chord([p for x in together for p in x.pitches]))
+            length = max(Fraction(x.quarterLength) for x in together)
+        onsets.append((start, token, length))
+        i += 1
+    events = []
+    for k, (start, token, length) in enumerate(onsets):
+        step = onsets[k + 1][0] - start if k + 1 < len(onsets) else length
+        events.append(Event(token, quantise(step if step > 0 else length)))
+    return events
+
+
+def score_events(score) -> list[list[Event]]:
+    """One event list per pitched part of a music21 score (an Opus gives every score's parts)."""
+    from music21 import instrument, stream
+
+    if isinstance(score, stream.Opus):
+        return [seq for s in score.scores for seq in score_events(s)]
+    parts = instrument.partitionByInstrument(score)
+    walk = list(parts.parts) if parts is not None and parts.parts else list(score.parts) or [score]
+    out = []
+    for part in walk:
+        if is_percussion(part):
+            continue
+        events = part_events(part)
+        if any(ev.token != REST for ev in events):
+            out.append(events)
+    return out
+
+
+def parse(path: Path):
+    """Read a MIDI file, a YAML score or any format music21 reads; a bad file is a ContentError."""
+    from music21 import converter
+
+    path = Path(path)
+    if path.suffix.lower() in SCORE_SUFFIXES:
+        from .midi import midi_bytes
+        from .score import compile_score
+
+        song = compile_score(path)
+        song = {**song, "lofi": {**song["lofi"], "swing": 0}}  # straight time: swing is a performance
+        data, kind = midi_bytes(song), "midi"
+    else:
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise ContentError(f"cannot read file: {e.strerror or e}", path) from None
+        kind = "midi" if path.suffix.lower() in MIDI_SUFFIXES else None
+    what = "MIDI file" if kind == "midi" else "score"
+    if not data:
+        raise ContentError(f"cannot read {what}: the file is empty", path)
+    try:
+        if kind == "midi":
+            return converter.parseData(data, format="midi", forceSource=True)
+        return converter.parse(path, forceSource=True)
+    except Exception as e:  # music21 raises many kinds (MidiException, IndexError, struct.error...)
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ContentError(f"cannot read {what}: {reason[:200]}", path) from None
+
+
+def encode_file(path) -> list[list[Event]]:
+    """Every pitched part of a file as events (``lofi-build tokens`` prints these)."""
+    try:
+        return score_events(parse(path))
+    except ContentError:
+        raise
+    except Exception as e:  # a file music21 reads but cannot walk
+        raise ContentError(f"cannot encode: {type(e).__name__}: {str(e)[:200]}", path) from None
+
+
+def with_markers(parts: list[list[Event]]) -> list[Event]:
+    """The sequence the model trains on: each part between START and END."""
+    out: list[Event] = []
+    for events in parts:
+        out += [Event(START, Fraction(0)), *events, Event(END, Fraction(0))]
+    return out
+
+
+def format_events(parts: list[list[Event]], markers: bool = False) -> str:
+    """One event a line, ``TOKEN<TAB>QUARTERLENGTH``; ``markers`` shows START/END as the model sees them."""
+    events = with_markers(parts) if markers else [e for p in parts for e in p]
+    return "".join(f"{e.token}\t{format_quarter_length(e.quarter_length)}\n" for e in events)
+
+
+def file_text(path, markers: bool = False) -> str:
+    """``lofi-build tokens``: a file's events as text."""
+    return format_events(encode_file(path), markers=markers)
+
+
+# -- tokens -> music21 (the article's decoding) ------------------------------------------------
+
+
+def decode(events: list[Event], instrument_name: str = "Piano"):
+    """A music21 stream of the events, placed one after another as the article does."""
+    from music21 import chord, instrument, note, stream
+
+    out = stream.Stream()
+    out.insert(0, getattr(instrument, instrument_name)())
+    offset = Fraction(0)
+    for ev in events:
+        if ev.token in MARKERS:
+            continue
+        if ev.token == REST:
+            element = note.Rest(quarterLength=ev.quarter_length)
+        elif is_chord(ev.token):
+            element = chord.Chord(list(token_pitches(ev.token)), quarterLength=ev.quarter_length)
+        else:
+            element = note.Note(ev.token, quarterLength=ev.quarter_length)
+        out.insert(offset, element)
+        offset += ev.quarter_length
+    return out
