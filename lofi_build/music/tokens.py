@@ -7,23 +7,22 @@ A piece is read the way the article reads it: ``converter.parse``, then
 * a chord is its normal order of pitch classes joined by dots (``0.4.7``);
 * a rest is ``r``.
 
-What we add (the article's "future work"): every event carries a duration, how far it moves
-the clock (the next event's offset minus its own, the last one's own quarterLength), quantised
-to :data:`DURATIONS`; and each part is one sequence between :data:`START` and :data:`END`.
+What we add (the article's "future work"): every event carries its quarterLength, quantised
+to :data:`DURATIONS`, and each part is one sequence between :data:`START` and :data:`END`.
 
 Choices the article leaves open, made here once:
 
 * **Parts.** Every pitched part of ``partitionByInstrument`` is its own sequence, in that order
-  (the article reads only the first); percussion parts (General MIDI channel 10, music21's
-  unpitched percussion) are skipped.
-* **Rests.** MIDI has no rest events: music21's MIDI import makes a ``Rest`` for every gap in
-  a part, split at bar lines, and these become ``r`` as they are, one token each, exactly as
-  the article's loop sees them. In notated scores with several voices, a rest that pads one
-  voice while another voice sounds is not silence and is dropped.
-* **Simultaneous onsets.** Notes that start together in one part become one chord token (the
-  MIDI import already does this; notated voices may not).
+  (the article reads only the first, so its tokens are our first sequence); percussion parts
+  (General MIDI channel 10, music21's unpitched percussion) and parts with no notes are skipped.
+* **Order.** Elements come in ``recurse()`` order, as in the article's loop: in time order
+  for a line of notes and chords (music21's MIDI import makes a chord of notes that start and
+  end together, and a ``Rest`` for every gap, split at bar lines). Where a part overlaps itself
+  (a held bass under a melody) music21 splits the bar into voices and the loop reads one voice
+  after the other; we keep that, so the tokens are the article's.
 * **Ties** split at bar lines stay separate events (a tied note repeats its token), as in the
-  article. Grace notes and chord symbols take no time and are skipped.
+  article. Grace notes and chord symbols (which MIDI files never hold) take no time and are
+  skipped.
 
 This module needs music21 only to read and write music; the pitch arithmetic on tokens
 (:func:`token_pitches`) is plain Python so generation runs without it.
@@ -147,40 +146,9 @@ def _sounding(element) -> bool:
 
 
 def part_events(part) -> list[Event]:
-    """The events of one part in time order (see the module docstring for the choices)."""
-    from music21 import chord, note
-
-    elements = [e for e in part.flatten().notesAndRests if _sounding(e)]
-    elements.sort(key=lambda e: (Fraction(e.offset), isinstance(e, note.Rest)))  # stable: keeps music21's order
-    notes = [(Fraction(e.offset), Fraction(e.offset) + Fraction(e.quarterLength))
-             for e in elements if not isinstance(e, note.Rest)]
-    onsets: list[tuple[Fraction, str, Fraction]] = []  # (offset, token, own length)
-    i = 0
-    while i < len(elements):
-        e = elements[i]
-        start, length = Fraction(e.offset), Fraction(e.quarterLength)
-        if isinstance(e, note.Rest):
-            if not any(s < start + length and start < end for s, end in notes):
-                onsets.append((start, REST, length))
-            i += 1
-            continue
-        together = [e]
-        while i + 1 < len(elements) and not isinstance(elements[i + 1], note.Rest) \
-                and Fraction(elements[i + 1].offset) == start:
-            i += 1
-            together.append(elements[i])
-        if len(together) == 1:
-            token = token_of(e)
-        else:
-            token = token_of(chord.Chord([p for x in together for p in x.pitches]))
-            length = max(Fraction(x.quarterLength) for x in together)
-        onsets.append((start, token, length))
-        i += 1
-    events = []
-    for k, (start, token, length) in enumerate(onsets):
-        step = onsets[k + 1][0] - start if k + 1 < len(onsets) else length
-        events.append(Event(token, quantise(step if step > 0 else length)))
-    return events
+    """The events of one part exactly as the article's loop meets them: ``part.recurse()``, one
+    event per note, chord or rest, with its own quarterLength (quantised)."""
+    return [Event(token_of(e), quantise(e.quarterLength)) for e in part.recurse() if _sounding(e)]
 
 
 def score_events(score) -> list[list[Event]]:
