@@ -312,7 +312,9 @@ export class Backgrounds {
 
   /** Show the scene for an ambience's `visual` (unknown ones get the default view). */
   show(visual) {
-    this.visual = SCENES[visual] ? visual : "none";
+    const next = SCENES[visual] ? visual : "none";
+    if (next === this.visual && this.frames > 0) return;
+    this.visual = next;
     document.documentElement.dataset.scene = this.visual;
     this.draw();
   }

@@ -38,8 +38,10 @@ export class Engine {
    * `context`: a Tone context (the page's, or Tone.Offline's). `loader`: the page's Loader.
    * `probe`: notes play as clicks and chains are bypassed (timing tests). `eager`: load every
    * sample before a layer counts as ready (offline rendering), not just its first bar.
+   * `humanise`: AI solos get their gentle timing and velocity nudges (on for listeners).
+   * `awake`: false defers every download until wake() (or a select or play that wakes it).
    */
-  constructor({ manifest, context, loader, probe = false, eager = false, volumes, soloBpm, onChange = () => {}, onNote = () => {} }) {
+  constructor({ manifest, context, loader, probe = false, eager = false, humanise = true, awake = true, volumes, soloBpm, onChange = () => {}, onNote = () => {} }) {
     this.manifest = manifest;
     this.context = context;
     this.transport = context.transport;
@@ -47,6 +49,10 @@ export class Engine {
     this.loader = loader;
     this.probe = probe;
     this.eager = eager;
+    this.humanise = humanise;
+    // Asleep, choices are taken but nothing downloads until wake(): see main.js (live reload).
+    this.awake = awake;
+    this._awake = awake ? Promise.resolve() : new Promise((resolve) => (this._wakeUp = resolve));
     this.onChange = onChange;
     this.onNote = onNote;
     this.slots = Object.fromEntries(SLOTS.map((s) => [s, new Slot(s)]));
@@ -54,7 +60,6 @@ export class Engine {
     this.soloBpm = clampBpm(soloBpm ?? manifest.site.bpm);
     this.mixer = new Mixer(context, volumes);
     this.startup = { playAt: null, startAt: null, firstNoteAt: null };
-    this._volumesInit = volumes;
   }
 
   async init() {
@@ -87,7 +92,8 @@ export class Engine {
 
   /** Apply `{drums, ambience, quote, track}` (manifest ids or null); resolves once loaded and
    * scheduled. Unknown ids reject before anything changes. */
-  async select(choice = {}) {
+  async select(choice = {}, { wake = true } = {}) {
+    if (wake) this.wake();
     const changes = [];
     for (const [key, id] of Object.entries(choice)) {
       const slot = CHOICES[key];
@@ -97,7 +103,7 @@ export class Engine {
     }
     // Ambience and quotes wait for the first sound before they download (page weight), so
     // until then a selection of them resolves once queued, not once loaded.
-    const deferred = (slot) => (slot === "ambience" || slot === "quote") && !this.loader.gateOpen && !this.eager;
+    const deferred = (slot) => !this.awake || ((slot === "ambience" || slot === "quote") && !this.loader.gateOpen && !this.eager);
     await Promise.all(changes.map(([slot, id]) => {
       const loaded = this._change(slot, id);
       return deferred(slot) ? null : loaded;
@@ -116,6 +122,8 @@ export class Engine {
     slot.status = id ? "loading" : "off";
     this.onChange();
     slot.ready = (async () => {
+      await this._awake;
+      if (token !== slot.token) return;
       let layer = null;
       try {
         if (id) layer = await this._build(name, slot, token);
@@ -251,12 +259,10 @@ export class Engine {
     const layer = new NotesLayer({
       piece, context: this.context, loopTicks, voices, voiceForTrack,
       swing: lofi.swing || 0,
-      humanise: solo && !this.probe ? { seed: entry.seed ?? hashString(entry.id), ...HUMANISE } : null,
+      humanise: solo && this.humanise ? { seed: entry.seed ?? hashString(entry.id), ...HUMANISE } : null,
       latency: this.chains[family].latency,
       onNote: (ev, time, duration) => {
-        if (this.startup.firstNoteAt === null && this.startup.playAt !== null) {
-          this.startup.firstNoteAt = performance.now() + (time - this.context.currentTime) * 1000;
-        }
+        if (this.startup.firstNoteAt === null && this.startup.playAt !== null) this._firstNote(time);
         this.onNote({ ...ev, family, layer: name }, time, duration);
       },
     });
@@ -361,7 +367,14 @@ export class Engine {
   }
 
   /** Start (or resume) once the first bar's samples of the music and drums are in. */
+  wake() {
+    if (this.awake) return;
+    this.awake = true;
+    this._wakeUp();
+  }
+
   async play() {
+    this.wake();
     this.wantPlay = true;
     if (this.transport.state === "started") return;
     this.startup.playAt = performance.now();
@@ -370,8 +383,19 @@ export class Engine {
     if (!this.wantPlay || this.transport.state === "started") return;
     this.transport.start();
     this.startup.startAt = performance.now();
-    this.loader.open();
+    // Should the music begin with a rest, the rest of the downloads still go after a while.
+    this._gateTimer = setTimeout(() => this.loader.open(), 1500);
     this.onChange();
+  }
+
+  /** The first note is scheduled for audio time `time`: note when it sounds and, once it has,
+   * let the deferred downloads (ambience, quote, the rest of the samples) begin. */
+  _firstNote(time) {
+    const ahead = Math.max(0, time - this.context.currentTime);
+    this.startup.firstNoteAt = performance.now() + ahead * 1000;
+    clearTimeout(this._gateTimer);
+    // A timer only decides when downloads start; nothing audible hangs on it.
+    setTimeout(() => this.loader.open(), ahead * 1000 + 10);
   }
 
   pause() {
@@ -433,7 +457,9 @@ export class Engine {
         error: slot.error,
         progress: { ...slot.progress },
         startsAt: slot.layer && slot.layer.startTick !== undefined ? ticksToPosition(slot.layer.startTick, perBar) : null,
+        startTick: slot.layer && slot.layer.startTick !== undefined ? slot.layer.startTick : null,
         loopBars: bars(slot.layer),
+        sounding: sounding(slot, t),
       };
     }
     const ticks = Math.round(t.ticks);
@@ -489,6 +515,15 @@ export function clampBpm(bpm) {
   const n = Number(bpm);
   if (!Number.isFinite(n)) throw new Error(`tempo must be a number, not ${bpm}`);
   return Math.min(SOLO_BPM.max, Math.max(SOLO_BPM.min, Math.round(n)));
+}
+
+/** Whether a slot's layer is making sound now (ambience and quote: their source is playing). */
+function sounding(slot, transport) {
+  const layer = slot.layer;
+  if (!layer || transport.state !== "started") return false;
+  if (slot.name === "ambience") return layer.playing;
+  if (slot.name === "quote") return layer.speaking;
+  return Math.round(transport.ticks) >= layer.startTick;
 }
 
 function friendly(name, entry, error) {

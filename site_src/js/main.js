@@ -58,8 +58,11 @@ async function boot() {
   const fromHash = readHash();
   let ui = null;
   let media = null;
+  // Under `lofi-build serve` a rebuild can delete the hashed files a page just asked for, so
+  // there the first bar downloads on the listener's first move instead of at once.
+  const liveReload = !!document.querySelector('script[src*="/__lofi__/"]');
   const engine = new Engine({
-    manifest, context, loader,
+    manifest, context, loader, awake: !liveReload,
     volumes: saved.volumes,
     soloBpm: fromHash.bpm ?? saved.soloBpm,
     onChange: () => ui && ui.update(),
@@ -93,7 +96,7 @@ async function boot() {
         persist();
       },
       changed: persist,
-      extraState: () => ({ visualizer: visualizer.state(), scene: backgrounds.visual }),
+      extraState: () => ({ visualizer: visualizer.state(), scene: { visual: backgrounds.visual, frames: backgrounds.frames } }),
     },
   });
   media = createMediaSession({ api, siteTitle: manifest.site.title, artwork: [{ src: new URL(root.dataset.icon, location.href).href, sizes: "any", type: "image/svg+xml" }] });
@@ -114,8 +117,13 @@ async function boot() {
     api.select(choice).catch((e) => ui.fail(e));
   });
   window.lofi = api;
+  if (liveReload) {
+    for (const type of ["pointerdown", "pointerover", "keydown", "touchstart"]) {
+      document.addEventListener(type, () => engine.wake(), { once: true, passive: true });
+    }
+  }
   // The listener's last choices (or the link's); the first bar of the music loads now.
-  const ready = api.select(initialChoices(manifest, saved, fromHash)).catch((e) => ui.fail(e));
+  const ready = engine.select(initialChoices(manifest, saved, fromHash), { wake: false }).catch((e) => ui.fail(e));
   persist();
   document.dispatchEvent(new CustomEvent("lofi:ready"));
   await ready;

@@ -6,12 +6,13 @@ import { barTicksOf, PPQ } from "./transport.js";
 /**
  * Render `bars` bars of a selection; resolves to {sampleRate, lead, bpm, secondsPerBar,
  * channels: [Float32Array...], state}. Options: drums, ambience, quote, track (manifest ids),
- * bars, bpm (overrides the tempo), probe (notes as clicks, chains bypassed), volumes,
+ * bars, bpm (overrides the tempo), probe (notes as clicks, chains bypassed), humanise
+ * (false: AI solos exactly on the grid), volumes,
  * sampleRate, channels, lead (seconds before bar 1), tail (seconds after the last bar).
  */
 export async function renderOffline(manifest, loader, options = {}) {
   const Tone = window.Tone;
-  const { bars = 4, probe = false, volumes, sampleRate = 44100, channels = 1, lead = 0.1, tail = 0.5 } = options;
+  const { bars = 4, probe = false, humanise = true, volumes, sampleRate = 44100, channels = 1, lead = 0.1, tail = 0.5 } = options;
   const choice = {};
   for (const key of Object.keys(CHOICES)) if (options[key] !== undefined) choice[key] = options[key];
   const all = [...manifest.songs, ...manifest.solos];
@@ -23,7 +24,7 @@ export async function renderOffline(manifest, loader, options = {}) {
   const duration = lead + bars * secondsPerBar + tail;
   let state = null;
   const buffer = await Tone.Offline(async (context) => {
-    const engine = new Engine({ manifest, context, loader, probe, eager: true, volumes, soloBpm: solo ? bpm : undefined });
+    const engine = new Engine({ manifest, context, loader, probe, humanise, eager: true, volumes, soloBpm: solo ? bpm : undefined });
     await engine.init();
     await engine.select(choice);
     context.transport.bpm.value = bpm;
