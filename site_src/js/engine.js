@@ -8,7 +8,7 @@ import { AmbienceLayer, NotesLayer, QuoteLayer } from "./layers.js";
 import { Mixer } from "./mixer.js";
 import { configureTransport } from "./playback.js";
 import { NOW, SOON, pieceLoopTicks, samplePlan } from "./samples.js";
-import { PPQ, barTicks, barTicksOf, ceilBar, hashString, nextBar, safeTicks, ticksToPosition, transportTimeToTicks } from "./transport.js";
+import { PPQ, barTicks, barTicksOf, ceilBar, hashString, nextBar, safeTicks, secondsPerTick, ticksToPosition, transportTimeToTicks } from "./transport.js";
 
 export const SLOTS = ["drums", "ambience", "quote", "music"];
 export const CHOICES = { drums: "drums", ambience: "ambience", quote: "quote", track: "music" };
@@ -58,7 +58,7 @@ export class Engine {
     this.slots = Object.fromEntries(SLOTS.map((s) => [s, new Slot(s)]));
     this.instruments = Object.fromEntries(manifest.instruments.map((i) => [i.id, i]));
     this.soloBpm = clampBpm(soloBpm ?? manifest.site.bpm);
-    this.mixer = new Mixer(context, volumes);
+    this.mixer = new Mixer(context, volumes, { probe });
     this.startup = { playAt: null, startAt: null, firstNoteAt: null };
   }
 
@@ -72,7 +72,7 @@ export class Engine {
     }
     this.crackle = this.probe ? null : createCrackle(ctx, this.mixer.input("music"));
     configureTransport(this.transport, { bpm: this.manifest.site.bpm, timeSignature: [4, 4] });
-    this.transport.on("start", (time) => this._onTransport("start", time));
+    this.transport.on("start", (time, offset) => this._onTransport("start", time, offset));
     this.transport.on("pause", (time) => this._onTransport("pause", time));
     this.transport.on("stop", (time) => this._onTransport("stop", time));
     return this;
@@ -345,9 +345,11 @@ export class Engine {
 
   // -- transport ---------------------------------------------------------------------------
 
-  _onTransport(what, time) {
+  _onTransport(what, time, offset = 0) {
     if (what === "start") {
-      const ticks = Math.round(this.transport.getTicksAtTime(time + 1e-6));
+      // Tone hands over where it starts as seconds at the current tempo; back to ticks. (Asking
+      // the TickSource for the ticks at `time` can fail right after a first start.)
+      const ticks = Math.round(offset / secondsPerTick(this.transport.bpm.value));
       if (this.crackle) this.crackle.start(time);
       for (const name of ["ambience", "quote"]) {
         const layer = this.slots[name].layer;

@@ -113,7 +113,8 @@ export class AmbienceLayer {
   install(fromTick, { live = false } = {}) {
     let first = Math.ceil(fromTick / this.loopTicks) * this.loopTicks;
     if (live && first === fromTick) first += this.loopTicks;
-    const retrigger = (t) => this.voice.start(t, this.entry.loopStart, Math.round(this.transport.getTicksAtTime(t)) === 0 ? 0.02 : 0.6);
+    // From silence a quick fade in; over the sound already playing, a crossfade into itself.
+    const retrigger = (t) => this.voice.start(t, this.entry.loopStart, this.voice.source ? 0.6 : 0.02);
     this.eventId = this.transport.scheduleRepeat(retrigger, `${this.loopTicks}i`, `${first}i`);
     this.startTick = fromTick;
     return this;

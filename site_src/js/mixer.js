@@ -6,8 +6,16 @@ export const LAYER_NAMES = ["drums", "ambience", "music", "quote"];
 export const VOLUME_NAMES = [...LAYER_NAMES, "master"];
 export const MIN_DB = -40; // the slider's bottom: silence
 export const MAX_DB = 6;
-// Starting levels; the kit is loudness-normalised, so these are the mix, not corrections.
-export const DEFAULT_VOLUMES = { master: -3, drums: -7, ambience: -13, music: -2, quote: -1 };
+// Starting levels, set from offline renders of the shipped pieces: music around -18 dBFS RMS,
+// drums a few dB under it, the ambience a bed well below, the quote above the ducked music.
+export const DEFAULT_VOLUMES = { master: -4, drums: -1, ambience: -2, music: -5, quote: 2 };
+
+/** Linear up to 0.8, then a tanh knee towards 1: the odd coinciding peak is rounded, not
+ * clipped, with no look-ahead delay (a compressor would move every onset). */
+function softClip(x) {
+  const a = Math.abs(x);
+  return a <= 0.8 ? x : Math.sign(x) * (0.8 + 0.2 * Math.tanh((a - 0.8) / 0.2));
+}
 export const DUCK_DB = -6;
 
 export function clampDb(db) {
@@ -17,10 +25,16 @@ export function clampDb(db) {
 }
 
 export class Mixer {
-  constructor(context, volumes = DEFAULT_VOLUMES) {
+  constructor(context, volumes = DEFAULT_VOLUMES, { probe = false } = {}) {
     const Tone = T();
     this.context = context;
-    this.master = new Tone.Volume({ context }).connect(context.destination);
+    this.master = new Tone.Volume({ context });
+    if (probe) {
+      this.master.connect(context.destination);
+    } else {
+      this.limiter = new Tone.WaveShaper({ context, mapping: softClip, length: 4096 });
+      this.master.chain(this.limiter, context.destination);
+    }
     this.duckGain = new Tone.Gain({ context, gain: 1 });
     this.channels = {};
     for (const name of LAYER_NAMES) this.channels[name] = new Tone.Volume({ context }).connect(this.master);
@@ -84,5 +98,6 @@ export class Mixer {
 
   dispose() {
     for (const node of [this.master, this.duckGain, ...Object.values(this.channels)]) node.dispose();
+    if (this.limiter) this.limiter.dispose();
   }
 }

@@ -119,7 +119,7 @@ def test_an_ai_solo_plays_at_the_site_tempo_and_the_tempo_slider_moves_it(open_p
 
 
 def test_live_changes_land_on_the_next_bar_with_no_reload_and_no_console_error(open_player):
-    """A few minutes of play with every choice changing while it plays: each change comes in
+    """Two minutes of play with every choice changing while it plays: each change comes in
     at the bar after it was made, the page never reloads, the console stays clean."""
     page = open_player("#track=late-bus-home&drums=dusty-boom-bap&ambience=rain&quote=none")
     page.evaluate("window.__sameDocument = true")
@@ -133,7 +133,7 @@ def test_live_changes_land_on_the_next_bar_with_no_reload_and_no_console_error(o
         {"ambience": "vinyl", "quote": None},
     ]
     layer_of = {"drums": "drums", "ambience": "ambience", "quote": "quote", "track": "music"}
-    deadline = time.monotonic() + 150
+    deadline = time.monotonic() + 120
     i = 0
     while time.monotonic() < deadline or i < len(changes):
         change = changes[i % len(changes)]
@@ -283,12 +283,13 @@ def test_before_the_first_sound_the_page_loads_under_1_mb(open_player):
     report = page.evaluate("""(() => {
         const first = window.lofi.state().startup.firstNoteAt;
         const entries = [performance.getEntriesByType('navigation')[0], ...performance.getEntriesByType('resource')];
-        return entries.map(e => ({name: e.name, end: e.responseEnd, bytes: e.transferSize, before: e.responseEnd <= first}));
+        // A body that came from a cache (the favicon, say) still counts, at its size.
+        return entries.map(e => ({name: e.name, end: e.responseEnd, bytes: Math.max(e.transferSize, e.encodedBodySize),
+                                  before: e.responseEnd <= first}));
     })()""")
     before = [e for e in report if e["before"] and e["name"].startswith("http")]  # not the blob: keep-alive
     total = sum(e["bytes"] for e in before)
     assert total <= 1_000_000, f"{total} bytes before the first sound"
-    assert all(e["bytes"] > 0 for e in before)  # a fresh browser: nothing came from a cache
     names = " ".join(e["name"] for e in before)
     assert "Tone." in names and "/instruments/piano/" in names
     for later in ("p5.min", "/ambience/rain", "/quotes/kettle"):
