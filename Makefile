@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 # espeak-ng for the sound-kit re-bake test. `make site` needs none of them.
 TEST_APT := chromium fluidsynth fluid-soundfont-gm espeak-ng
 
-.PHONY: site serve test test-fast train samples clean distclean
+.PHONY: site serve test test-fast train samples screenshots clean distclean
 
 site: $(VENV)/.site
 	$(BIN)/lofi-build site
@@ -24,6 +24,10 @@ test: $(VENV)/.test system-deps
 
 test-fast: $(VENV)/.test
 	$(BIN)/python -m pytest -m "not slow and not browser"
+
+# The README's pictures of the player (desktop 1280x800, phone 375x740), from the layout test.
+screenshots: $(VENV)/.test system-deps
+	LOFI_SCREENSHOTS=$(CURDIR)/docs $(BIN)/python -m pytest -q tests/player/test_player_layout.py
 
 train: $(VENV)/.train
 	$(BIN)/lofi-build train

@@ -12,7 +12,9 @@ def test_page_plays_a_song_with_no_console_errors(project, page):
     with static_server(project / "build") as url:
         page.goto(url)
         wait_for(page, "window.lofi !== undefined")
-        assert page.locator("#tracks li").count() == 1
+        assert page.locator("#songs .track").count() == 1
+        # No kit and no AI solos in this project: the page says so and still plays (synths).
+        assert "No AI solos yet" in page.inner_text("#solos")
         page.click("#play")
         wait_for(page, "window.lofi.state().transport.state === 'started'")
         wait_for(page, "window.lofi.state().transport.seconds > 0.5")

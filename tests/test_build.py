@@ -1,5 +1,6 @@
 """The site build on a small fixture project: the output tree, atomicity and reproducibility."""
 
+import hashlib
 import json
 import re
 
@@ -44,7 +45,7 @@ def test_every_asset_is_hashed_and_every_link_is_relative(project):
         assert not link.startswith(("/", "http:", "https:")), link
         assert (out / link).is_file(), link
     for rel in tree_bytes(out):
-        if rel.startswith("assets/") and "/vendor/tone/" not in rel:
+        if rel.startswith("assets/") and not re.fullmatch(r"assets/vendor/[a-z0-9]+/[^/]*LICENSE[^/]*", rel):
             assert re.search(r"[.-][0-9a-f]{10}(\.|/)", rel), f"{rel} has no content hash"
 
 
@@ -157,3 +158,37 @@ def test_the_shipped_site_builds(tmp_path):
     manifest = json.loads((tmp_path / "site" / "manifest.json").read_text())
     assert {s["bpm"] for s in manifest["songs"]} <= set(range(70, 91))
     assert len({s.get("key") for s in manifest["songs"]}) == len(manifest["songs"])  # all in different keys
+
+
+def test_vendored_libraries_are_pinned_unmodified_and_licensed():
+    vendor = ROOT / "site_src" / "vendor"
+    pins = json.loads((vendor / "vendor.json").read_text())
+    assert {"tone", "p5"} <= set(pins)
+    for name, pin in pins.items():
+        assert re.fullmatch(r"[a-z0-9.-]+@\d+\.\d+\.\d+", pin["npm"]), pin["npm"]
+        for rel, digest in pin["sha256"].items():
+            assert hashlib.sha256((vendor / rel).read_bytes()).hexdigest() == digest, rel
+        for dest in pin["files"].values():
+            assert (vendor / dest).is_file(), dest
+        assert any("LICENSE" in dest.upper() for dest in pin["files"].values()), f"{name} ships no licence"
+    assert pins["p5"]["license"] == "LGPL-2.1"
+    assert "GNU LESSER GENERAL PUBLIC LICENSE" in (vendor / "p5" / "LICENSE.txt").read_text()
+
+
+def test_the_page_preloads_its_modules_credits_its_libraries_and_leaves_p5_for_later(project):
+    build_project(project)
+    out = project / "build"
+    html = (out / "index.html").read_text()
+    modules = re.findall(r'<link rel="modulepreload" href="([^"]+)">', html)
+    main = re.search(r'<script type="module" src="([^"]+)"></script>', html).group(1)
+    assert modules and all((out / m).is_file() for m in modules)
+    on_disk = {p.name for p in (out / main).parent.glob("*.js")}
+    assert {m.rsplit("/", 1)[1] for m in modules} == on_disk - {"main.js"}
+    # p5 is fetched by the player after the first sound, never by a <script> of the page.
+    p5 = re.search(r'data-p5="([^"]+)"', html).group(1)
+    assert re.fullmatch(r"assets/vendor/p5\.min\.[0-9a-f]{10}\.js", p5) and (out / p5).is_file()
+    assert not re.search(r'<script[^>]+p5\.min', html)
+    credits = html[html.index('id="credits"'):]
+    assert "p5.js 1.11.13 (LGPL-2.1)" in credits and "Tone.js 15.5.44 (MIT)" in credits
+    for href in re.findall(r'href="(assets/vendor/[^"]+)"', credits):
+        assert (out / href).is_file(), href

@@ -188,6 +188,34 @@ def _solo_entry(out: Output, solo) -> dict:
     return entry
 
 
+def libraries(site_src: Path) -> list[dict]:
+    """The vendored libraries for the credits panel, from vendor/vendor.json (name, version,
+    licence, and the licence file shipped beside the library)."""
+    path = site_src / "vendor" / "vendor.json"
+    if not path.is_file():
+        return []
+    try:
+        pins = json.loads(read_bytes(path))
+    except ValueError as e:
+        raise ContentError(f"invalid JSON: {e}", path) from None
+    names = {"tone": "Tone.js", "p5": "p5.js"}
+    rows = []
+    for key, pin in sorted(pins.items()):
+        name, _, version = pin.get("npm", key).rpartition("@")
+        # The library's own licence (LICENSE.md) before bundled notices (Tone.js.LICENSE.txt).
+        licences = sorted((d for d in pin.get("files", {}).values() if "LICENSE" in d.upper()),
+                          key=lambda d: (not d.rsplit("/", 1)[-1].upper().startswith("LICENSE"), d))
+        licence_file = licences[0] if licences else ""
+        rows.append({
+            "name": names.get(key, name or key),
+            "version": version,
+            "license": pin.get("license", ""),
+            "licence_url": f"assets/vendor/{licence_file}" if licence_file else "",
+            "note": pin.get("note", ""),
+        })
+    return rows
+
+
 def _template_env(templates: Path) -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates)),
@@ -214,12 +242,20 @@ def render(config: Config, content: Content, cache: BuildCache | None = None) ->
     """Every file of the site, in memory."""
     site_src = config.resolve("site_src")
     out = Output()
+    js_dir = out.add_tree(site_src / "js", "assets/js")
     assets = {
         "css": out.add_file(site_src / "css" / "site.css", "assets/site.css"),
-        "js": out.add_tree(site_src / "js", "assets/js") + "/main.js",
+        "js": js_dir + "/main.js",
+        # Every module main.js needs, so the browser fetches them in parallel, not one import at a time.
+        "modules": [f"{js_dir}/{p.name}" for p in sorted((site_src / "js").glob("*.js")) if p.name != "main.js"],
         "tone": out.add_file(site_src / "vendor" / "tone" / "Tone.js", "assets/vendor/Tone.js"),
         "icon": out.add_file(site_src / "icon.svg", "assets/icon.svg"),
     }
+    p5 = site_src / "vendor" / "p5" / "p5.min.js"
+    if p5.is_file():  # loaded by the player only after the first sound
+        assets["p5"] = out.add_file(p5, "assets/vendor/p5.min.js")
+    else:
+        assets["p5"] = ""
     for licence in sorted((site_src / "vendor").rglob("*LICENSE*")):
         out.add(f"assets/vendor/{licence.parent.name}/{licence.name}", read_bytes(licence))
 
@@ -251,7 +287,7 @@ def render(config: Config, content: Content, cache: BuildCache | None = None) ->
 
     env = (cache or BuildCache()).templates(site_src / "templates")
     context = {
-        "site": manifest["site"], "manifest": manifest, "assets": assets,
+        "site": manifest["site"], "manifest": manifest, "assets": assets, "libraries": libraries(site_src),
         "csp": csp.meta_policy(csp.policy(config.root)),
     }
     out.add("index.html", _render(env, "index.html", root="", **context))

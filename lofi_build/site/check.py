@@ -118,9 +118,13 @@ def verify(site: Path, base_path: str, policy: str, errors: Collector, policy_fi
     for section, entries in data.items():
         if not isinstance(entries, list):
             continue
+        # Credits name where a sound came from: links a listener may follow, not files to fetch.
+        fetched = section != "credits"
         for entry in entries:
             for value in _urls_in(entry):
-                problem = _check_url(manifest, site, value, True, base_path)
+                if not value:
+                    continue
+                problem = _check_url(manifest, site, value, fetched, base_path)
                 if problem:
                     errors.error(f"{section}: {problem}", manifest)
     return len(pages)

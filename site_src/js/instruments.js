@@ -1,6 +1,84 @@
-// Voices for the sampler presets named in scores. Built-in Tone synths stand in until
-// the sound kit's samples are listed in manifest.json.
+// Voices: what plays a note. Tone.Sampler per preset from the sound kit, a drum kit of one-shot
+// buffers, synth stand-ins (no kit, or its samples failed to load), and a probe for timing tests.
+import { drumFallback, noteName } from "./samples.js";
+
 const T = () => window.Tone;
+
+/** A pitched instrument from the kit: Tone.Sampler fed with the decoded samples it needs. */
+export class SamplerVoice {
+  constructor({ context, destination, release = 1 }) {
+    this.sampler = new (T().Sampler)({ context, release, attack: 0, curve: "exponential" }).connect(destination);
+    this.count = 0;
+  }
+
+  /** Samples arrive in the order they are first heard; a note plays from the nearest one so far. */
+  add(midi, audioBuffer) {
+    this.sampler.add(noteName(midi), new (T().ToneAudioBuffer)(audioBuffer));
+    this.count++;
+  }
+
+  get ready() {
+    return this.count > 0;
+  }
+
+  play(ev, time, duration) {
+    if (!this.count) return;
+    this.sampler.triggerAttackRelease(noteName(ev.midi), duration, time, ev.velocity);
+  }
+
+  releaseAll(time) {
+    this.sampler.releaseAll(time);
+  }
+
+  dispose() {
+    this.sampler.dispose();
+  }
+}
+
+const CLOSED_HATS = new Set([42, 44]);
+const OPEN_HATS = new Set([46]);
+
+/** A drum kit: one buffer per GM drum note, each hit its own source so hits overlap
+ * naturally; a closed hat chokes a ringing open hat, as on a real pair of hi-hats. */
+export class DrumKitVoice {
+  constructor({ context, destination }) {
+    this.context = context;
+    this.destination = destination;
+    this.buffers = new Map();
+    this.open = new Set();
+  }
+
+  add(midi, audioBuffer) {
+    this.buffers.set(midi, new (T().ToneAudioBuffer)(audioBuffer));
+  }
+
+  get ready() {
+    return this.buffers.size > 0;
+  }
+
+  play(ev, time) {
+    const key = this.buffers.has(ev.midi) ? ev.midi : drumFallback(this.buffers, ev.midi);
+    if (key === null) return;
+    if (CLOSED_HATS.has(key)) {
+      for (const src of this.open) src.stop(time);
+      this.open.clear();
+    }
+    const src = new (T().ToneBufferSource)({
+      context: this.context, url: this.buffers.get(key), fadeOut: 0.012, onended: () => this.open.delete(src),
+    }).connect(this.destination);
+    src.start(time, 0, undefined, ev.velocity);
+    if (OPEN_HATS.has(key)) this.open.add(src);
+  }
+
+  releaseAll(time) {
+    for (const src of this.open) src.stop(time);
+    this.open.clear();
+  }
+
+  dispose() {
+    this.releaseAll(this.context.currentTime);
+  }
+}
 
 const SYNTH_PRESETS = {
   piano: { oscillator: { type: "triangle" }, envelope: { attack: 0.005, decay: 0.6, sustain: 0.2, release: 1.2 } },
@@ -11,30 +89,47 @@ const SYNTH_PRESETS = {
   bass: { oscillator: { type: "triangle" }, envelope: { attack: 0.01, decay: 0.3, sustain: 0.6, release: 0.3 } },
 };
 
-class SynthVoice {
-  constructor(preset, destination) {
-    this.synth = new (T().PolySynth)(T().Synth, SYNTH_PRESETS[preset] || SYNTH_PRESETS.piano).connect(destination);
+/** A synth stand-in for a preset the kit lacks (or whose samples did not load). */
+export class SynthVoice {
+  constructor({ context, destination, preset }) {
+    const Tone = T();
+    this.synth = new Tone.PolySynth({ context, voice: Tone.Synth, options: SYNTH_PRESETS[preset] || SYNTH_PRESETS.piano }).connect(destination);
     this.synth.volume.value = -10;
+    this.ready = true;
   }
-  play(ev, time) {
-    this.synth.triggerAttackRelease(ev.name, ev.dur, time, ev.velocity);
+
+  play(ev, time, duration) {
+    this.synth.triggerAttackRelease(noteName(ev.midi), duration, time, ev.velocity);
   }
+
+  releaseAll(time) {
+    this.synth.releaseAll(time);
+  }
+
   dispose() {
     this.synth.dispose();
   }
 }
 
-class DrumVoice {
-  constructor(destination) {
-    this.kick = new (T().MembraneSynth)({ volume: -6 }).connect(destination);
-    this.noise = new (T().NoiseSynth)({ volume: -18, envelope: { attack: 0.001, decay: 0.12, sustain: 0 } }).connect(destination);
-    this.hat = new (T().MetalSynth)({ volume: -30, envelope: { attack: 0.001, decay: 0.05, release: 0.01 } }).connect(destination);
+/** A drum stand-in made of Tone's drum synths. */
+export class DrumSynthVoice {
+  constructor({ context, destination }) {
+    const Tone = T();
+    this.kick = new Tone.MembraneSynth({ context, volume: -6 }).connect(destination);
+    this.noise = new Tone.NoiseSynth({ context, volume: -18, envelope: { attack: 0.001, decay: 0.12, sustain: 0 } }).connect(destination);
+    this.hat = new Tone.MetalSynth({ context, volume: -30, envelope: { attack: 0.001, decay: 0.05, release: 0.01 } }).connect(destination);
+    this.ready = true;
   }
+
   play(ev, time) {
+    // Each synth is monophonic: two hits on one synth at the same instant would be one hit.
     if (ev.midi === 35 || ev.midi === 36) this.kick.triggerAttackRelease("C1", "8n", time, ev.velocity);
     else if (ev.midi >= 37 && ev.midi <= 40) this.noise.triggerAttackRelease("16n", time, ev.velocity);
     else this.hat.triggerAttackRelease("C6", "32n", time, ev.velocity * 0.6);
   }
+
+  releaseAll() {}
+
   dispose() {
     this.kick.dispose();
     this.noise.dispose();
@@ -42,7 +137,25 @@ class DrumVoice {
   }
 }
 
-/** A voice for a track of a piece; percussion tracks (channel 9) get the drum voice. */
-export function createVoice(track, preset, destination) {
-  return track.channel === 9 ? new DrumVoice(destination) : new SynthVoice(preset, destination);
+/** A probe: an 8-sample click of fixed height at exactly the time a note is scheduled, so an
+ * offline render shows where every note landed (the timing test and `lofi.render`). */
+export class ProbeVoice {
+  constructor({ context, destination, height = 0.25 }) {
+    this.context = context;
+    this.destination = destination;
+    this.height = height;
+    this.buffer = T().ToneAudioBuffer.fromArray(new Float32Array(8).fill(1));
+    this.ready = true;
+  }
+
+  add() {}
+
+  play(ev, time) {
+    const src = new (T().ToneBufferSource)({ context: this.context, url: this.buffer, onended: () => {} }).connect(this.destination);
+    src.start(time, 0, undefined, this.height);
+  }
+
+  releaseAll() {}
+
+  dispose() {}
 }

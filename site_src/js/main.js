@@ -1,181 +1,140 @@
-// Boots the player: reads manifest.json, draws the choices and exposes window.lofi.
-import { PieceLayer, configureTransport, PPQ } from "./playback.js";
-import { createVoice } from "./instruments.js";
+// Boots the player: reads manifest.json, builds the engine on Tone's context, draws the page,
+// restores the listener's choices (link, then localStorage) and exposes window.lofi.
+import { createApi } from "./api.js";
+import { Backgrounds } from "./backgrounds.js";
+import { Engine } from "./engine.js";
+import { createMediaSession } from "./media-session.js";
+import { initialChoices, readHash, readSaved, save } from "./persistence.js";
+import { Loader } from "./samples.js";
+import { barTicks, ticksToPosition } from "./transport.js";
+import { UI } from "./ui.js";
+import { Visualizer } from "./visualizer.js";
 
-const Tone = window.Tone;
 const $ = (id) => document.getElementById(id);
 
-const state = {
-  manifest: null,
-  selected: { drums: null, ambience: null, quote: null, track: null },
-  layers: {},
-  voices: [],
-  bus: null,
-  failed: [],
-};
-
-function setStatus(text, error = false) {
-  $("status").textContent = text;
-  $("status").classList.toggle("error", error);
-}
-
-function findTrack(id) {
-  const m = state.manifest;
-  return m.songs.find((s) => s.id === id) || m.solos.find((s) => s.id === id) || null;
-}
-
-async function loadJSON(url) {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+async function loadManifest() {
+  const response = await fetch("manifest.json", { cache: "no-cache" });
+  if (!response.ok) throw new Error(`manifest.json: the server answered ${response.status}`);
   return response.json();
 }
 
-function disposeLayer(name) {
-  const layer = state.layers[name];
-  if (layer) layer.dispose();
-  delete state.layers[name];
+function reducedMotionQuery() {
+  return window.matchMedia ? window.matchMedia("(prefers-reduced-motion: reduce)") : { matches: false, addEventListener() {} };
 }
 
-async function buildMusic() {
-  disposeLayer("music");
-  for (const v of state.voices) v.dispose();
-  state.voices = [];
-  const entry = findTrack(state.selected.track);
-  if (!entry) return;
-  const song = await loadJSON(entry.url);
-  configureTransport(song);
-  const presets = Object.fromEntries(song.lofi.parts.map((p) => [p.name, p.instrument]));
-  const voiceFor = (track) => {
-    const voice = createVoice(track, presets[track.name], state.bus);
-    state.voices.push(voice);
-    return voice;
-  };
-  state.layers.music = new PieceLayer(song, voiceFor).start(0);
-}
-
-async function select(choice = {}) {
-  for (const key of Object.keys(choice)) {
-    if (!(key in state.selected)) throw new Error(`unknown layer '${key}'`);
-  }
-  Object.assign(state.selected, choice);
-  if ("track" in choice) await buildMusic();
-  renderSelection();
-  return api.state();
-}
-
-async function play() {
-  await Tone.start();
-  if (!state.selected.track && state.manifest.songs.length) await select({ track: state.manifest.songs[0].id });
-  Tone.getTransport().start("+0.05");
-  renderTransport();
-}
-
-function pause() {
-  Tone.getTransport().pause();
-  renderTransport();
-}
-
-function stop() {
-  Tone.getTransport().stop();
-  renderTransport();
-}
-
-function setVolume(layer, db) {
-  if (layer === "master") Tone.getDestination().volume.value = db;
-  else if (layer === "music" && state.bus) state.bus.volume.value = db;
-  else throw new Error(`unknown layer '${layer}'`);
-}
-
-const api = {
-  state() {
-    const transport = Tone.getTransport();
-    const music = state.layers.music;
-    const entry = findTrack(state.selected.track);
-    const isSolo = entry && state.manifest.solos.includes(entry);
-    return {
-      selected: { ...state.selected },
-      bpm: transport.bpm.value,
-      transport: { state: transport.state, position: transport.position, seconds: transport.seconds, ppq: transport.PPQ },
-      loops: { drums: null, ambience: null, solo: isSolo && music ? music.loopBars : null, song: !isSolo && music ? music.loopBars : null },
-      quoteStart: null,
-      samples: { loaded: [], failed: [...state.failed] },
+/** Once the first sound is out and the samples have arrived: p5 and the visualiser, then the
+ * other pieces' scores, so a change of song starts quickly. */
+function prefetchAfterStart({ loader, manifest, visualizer }) {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    const whenIdle = (fn, wait = 0) => {
+      const check = () => (loader.pending() === 0 || wait > 40 ? fn() : (wait++, setTimeout(check, 100)));
+      check();
     };
-  },
-  select,
-  play,
-  pause,
-  stop,
-  setVolume,
-};
-
-function renderSelection() {
-  for (const li of document.querySelectorAll("#tracks li[data-id]")) {
-    const on = li.dataset.id === state.selected.track;
-    li.setAttribute("aria-checked", String(on));
-    li.tabIndex = on || (!state.selected.track && li === li.parentNode.firstElementChild) ? 0 : -1;
-  }
-}
-
-function renderTransport() {
-  const playing = Tone.getTransport().state === "started";
-  $("play").textContent = playing ? "Pause" : "Play";
-  $("stop").disabled = Tone.getTransport().state === "stopped";
-}
-
-function renderTracks() {
-  const list = $("tracks");
-  list.replaceChildren();
-  const tracks = [...state.manifest.songs, ...state.manifest.solos];
-  for (const t of tracks) {
-    const li = document.createElement("li");
-    li.dataset.id = t.id;
-    li.setAttribute("role", "radio");
-    li.setAttribute("aria-checked", "false");
-    const title = document.createElement("span");
-    title.className = "track-title";
-    title.textContent = t.title;
-    const meta = document.createElement("span");
-    meta.className = "track-meta";
-    meta.textContent = `${t.bpm} bpm`;
-    const midi = document.createElement("a");
-    midi.href = t.midi;
-    midi.download = `${t.id}.mid`;
-    midi.textContent = "MIDI";
-    midi.addEventListener("click", (e) => e.stopPropagation());
-    li.append(title, meta, midi);
-    li.addEventListener("click", () => select({ track: t.id }).catch(fail));
-    li.addEventListener("keydown", (e) => {
-      if (e.key === " " || e.key === "Enter") {
-        e.preventDefault();
-        select({ track: t.id }).catch(fail);
-      }
+    whenIdle(() => {
+      visualizer.load().catch((e) => console.warn("lofi: the visualiser is off:", e.message));
+      for (const entry of [...manifest.songs, ...manifest.drums, ...manifest.solos]) loader.json(entry.url).catch(() => {});
     });
-    list.append(li);
-  }
-}
-
-function fail(error) {
-  console.warn(error);
-  setStatus(`Something went wrong: ${error.message}`, true);
+  };
 }
 
 async function boot() {
-  state.manifest = await loadJSON("manifest.json");
-  Tone.getTransport().PPQ = PPQ;
-  state.bus = new Tone.Volume(0).toDestination();
-  renderTracks();
-  renderSelection();
-  $("play").disabled = false;
-  $("play").addEventListener("click", () => (Tone.getTransport().state === "started" ? pause() : play().catch(fail)));
-  $("stop").addEventListener("click", stop);
-  Tone.getTransport().scheduleRepeat(() => {
-    Tone.getDraw().schedule(() => {
-      $("position").textContent = Tone.getTransport().position.split(".")[0];
-    }, Tone.now());
-  }, "4n");
-  $("player").setAttribute("aria-busy", "false");
+  const Tone = window.Tone;
+  if (!Tone) throw new Error("Tone.js did not load");
+  const manifest = await loadManifest();
+  const context = Tone.getContext();
+  const motion = reducedMotionQuery();
+  const root = $("player");
+  const backgrounds = new Backgrounds($("scene"), { reducedMotion: motion.matches });
+  const visualizer = new Visualizer($("visualizer"), { context, p5Url: root.dataset.p5, reducedMotion: motion.matches });
+  motion.addEventListener("change", (e) => {
+    backgrounds.setReducedMotion(e.matches);
+    visualizer.setReducedMotion(e.matches);
+  });
+  const loader = new Loader({ decode: (bytes) => context.decodeAudioData(bytes) });
+  const saved = readSaved();
+  const fromHash = readHash();
+  let ui = null;
+  let media = null;
+  // Under `lofi-build serve` a rebuild can delete the hashed files a page just asked for, so
+  // there the first bar downloads on the listener's first move instead of at once.
+  const liveReload = !!document.querySelector('script[src*="/__lofi__/"]');
+  const engine = new Engine({
+    manifest, context, loader, awake: !liveReload,
+    volumes: saved.volumes,
+    soloBpm: fromHash.bpm ?? saved.soloBpm,
+    onChange: () => ui && ui.update(),
+    onNote: (ev, time, duration) => visualizer.note(ev, time, duration),
+  });
+  await engine.init();
+  const afterStart = prefetchAfterStart({ loader, manifest, visualizer });
+  let lastSaved = "";
+  const persist = () => {
+    const s = engine.state();
+    const data = { selected: s.selected, volumes: s.volumes, soloBpm: s.soloBpm };
+    const text = JSON.stringify(data);
+    if (text !== lastSaved) {
+      lastSaved = text;
+      save(data);
+    }
+    const ambience = manifest.ambience.find((a) => a.id === s.selected.ambience);
+    backgrounds.show(ambience ? ambience.visual : "none");
+    if (media) media.update(s);
+  };
+  const api = createApi({
+    engine, loader, manifest,
+    hooks: {
+      gesture: () => media.started(),
+      started: () => {
+        afterStart();
+        persist();
+      },
+      paused: () => {
+        if (engine.transport.state !== "started") media.stopped();
+        persist();
+      },
+      changed: persist,
+      extraState: () => ({ visualizer: visualizer.state(), scene: { visual: backgrounds.visual, frames: backgrounds.frames } }),
+    },
+  });
+  media = createMediaSession({ api, siteTitle: manifest.site.title, artwork: [{ src: new URL(root.dataset.icon, location.href).href, sizes: "any", type: "image/svg+xml" }] });
+  ui = new UI({
+    api, manifest,
+    position: () => {
+      const t = engine.transport;
+      const [bar, beat] = ticksToPosition(Math.max(0, Math.round(t.ticks)), barTicks(t)).split(":").map(Number);
+      return `bar ${bar + 1} · beat ${beat + 1}`;
+    },
+    onError: (e) => console.warn("lofi:", e),
+  });
+  ui.mount();
+  window.addEventListener("hashchange", () => {
+    const choice = initialChoices(manifest, { selected: engine.state().selected }, readHash());
+    const bpm = readHash().bpm;
+    if (bpm !== undefined) api.setBpm(bpm);
+    api.select(choice).catch((e) => ui.fail(e));
+  });
   window.lofi = api;
+  if (liveReload) {
+    for (const type of ["pointerdown", "pointerover", "keydown", "touchstart"]) {
+      document.addEventListener(type, () => engine.wake(), { once: true, passive: true });
+    }
+  }
+  // The listener's last choices (or the link's); the first bar of the music loads now.
+  const ready = engine.select(initialChoices(manifest, saved, fromHash), { wake: false }).catch((e) => ui.fail(e));
+  persist();
   document.dispatchEvent(new CustomEvent("lofi:ready"));
+  await ready;
+  persist();
 }
 
-boot().catch(fail);
+boot().catch((error) => {
+  console.warn(error);
+  const status = $("status");
+  if (status) {
+    status.textContent = `The player could not start: ${error.message}`;
+    status.classList.add("error");
+  }
+});

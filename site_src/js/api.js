@@ -1,0 +1,96 @@
+// window.lofi: the player's test and automation API (pinned). The page's controls call these
+// same functions, so automation exercises exactly what a listener does.
+//
+//   lofi.state()                      selected layers, bpm, Transport state and position, loop
+//                                     lengths in bars per layer, the quote's start, samples...
+//   await lofi.select({drums, ambience, quote, track})   manifest ids, or null for "none"
+//   await lofi.play(); lofi.pause(); lofi.stop()
+//   lofi.setVolume(layer, db)         drums | ambience | music | quote | master
+//   lofi.setBpm(bpm)                  the AI solos' tempo, 60-100
+//   lofi.level()                      the master output's peak level now, dBFS
+//   await lofi.render({bars, ...})    the same engine rendered offline (Tone.Offline)
+import { renderOffline, toBase64 } from "./offline.js";
+
+export const API_VERSION = 1;
+
+export function createApi({ engine, loader, manifest, hooks = {} }) {
+  const call = (name, ...args) => (hooks[name] ? hooks[name](...args) : undefined);
+
+  const api = {
+    version: API_VERSION,
+    get manifest() {
+      return manifest;
+    },
+
+    state() {
+      return { ...engine.state(), ...(call("extraState") || {}) };
+    },
+
+    async select(choice) {
+      await engine.select(choice);
+      call("changed");
+      return api.state();
+    },
+
+    /** Start or resume. Tone.start() runs first, inside the user's click. */
+    play() {
+      const resumed = window.Tone.start();
+      call("gesture");
+      return (async () => {
+        await resumed;
+        if (!engine.slots.music.id) {
+          const first = manifest.songs[0] || manifest.solos[0];
+          if (first) await engine.select({ track: first.id });
+        }
+        await engine.play();
+        call("started");
+        return api.state();
+      })();
+    },
+
+    async pause() {
+      engine.pause();
+      call("paused");
+      return api.state();
+    },
+
+    async stop() {
+      engine.stop();
+      call("paused");
+      return api.state();
+    },
+
+    setVolume(layer, db) {
+      const value = engine.setVolume(layer, db);
+      call("changed");
+      return value;
+    },
+
+    setBpm(bpm) {
+      const value = engine.setSoloBpm(bpm);
+      call("changed");
+      return value;
+    },
+
+    /** The next (+1) or previous (-1) song or solo: the media keys. */
+    async step(direction = 1) {
+      const all = [...manifest.songs, ...manifest.solos];
+      if (!all.length) return api.state();
+      const i = all.findIndex((e) => e.id === engine.slots.music.id);
+      const next = all[(i + direction + all.length) % all.length];
+      return api.select({ track: next.id });
+    },
+
+    level() {
+      return engine.mixer.level();
+    },
+
+    /** Render offline through the same engine: resolves to {sampleRate, lead, bpm,
+     * secondsPerBar, duration, state, channels: [base64 of little-endian Float32 samples]}. */
+    async render(options = {}) {
+      const out = await renderOffline(manifest, loader, options);
+      return { ...out, channels: out.channels.map(toBase64) };
+    },
+  };
+  return api;
+}
