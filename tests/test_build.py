@@ -90,6 +90,22 @@ def test_a_changed_song_is_swapped_in(project):
     assert manifest["songs"][0]["title"] == "Renamed Song"
 
 
+def test_a_rebuild_writes_only_what_changed(project):
+    """Files the edit did not touch are the previous build's own (hard links), not rewritten."""
+    build_project(project)
+    out = project / "build"
+    before = {rel: (out / rel).stat().st_ino for rel in tree_bytes(out)}
+    song = project / "content" / "songs" / "test-song.yaml"
+    song.write_text(song.read_text().replace("Test Song", "Renamed Song"))
+    assert build_project(project).changed
+    after = {rel: (out / rel).stat().st_ino for rel in tree_bytes(out)}
+    kept = {rel for rel in after if before.get(rel) == after[rel]}
+    assert {rel for rel in after if rel.startswith("assets/")} <= kept  # CSS, JS, Tone.js: untouched
+    assert "manifest.json" not in kept and "index.html" not in kept
+    assert not any(rel.startswith("songs/") for rel in kept)  # the song's new JSON and MIDI
+    assert json.loads((out / "manifest.json").read_text())["songs"][0]["title"] == "Renamed Song"
+
+
 def test_errors_of_every_file_are_reported_together(project):
     songs = project / "content" / "songs"
     (songs / "a.yaml").write_text("title: a\nbpm: 900\nparts: [{name: x, instrument: piano, notes: [[0, C4, 4n]]}]\n")

@@ -43,6 +43,9 @@ REFUSED = {
 }
 
 
+_DIGESTS: dict[tuple, str] = {}
+
+
 @dataclass(frozen=True)
 class SourceFile:
     path: Path
@@ -50,7 +53,13 @@ class SourceFile:
     chordify: bool = False
 
     def digest(self) -> str:
-        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+        """sha256 of the file's bytes, hashed again only when its size or mtime changed (``serve``
+        asks on every rebuild, and the default corpus is 1,500 files)."""
+        stat = self.path.stat()
+        key = (str(self.path), stat.st_size, stat.st_mtime_ns)
+        if key not in _DIGESTS:
+            _DIGESTS[key] = hashlib.sha256(self.path.read_bytes()).hexdigest()
+        return _DIGESTS[key]
 
 
 @dataclass

@@ -65,6 +65,7 @@ class BuildCache:
         self._envs: dict[str, jinja2.Environment] = {}
         self._kit: tuple | None = None
         self._pool: tuple | None = None
+        self._midi: dict[bytes, bytes] = {}
 
     def solos(self, config: Config, strict: bool) -> list:
         """The AI pool, regenerated only when the checkpoint or the ai settings, seed, tempo or loop change."""
@@ -82,6 +83,15 @@ class BuildCache:
                 key = (plan.fingerprint, (weights.stat().st_mtime_ns, weights.stat().st_size), pool.pool_key(config))
             self._pool = (key, result.solos)
         return self._pool[1]
+
+    def midi(self, song_json: bytes, song: dict) -> bytes:
+        """A piece's MIDI file, made again only when its JSON changed."""
+        key = hashlib.sha256(song_json).digest()
+        if key not in self._midi:
+            if len(self._midi) > 1024:  # a long serve session: forget old edits
+                self._midi.clear()
+            self._midi[key] = midi_bytes(song)
+        return self._midi[key]
 
     def kit(self, samples_yaml: Path, strict: bool) -> Kit:
         """The sound kit, re-read only when samples.yaml or one of its files changed."""
@@ -156,9 +166,10 @@ def collect(config: Config, strict: bool, cache: BuildCache) -> Content:
     return content
 
 
-def _piece_entry(out: Output, folder: str, piece: Piece) -> dict:
+def _piece_entry(out: Output, folder: str, piece: Piece, cache: BuildCache) -> dict:
     song = piece.song
     lofi = song["lofi"]
+    data = dumps(song)
     entry = {
         "id": piece.id,
         "title": song["header"]["name"],
@@ -167,8 +178,8 @@ def _piece_entry(out: Output, folder: str, piece: Piece) -> dict:
         "timeSignature": lofi["timeSignature"],
         "swing": lofi["swing"],
         "instruments": sorted({p["instrument"] for p in lofi["parts"]}),
-        "url": out.add_hashed(f"{folder}/{piece.id}.json", dumps(song)),
-        "midi": out.add_hashed(f"{folder}/{piece.id}.mid", midi_bytes(song)),
+        "url": out.add_hashed(f"{folder}/{piece.id}.json", data),
+        "midi": out.add_hashed(f"{folder}/{piece.id}.mid", cache.midi(data, song)),
     }
     keys = song["header"]["keySignatures"]
     if keys:
@@ -179,10 +190,10 @@ def _piece_entry(out: Output, folder: str, piece: Piece) -> dict:
     return entry
 
 
-def _solo_entry(out: Output, solo) -> dict:
+def _solo_entry(out: Output, solo, cache: BuildCache) -> dict:
     """A solo is listed like a song, plus how it was made: seed, temperature, top-k and its stats."""
     lofi = solo.song["lofi"]
-    entry = _piece_entry(out, "solos", Piece(solo.id, Path(f"{solo.id}.json"), solo.song))
+    entry = _piece_entry(out, "solos", Piece(solo.id, Path(f"{solo.id}.json"), solo.song), cache)
     entry.update({"seed": lofi["seed"], "temperature": lofi["temperature"], "topK": lofi["topK"],
                   "stats": lofi["stats"]})
     return entry
@@ -240,6 +251,7 @@ def _render(env: jinja2.Environment, name: str, **context) -> bytes:
 
 def render(config: Config, content: Content, cache: BuildCache | None = None) -> Output:
     """Every file of the site, in memory."""
+    cache = cache or BuildCache()
     site_src = config.resolve("site_src")
     out = Output()
     js_dir = out.add_tree(site_src / "js", "assets/js")
@@ -269,9 +281,9 @@ def render(config: Config, content: Content, cache: BuildCache | None = None) ->
             "loops": as_dict(config.loops),
             "quoteStart": config.quote_start,
         },
-        "songs": [_piece_entry(out, "songs", p) for p in content.songs],
-        "drums": [_piece_entry(out, "drums", p) for p in content.drums],
-        "solos": [_solo_entry(out, s) for s in content.solos],
+        "songs": [_piece_entry(out, "songs", p, cache) for p in content.songs],
+        "drums": [_piece_entry(out, "drums", p, cache) for p in content.drums],
+        "solos": [_solo_entry(out, s, cache) for s in content.solos],
         "ambience": [],
         "quotes": [],
         "instruments": [],
@@ -285,7 +297,7 @@ def render(config: Config, content: Content, cache: BuildCache | None = None) ->
         ))
     out.add("manifest.json", dumps(manifest))
 
-    env = (cache or BuildCache()).templates(site_src / "templates")
+    env = cache.templates(site_src / "templates")
     context = {
         "site": manifest["site"], "manifest": manifest, "assets": assets, "libraries": libraries(site_src),
         "csp": csp.meta_policy(csp.policy(config.root)),

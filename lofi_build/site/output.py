@@ -115,6 +115,18 @@ def check_replaceable(outdir: Path, protected: list[Path]) -> None:
         raise LofiError("the output folder is not empty and is not a lofi-build site; refusing to replace it", outdir)
 
 
+def _link_if_same(old: Path, new: Path, data: bytes) -> bool:
+    """Hard-link ``new`` to the previous build's file when it already holds ``data``: a rebuild
+    after one edit then writes only what changed (the sound kit alone is megabytes)."""
+    try:
+        if old.is_symlink() or old.stat().st_size != len(data) or old.read_bytes() != data:
+            return False
+        os.link(old, new)
+        return True
+    except OSError:
+        return False
+
+
 def commit(files: dict[str, bytes], outdir: Path) -> bool:
     """Write ``files`` as ``outdir`` atomically; return False when it already held exactly them."""
     if same_tree(files, outdir):
@@ -125,7 +137,8 @@ def commit(files: dict[str, bytes], outdir: Path) -> bool:
         for rel, data in sorted(files.items()):
             path = tmp / rel
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+            if not _link_if_same(outdir / rel, path, data):
+                path.write_bytes(data)
         os.chmod(tmp, 0o755)
         if outdir.exists():
             if not _exchange(tmp, outdir):
