@@ -176,6 +176,18 @@ def test_the_shipped_site_builds(tmp_path):
     assert len({s.get("key") for s in manifest["songs"]}) == len(manifest["songs"])  # all in different keys
 
 
+def test_the_shipped_site_with_its_ai_pool_builds_byte_identically_twice(tmp_path):
+    """The whole shipped project, solos included, from two clean builds in two processes."""
+    from support import run_cli
+
+    for name in ("a", "b"):
+        run_cli("site", "-f", ROOT / "lofi.yaml", "-d", tmp_path / name, "-q", check=True)
+    a, b = tree_bytes(tmp_path / "a"), tree_bytes(tmp_path / "b")
+    assert sum(rel.startswith("solos/") for rel in a) == 32  # 16 solos: JSON + MIDI
+    assert a.keys() == b.keys()
+    assert [rel for rel in a if a[rel] != b[rel]] == []
+
+
 def test_vendored_libraries_are_pinned_unmodified_and_licensed():
     vendor = ROOT / "site_src" / "vendor"
     pins = json.loads((vendor / "vendor.json").read_text())
