@@ -20,8 +20,8 @@ log = logging.getLogger("lofi_build")
 INSTRUMENT = "rhodes"
 METER = Meter(4, 4)
 MAX_ROUNDS = 8  # rounds of resampling before the gate gives up
-VELOCITY = {1: 0.62}  # by notes sounding together; chords are played softer
-CHORD_VELOCITY = 0.48
+NOTE_VELOCITY = 0.62
+CHORD_VELOCITY = 0.48  # chords are played softer than single notes
 
 
 @dataclass
@@ -55,7 +55,7 @@ def solo_song(solo: Solo, *, index: int, bpm: float, bars: int, temperature: flo
     for token, length in solo.events:
         ticks = int(length * PPQ)
         pitches = token_pitches(token)
-        velocity = CHORD_VELOCITY if len(pitches) > 1 else VELOCITY[1]
+        velocity = CHORD_VELOCITY if len(pitches) > 1 else NOTE_VELOCITY
         notes += [Note(midi=p, ticks=tick, duration_ticks=ticks, velocity=velocity) for p in pitches]
         tick += ticks
     tonic, scale = solo.stats["key"].split()
