@@ -8,12 +8,16 @@ import mido
 
 from .transport import swing_offset_ticks
 
+CHARSET = "utf-8"
+
 
 def midi_file(song: dict) -> mido.MidiFile:
     """A type-1 MIDI file of a Tone.js JSON song; the score's swing is written into the timing."""
     header, lofi = song["header"], song.get("lofi", {})
     swing = float(lofi.get("swing") or 0)
-    mid = mido.MidiFile(type=1, ticks_per_beat=header["ppq"])
+    # Text meta events (song title, part names) as UTF-8: titles in Japanese or with emoji are
+    # everyday input, and the MIDI default (latin-1) cannot encode them.
+    mid = mido.MidiFile(type=1, ticks_per_beat=header["ppq"], charset=CHARSET)
 
     conductor = mido.MidiTrack()
     conductor.append(mido.MetaMessage("track_name", name=header.get("name", ""), time=0))
