@@ -11,12 +11,12 @@ from fractions import Fraction
 from pathlib import Path
 
 from .. import yamlio
-from ..errors import Collector, ContentError, LofiError, warn
+from ..errors import Collector, ContentError, warn
 from . import tonejson
 from .chords import ChordError, chord_pitches
 from .instruments import UnknownPreset, preset
 from .pitch import PitchError, looks_like_pitch, parse_key, parse_pitch
-from .transport import PPQ, Meter, TimeValueError, parse_beats, ticks
+from .transport import Meter, TimeValueError, parse_beats, ticks
 
 MAX_BARS = 4096
 SCORE_KEYS = {"title", "bpm", "time_signature", "key", "swing", "loop_bars", "parts", "composer", "description"}
@@ -314,4 +314,4 @@ def compile_score(path: str | Path, strict: bool = False) -> dict:
     return compile_doc(yamlio.load(path, ContentError), strict)
 
 
-__all__ = ["compile_score", "compile_text", "compile_doc", "LofiError", "PPQ"]
+__all__ = ["compile_score", "compile_text", "compile_doc"]

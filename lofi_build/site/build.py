@@ -15,7 +15,7 @@ import jinja2
 
 from .. import __version__
 from ..config import Config, as_dict, load_config
-from ..errors import Collector, ContentError, ErrorGroup, LofiError
+from ..errors import Collector, ContentError, LofiError
 from ..music.midi import midi_bytes
 from ..music.score import compile_score
 from ..samples.manifest import Kit, load_kit, publish
@@ -347,4 +347,4 @@ def build_site(config_file, outdir=None, strict=False, seed=None, base_path=None
     return result
 
 
-__all__ = ["build", "build_site", "BuildResult", "BuildCache", "ErrorGroup"]
+__all__ = ["build", "build_site", "BuildResult", "BuildCache"]

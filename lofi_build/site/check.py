@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from ..config import load_config
-from ..errors import Collector, ContentError
+from ..errors import Collector
 from . import csp
 from .build import build
 
@@ -161,4 +161,4 @@ def check_site(config_file, seed=None, base_path=None) -> int:
     return pages
 
 
-__all__ = ["check_site", "verify", "ContentError"]
+__all__ = ["check_site", "verify"]
