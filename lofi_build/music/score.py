@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .. import yamlio
 from ..errors import Collector, ContentError, warn
+from ..schema import REQUIRED, Choice, Custom, Field, Int, Invalid, Number, Schema, Text, is_number
 from . import tonejson
 from .chords import ChordError, chord_pitches
 from .instruments import UnknownPreset, preset
@@ -19,11 +20,11 @@ from .pitch import PitchError, looks_like_pitch, parse_key, parse_pitch
 from .transport import Meter, TimeValueError, parse_beats, ticks
 
 MAX_BARS = 4096
-SCORE_KEYS = {"title", "bpm", "time_signature", "key", "swing", "loop_bars", "parts", "composer", "description"}
 PART_KEYS = {"name", "instrument", "notes"}
 NOTE_KEYS = {"time", "note", "notes", "chord", "duration", "velocity"}
 PITCH_KEYS = ("note", "notes", "chord")
 DEFAULT_VELOCITY = 0.7
+SWING_SUBDIVISIONS = ("8n", "16n")
 _METER = re.compile(r"^\s*([0-9]+)\s*/\s*([0-9]+)\s*$")
 
 
@@ -34,8 +35,43 @@ def _is_chord(value) -> bool:
         return False
 
 
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+def _meter(raw) -> Meter:
+    m = _METER.match(raw) if isinstance(raw, str) else None
+    if isinstance(raw, list) and len(raw) == 2 and all(isinstance(v, int) for v in raw):
+        m = _METER.match(f"{raw[0]}/{raw[1]}")
+    if not m:
+        raise Invalid(f"'time_signature' must look like 4/4 or 6/8, not {raw!r}", whole=True)
+    n, d = int(m.group(1)), int(m.group(2))
+    if d not in (1, 2, 4, 8, 16):
+        raise Invalid(f"time signature denominator must be 1, 2, 4, 8 or 16, not {d}", whole=True)
+    if not 1 <= n <= 32:
+        raise Invalid(f"time signature numerator must be 1..32, not {n}", whole=True)
+    return Meter(n, d)
+
+
+def _key(raw):
+    try:
+        return parse_key(raw)
+    except PitchError as e:
+        raise Invalid(str(e), whole=True) from None
+
+
+HEADER = Schema({
+    "title": Text(default=REQUIRED, nonempty=True, max_len=200, strip=True,
+                  too_long="is longer than 200 characters", help="the song's name"),
+    "bpm": Number(default=REQUIRED, low=20, high=300, show_value=True, help="tempo in quarter notes per minute"),
+    "time_signature": Custom(default=Meter(), fn=_meter, help="4/4, 3/4, 6/8 ..."),
+    "key": Custom(default=None, fn=_key, null_is_default=True, help="'F major', 'A minor' ..."),
+    "swing": Number(default=0, low=0, high=1, null_is_default=True, show_value=True,
+                    help="how far every second subdivision is delayed, 0..1"),
+    "swing_subdivision": Choice(default="8n", choices=SWING_SUBDIVISIONS,
+                                help="which notes swing moves: every second eighth (8n) or 16th (16n)"),
+    "loop_bars": Int(default=None, low=1, high=MAX_BARS, null_is_default=True,
+                     what=f"a whole number of bars from 1 to {MAX_BARS}", help="bars before the song repeats"),
+    "composer": Text(default=None, help="who wrote it"),
+    "description": Text(default=None, help="a line about it"),
+    "parts": Field(default=REQUIRED, help="the instruments and their notes"),
+}, what="score")
 
 
 class _Compiler:
@@ -48,75 +84,10 @@ class _Compiler:
         self.errors.add(self.doc.error(keys, message, at_key=at_key))
 
     def unknown_keys(self, mapping: dict, keys: tuple, known: set, what: str):
+        schema = Schema(dict.fromkeys(known, Field()), what=what)
         for k in mapping:
             if k not in known:
-                message = f"unknown {what} key {k!r} (expected one of: {', '.join(sorted(known))})"
-                if self.strict:
-                    self.error(keys + (k,), message, at_key=True)
-                else:
-                    mark = self.doc.key_mark(*keys, k)
-                    warn(message, self.doc.path, *(mark or (None, None)))
-
-    # -- header ------------------------------------------------------------------------------
-
-    def header(self, data: dict):
-        title = data.get("title")
-        if "title" not in data:
-            self.error((), "missing required key 'title'")
-        elif not isinstance(title, str) or not title.strip():
-            self.error(("title",), "'title' must be a non-empty string")
-        elif len(title) > 200:
-            self.error(("title",), "'title' is longer than 200 characters")
-
-        bpm = data.get("bpm")
-        if "bpm" not in data:
-            self.error((), "missing required key 'bpm'")
-            bpm = None
-        elif not _is_number(bpm) or not 20 <= bpm <= 300:
-            self.error(("bpm",), f"'bpm' must be a number from 20 to 300, not {bpm!r}")
-            bpm = None
-
-        meter = Meter()
-        if "time_signature" in data:
-            raw = data["time_signature"]
-            m = _METER.match(raw) if isinstance(raw, str) else None
-            if isinstance(raw, list) and len(raw) == 2 and all(isinstance(v, int) for v in raw):
-                m = _METER.match(f"{raw[0]}/{raw[1]}")
-            if not m:
-                self.error(("time_signature",), f"'time_signature' must look like 4/4 or 6/8, not {raw!r}")
-            else:
-                n, d = int(m.group(1)), int(m.group(2))
-                if d not in (1, 2, 4, 8, 16):
-                    self.error(("time_signature",), f"time signature denominator must be 1, 2, 4, 8 or 16, not {d}")
-                elif not 1 <= n <= 32:
-                    self.error(("time_signature",), f"time signature numerator must be 1..32, not {n}")
-                else:
-                    meter = Meter(n, d)
-
-        key = None
-        if data.get("key") is not None:
-            try:
-                key = parse_key(data["key"])
-            except PitchError as e:
-                self.error(("key",), str(e))
-
-        swing = data.get("swing", 0)
-        if swing is None:
-            swing = 0
-        if not _is_number(swing) or not 0 <= swing <= 1:
-            self.error(("swing",), f"'swing' must be a number from 0 to 1, not {swing!r}")
-            swing = 0
-
-        loop_bars = data.get("loop_bars")
-        if loop_bars is not None and (
-            not isinstance(loop_bars, int) or isinstance(loop_bars, bool) or not 1 <= loop_bars <= MAX_BARS
-        ):
-            self.error(("loop_bars",), f"'loop_bars' must be a whole number of bars from 1 to {MAX_BARS}")
-            loop_bars = None
-        for k in ("composer", "description"):
-            if k in data and not isinstance(data[k], str):
-                self.error((k,), f"'{k}' must be a string")
-        return title, bpm, meter, key, swing, loop_bars
+                schema.unknown(k, self.doc, keys, self.errors, self.strict)
 
     # -- notes -------------------------------------------------------------------------------
 
@@ -182,7 +153,7 @@ class _Compiler:
         return None
 
     def velocity(self, keys, value):
-        if not _is_number(value) or not 0 <= value <= 1:
+        if not is_number(value) or not 0 <= value <= 1:
             self.error(keys, f"velocity must be a number from 0 to 1, not {value!r}")
             return None
         return float(value)
@@ -230,14 +201,15 @@ class _Compiler:
         if not isinstance(data, dict):
             self.error((), "a score must be a mapping with 'title', 'bpm' and 'parts'")
             self.errors.raise_if_any()
-        self.unknown_keys(data, (), SCORE_KEYS, "score")
-        title, bpm, meter, key, swing, loop_bars = self.header(data)
+        header = HEADER.read(data, self.doc, (), self.errors, strict=self.strict)
+        title, bpm, meter, key = header.get("title"), header.get("bpm"), header.get("time_signature", Meter()), header.get("key")
+        swing, loop_bars = header.get("swing", 0), header.get("loop_bars")
 
         parts = data.get("parts")
         tracks: list[tonejson.Track] = []
         last_end = 0
         if "parts" not in data:
-            self.error((), "missing required key 'parts'")
+            pass  # reported with the header
         elif not isinstance(parts, list) or not parts:
             self.error(("parts",), "'parts' must be a non-empty list")
         else:
@@ -293,9 +265,10 @@ class _Compiler:
             loop_bars = max(1, math.ceil(Fraction(last_end, meter.bar_ticks)))
             if loop_bars > MAX_BARS:
                 raise self.doc.error((), f"the score is longer than {MAX_BARS} bars")
-        extra = {k: data[k] for k in ("composer", "description") if k in data}
+        extra = {k: header[k] for k in ("composer", "description") if header[k] is not None}
+        extra["swingSubdivision"] = header["swing_subdivision"]
         return tonejson.song_json(
-            title=title.strip(), bpm=bpm, tracks=tracks, loop_bars=loop_bars,
+            title=title, bpm=bpm, tracks=tracks, loop_bars=loop_bars,
             meter=meter, key=key, swing=swing, extra=extra,
         )
 
