@@ -148,13 +148,14 @@ class Section(Field):
 def _unknown(what: str | None, name, dotted: str, known) -> str:
     if what is None:
         return f"unknown key '{dotted}'"
-    return f"unknown {what} key {name!r} (expected one of: {', '.join(sorted(known))})"
+    return f"unknown {what} {name!r} (expected one of: {', '.join(sorted(known))})"
 
 
 @dataclass(frozen=True)
 class Schema:
-    """The keys of one mapping. ``what`` names it in unknown-key messages ("unknown score key 'x'
-    (expected one of: ...)"); without it they say "unknown key 'a.b'" with the dotted path."""
+    """The keys of one mapping. ``what`` names its keys in unknown-key messages (``"score key"``:
+    "unknown score key 'x' (expected one of: ...)"); without it they say "unknown key 'a.b'" with
+    the dotted path. ``label`` names a key in value errors, ``missing`` words a missing key."""
 
     fields: dict[str, Field]
     what: str | None = None
@@ -177,6 +178,12 @@ class Schema:
             errors.add(_error(doc, keys + (name,), message, error_cls, at_key=True))
         else:
             warn(message, doc.path, *(doc.key_mark(*keys, name) or (None, None)))
+
+    def check_unknown(self, data: dict, doc, keys: tuple, errors: Collector, strict: bool) -> None:
+        """Only the unknown-key check, for a mapping whose values its reader checks itself."""
+        for name in data:
+            if name not in self.fields:
+                self.unknown(name, doc, keys, errors, strict)
 
     def read(self, data: dict, doc, keys: tuple, errors: Collector, *, strict: bool = False,
              error_cls: type[LofiError] | None = None, missing_at: tuple | None = None,

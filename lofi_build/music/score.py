@@ -20,8 +20,6 @@ from .pitch import PitchError, looks_like_pitch, parse_key, parse_pitch
 from .transport import Meter, TimeValueError, parse_beats, ticks
 
 MAX_BARS = 4096
-PART_KEYS = {"name", "instrument", "notes"}
-NOTE_KEYS = {"time", "note", "notes", "chord", "duration", "velocity"}
 PITCH_KEYS = ("note", "notes", "chord")
 DEFAULT_VELOCITY = 0.7
 SWING_SUBDIVISIONS = ("8n", "16n")
@@ -71,7 +69,11 @@ HEADER = Schema({
     "composer": Text(default=None, help="who wrote it"),
     "description": Text(default=None, help="a line about it"),
     "parts": Field(default=REQUIRED, help="the instruments and their notes"),
-}, what="score")
+}, what="score key")
+# Parts and notes are checked by the compiler (their values depend on each other); the schema
+# declares their keys.
+PART = Schema({"name": Field(), "instrument": Field(), "notes": Field()}, what="part key")
+NOTE = Schema({name: Field() for name in ("time", *PITCH_KEYS, "duration", "velocity")}, what="note key")
 
 
 class _Compiler:
@@ -82,12 +84,6 @@ class _Compiler:
 
     def error(self, keys, message, at_key=False):
         self.errors.add(self.doc.error(keys, message, at_key=at_key))
-
-    def unknown_keys(self, mapping: dict, keys: tuple, known: set, what: str):
-        schema = Schema(dict.fromkeys(known, Field()), what=what)
-        for k in mapping:
-            if k not in known:
-                schema.unknown(k, self.doc, keys, self.errors, self.strict)
 
     # -- notes -------------------------------------------------------------------------------
 
@@ -170,7 +166,7 @@ class _Compiler:
             duration = self.time(keys + (2,), item[2], meter, bpm, duration=True)
             velocity = self.velocity(keys + (3,), item[3]) if len(item) == 4 else DEFAULT_VELOCITY
         elif isinstance(item, dict):
-            self.unknown_keys(item, keys, NOTE_KEYS, "note")
+            NOTE.check_unknown(item, self.doc, keys, self.errors, self.strict)
             given = [k for k in PITCH_KEYS if k in item]
             if "time" not in item:
                 self.error(keys, "note is missing 'time'")
@@ -219,7 +215,7 @@ class _Compiler:
                 if not isinstance(part, dict):
                     self.error(pk, "a part must be a mapping with 'name', 'instrument' and 'notes'")
                     continue
-                self.unknown_keys(part, pk, PART_KEYS, "part")
+                PART.check_unknown(part, self.doc, pk, self.errors, self.strict)
                 name = part.get("name")
                 if not isinstance(name, str) or not name.strip():
                     self.error(pk + ("name",), "a part needs a 'name' (a non-empty string)")
