@@ -145,12 +145,68 @@ class Config:
     def resolve(self, relative: str | Path) -> Path:
         return self.root / relative
 
+    # The project's layout, in one place.
+
+    @property
+    def content_dir(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def songs_dir(self) -> Path:
+        return self.content_dir / "songs"
+
+    @property
+    def drums_dir(self) -> Path:
+        return self.content_dir / "drums"
+
+    @property
+    def progressions_dir(self) -> Path:
+        return self.content_dir / "progressions"
+
+    @property
+    def samples_yaml(self) -> Path:
+        return self.content_dir / "samples" / "samples.yaml"
+
+    @property
+    def site_src(self) -> Path:
+        return self.root / "site_src"
+
+    @property
+    def build_dir(self) -> Path:
+        """Where ``lofi-build site`` writes the site unless told otherwise."""
+        return self.root / "build"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Caches that survive builds (encoded corpus), git-ignored."""
+        return self.root / ".lofi-cache"
+
+    @property
+    def model_dir(self) -> Path:
+        """Where trained checkpoints are kept (``model.checkpoints``)."""
+        return self.resolve(self.model.checkpoints)
+
+    @property
+    def solos_dir(self) -> Path:
+        """Where ``lofi-build generate`` writes solos unless told otherwise."""
+        return self.root / "solos"
+
+    @property
+    def sources(self) -> list[Path]:
+        """What a build reads: the config, content/ and site_src/ (watched by ``serve``)."""
+        return [self.path, self.content_dir, self.site_src]
+
     def error(self, keys: tuple, message: str, cls=ConfigError):
         """A user error located at the value of ``keys`` in lofi.yaml (or at the file when unset)."""
         mark = self.source.mark(*keys) if self.source is not None and keys[:1] else None
         if mark is not None and self.source.mark(*keys) == self.source.mark():
             mark = None  # the key is not in the file: the default was used
         return cls(message, self.path, *(mark or (None, None)))
+
+
+def as_config(config: Config | str | Path, strict: bool = False, **overrides) -> Config:
+    """``config`` itself when it is loaded already (the CLI loads it once), else loaded from that path."""
+    return config if isinstance(config, Config) else load_config(config, strict=strict, **overrides)
 
 
 def load_config(path: str | Path = DEFAULT_CONFIG, strict: bool = False, **overrides) -> Config:

@@ -130,3 +130,17 @@ def test_the_old_preset_name_is_read_with_a_warning(tmp_path, caplog):
 def test_unicode_title_and_description(tmp_path):
     config = load_config(write(tmp_path, 'title: "雨の夜 ☔"\ndescription: "ليلة ממטר 🌧️"\n'))
     assert (config.title, config.description) == ("雨の夜 ☔", "ليلة ממטר 🌧️")
+
+
+def test_the_config_owns_the_project_paths(tmp_path):
+    config = load_config(write(tmp_path, "model: {checkpoints: models/here}\n"))
+    assert config.songs_dir == tmp_path / "content" / "songs"
+    assert config.drums_dir == tmp_path / "content" / "drums"
+    assert config.progressions_dir == tmp_path / "content" / "progressions"
+    assert config.samples_yaml == tmp_path / "content" / "samples" / "samples.yaml"
+    assert config.site_src == tmp_path / "site_src"
+    assert config.build_dir == tmp_path / "build"
+    assert config.cache_dir == tmp_path / ".lofi-cache"
+    assert config.model_dir == tmp_path / "models" / "here"
+    assert config.solos_dir == tmp_path / "solos"
+    assert config.sources == [tmp_path / "lofi.yaml", tmp_path / "content", tmp_path / "site_src"]
