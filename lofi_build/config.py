@@ -1,4 +1,4 @@
-"""lofi.yaml: a typed schema that checks every key and reports all problems at once."""
+"""lofi.yaml: the site's settings as typed dataclasses, declared in the one schema (schema.py) and read with it."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def section(cls):
     return field(default_factory=cls, metadata={"section": cls})
 
 
-def schema_of(cls, what: str | None = None) -> schema.Schema:
+def schema_of(cls) -> schema.Schema:
     """The schema a config dataclass declares with :func:`opt` and :func:`section`."""
     out = {}
     for f in fields(cls):
@@ -51,7 +51,7 @@ def schema_of(cls, what: str | None = None) -> schema.Schema:
             out[f.name] = f.metadata["schema"]
         elif "section" in f.metadata:
             out[f.name] = schema.Section(schema=schema_of(f.metadata["section"]), help=f.metadata["section"].__doc__)
-    return schema.Schema(out, what)
+    return schema.Schema(out)
 
 
 def _fill(obj, values: dict):

@@ -198,8 +198,9 @@ class _Compiler:
             self.error((), "a score must be a mapping with 'title', 'bpm' and 'parts'")
             self.errors.raise_if_any()
         header = HEADER.read(data, self.doc, (), self.errors, strict=self.strict)
-        title, bpm, meter, key = header.get("title"), header.get("bpm"), header.get("time_signature", Meter()), header.get("key")
-        swing, loop_bars = header.get("swing", 0), header.get("loop_bars")
+        # A key whose value is wrong is missing from ``header``: go on without it to find more errors.
+        title, bpm, key, loop_bars = (header.get(k) for k in ("title", "bpm", "key", "loop_bars"))
+        meter, swing = header.get("time_signature", Meter()), header.get("swing", 0)
 
         parts = data.get("parts")
         tracks: list[tonejson.Track] = []
