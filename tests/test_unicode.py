@@ -77,3 +77,40 @@ def test_unicode_song_builds_from_the_command_line(project):
     result = run_cli("site", cwd=project)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
+
+
+KIT = """\
+version: 1
+sources:
+  words: {title: "{title}", licence: CC0, author: "{author}", attribution: "{author} — {title}"}
+items:
+  - id: rain-words
+    kind: quote
+    title: "{title}"
+    sources: [words]
+    file: quotes/q.mp3
+    text: "{text}"
+    author: "{author}"
+    source: "{title}"
+"""
+
+
+@pytest.mark.parametrize("script", sorted(TEXTS))
+def test_unicode_quotes_and_credits_reach_the_manifest_and_the_page(project, script):
+    from support import ROOT
+
+    title, text, author = TEXTS[script]
+    samples = project / "content" / "samples"
+    (samples / "quotes").mkdir(parents=True)
+    (samples / "quotes" / "q.mp3").write_bytes((ROOT / "content/samples/quotes/kettle.mp3").read_bytes())
+    kit = KIT.replace("{title}", title).replace("{text}", text + " ✨").replace("{author}", author)
+    (samples / "samples.yaml").write_text(kit, encoding="utf-8")
+    out = project / "build"
+    build(load_config(project / "lofi.yaml"), out)
+
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    quote = manifest["quotes"][0]
+    assert (quote["title"], quote["text"], quote["author"], quote["source"]) == (title, text + " ✨", author, title)
+    assert manifest["credits"][0]["attribution"] == f"{author} — {title}"
+    page = html.unescape((out / "index.html").read_text(encoding="utf-8"))
+    assert f"{author} — {title}" in page  # the credits, rendered by Jinja
