@@ -11,20 +11,58 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .config import DEFAULT_CONFIG, Config, load_config
 from .errors import ExitCode, LofiError
 
 log = logging.getLogger("lofi_build")
 
+
+class Project:
+    """What the commands share (``ctx.obj``): the config file, and its config loaded once when first asked for."""
+
+    def __init__(self):
+        self.config_file = Path(DEFAULT_CONFIG)
+        self._config: Config | None = None
+
+    @property
+    def layout(self) -> Config:
+        """The project's paths (``songs_dir``, ``samples_yaml``...) without reading the config file."""
+        return Config(path=self.config_file)
+
+    def config(self, strict: bool = False, **overrides) -> Config:
+        """The config file, loaded and checked once for the command (``overrides``: its CLI options)."""
+        if self._config is None:
+            self._config = load_config(self.config_file, strict=strict, **overrides)
+        return self._config
+
+
+pass_project = click.make_pass_decorator(Project, ensure=True)
+
+
+def _remember_config_file(ctx, _param, value):
+    ctx.ensure_object(Project).config_file = value
+    return value
+
+
 config_option = click.option(
-    "-f", "--config-file", "config_file", default="lofi.yaml", show_default=True,
+    "-f", "--config-file", "config_file", default=DEFAULT_CONFIG, show_default=True,
     type=click.Path(dir_okay=False, path_type=Path), help="The site's config file.",
+    callback=_remember_config_file,
 )
 strict_option = click.option("--strict", is_flag=True, help="Treat warnings (e.g. unknown keys) as errors.")
 
 
+def _set_verbosity(_ctx, _param, value):
+    if value is not None:  # the group set the default level; -v and -q share this callback
+        log.setLevel(value)
+    return value
+
+
 def _verbosity(f):
-    f = click.option("-v", "--verbose", "verbosity", flag_value=logging.DEBUG, help="Say more.")(f)
-    return click.option("-q", "--quiet", "verbosity", flag_value=logging.WARNING, help="Only warnings and errors.")(f)
+    f = click.option("-v", "--verbose", "verbosity", flag_value=logging.DEBUG, callback=_set_verbosity,
+                     help="Say more.")(f)
+    return click.option("-q", "--quiet", "verbosity", flag_value=logging.WARNING, callback=_set_verbosity,
+                        help="Only warnings and errors.")(f)
 
 
 def setup_logging(level: int | None) -> None:
@@ -55,9 +93,11 @@ class LofiGroup(click.Group):
 @click.group(cls=LofiGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="lofi-build")
 @click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks for user errors.")
-def cli(debug):
+@click.pass_context
+def cli(ctx, debug):
     """Bake a lofi hip-hop web player: songs, an AI solo pool and a static site."""
     setup_logging(None)
+    ctx.ensure_object(Project)
 
 
 @cli.command()
@@ -68,12 +108,12 @@ def cli(debug):
 @click.option("--seed", type=click.IntRange(0, 2**32 - 1), help="Seed for every random choice (overrides lofi.yaml).")
 @click.option("--base-path", help="URL path the site is served from, e.g. /lofi/ (overrides lofi.yaml).")
 @_verbosity
-def site(config_file, outdir, strict, seed, base_path, verbosity):
+@pass_project
+def site(project, config_file, outdir, strict, seed, base_path, verbosity):
     """Build the site into build/."""
     from .site.build import build_site
 
-    setup_logging(verbosity)
-    build_site(config_file, outdir=outdir, strict=strict, seed=seed, base_path=base_path)
+    build_site(project.config(strict=strict, seed=seed, base_path=base_path), outdir=outdir, strict=strict)
 
 
 @cli.command()
@@ -88,11 +128,11 @@ def serve(config_file, addr, open_browser, no_livereload, strict, verbosity):
     """Build, serve and rebuild on every change, reloading the browser."""
     from .serve import parse_address, serve as run_server
 
-    setup_logging(verbosity)
     try:
         host, port = parse_address(addr)
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="'-a' / '--dev-addr'") from None
+    # serve reads the config file again on every change to it, so it gets the file.
     run_server(config_file, host, port, open_browser=open_browser, livereload=not no_livereload, strict=strict)
 
 
@@ -115,11 +155,12 @@ def score(file, output, strict):
 @click.argument("name")
 @config_option
 @click.option("--force", is_flag=True, help="Overwrite an existing song.")
-def new_song(name, config_file, force):
+@pass_project
+def new_song(project, name, config_file, force):
     """Write a commented starter score to content/songs/NAME.yaml."""
     from .music.starter import write_starter
 
-    path = write_starter(config_file.parent / "content" / "songs", name, force=force)
+    path = write_starter(project.layout.songs_dir, name, force=force)
     click.echo(f"Wrote {path}. Edit it, then run: lofi-build serve")
 
 
@@ -128,12 +169,12 @@ def new_song(name, config_file, force):
 @click.option("--seed", type=click.IntRange(0, 2**32 - 1), help="Seed for every random choice (overrides lofi.yaml).")
 @click.option("--base-path", help="URL path the site will be served from (overrides lofi.yaml).")
 @_verbosity
-def check(config_file, seed, base_path, verbosity):
+@pass_project
+def check(project, config_file, seed, base_path, verbosity):
     """Build strictly into a temp dir and verify links and the Content-Security-Policy."""
     from .site.check import check_site
 
-    setup_logging(verbosity)
-    check_site(config_file, seed=seed, base_path=base_path)
+    check_site(project.config(strict=True, seed=seed, base_path=base_path))
 
 
 @cli.command()
@@ -144,13 +185,12 @@ def check(config_file, seed, base_path, verbosity):
               help="Bake into this folder (with its own samples.yaml) instead of content/samples/.")
 @strict_option
 @_verbosity
-def samples(config_file, only, outdir, strict, verbosity):
+@pass_project
+def samples(project, config_file, only, outdir, strict, verbosity):
     """Re-bake the sound kit (instruments, drums, ambience, quotes) from content/samples/samples.yaml."""
     from .samples.bake import bake_kit
 
-    setup_logging(verbosity)
-    report = bake_kit(config_file.parent / "content" / "samples" / "samples.yaml", outdir=outdir, only=only,
-                      strict=strict)
+    report = bake_kit(project.layout.samples_yaml, outdir=outdir, only=only, strict=strict)
     log.info("Baked %d files (%.1f MB) into %s in %.1f s.", len(report.files), report.bytes / 1e6,
              report.outdir, report.seconds)
 
@@ -162,12 +202,12 @@ def samples(config_file, only, outdir, strict, verbosity):
 @click.option("--resume", is_flag=True, help="Continue the matching checkpoint from its last epoch.")
 @strict_option
 @_verbosity
-def train(config_file, preset, epochs, resume, strict, verbosity):
+@pass_project
+def train(project, config_file, preset, epochs, resume, strict, verbosity):
     """Train the model on model.corpus and write its checkpoint (needs the [train] extra)."""
     from .model.train import run_training
 
-    setup_logging(verbosity)
-    run_training(config_file, preset=preset, epochs=epochs, resume=resume, strict=strict,
+    run_training(project.config(strict=strict), preset=preset, epochs=epochs, resume=resume, strict=strict,
                  progress=verbosity != logging.WARNING)
 
 
@@ -182,12 +222,12 @@ def train(config_file, preset, epochs, resume, strict, verbosity):
               help="Folder for the .mid/.json files (default: solos/ beside the config).")
 @strict_option
 @_verbosity
-def generate(config_file, count, bars, temperature, top_k, seed, outdir, strict, verbosity):
+@pass_project
+def generate(project, config_file, count, bars, temperature, top_k, seed, outdir, strict, verbosity):
     """Generate AI solos as MIDI files and Tone.js JSON, with the matching checkpoint."""
     from .model.pool import generate_files
 
-    setup_logging(verbosity)
-    generate_files(config_file, count=count, bars=bars, temperature=temperature, top_k=top_k, seed=seed,
+    generate_files(project.config(strict=strict), count=count, bars=bars, temperature=temperature, top_k=top_k, seed=seed,
                    outdir=outdir, strict=strict)
 
 

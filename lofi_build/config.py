@@ -1,102 +1,66 @@
-"""lofi.yaml: a typed schema that checks every key and reports all problems at once."""
+"""lofi.yaml: the site's settings as typed dataclasses, declared in the one schema (schema.py) and read with it."""
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from . import yamlio
-from .errors import Collector, ConfigError, warn
+from . import schema, yamlio
+from .errors import Collector, ConfigError
 from .music.transport import Meter, TimeValueError, parse_beats
+from .schema import Choice, Custom, Int, Invalid, Number, Text, TextList
 
 DEFAULT_CONFIG = "lofi.yaml"
 
 
-class _Invalid(Exception):
-    """A value failed its check; the message completes "'KEY' must ..."."""
-
-
-# -- value checks: each takes the raw YAML value and returns the typed one ----------------------
-
-
-def _int(low: int | None = None, high: int | None = None, what: str | None = None) -> Callable:
-    def check(v):
-        ok = isinstance(v, int) and not isinstance(v, bool)
-        if not ok or (low is not None and v < low) or (high is not None and v > high):
-            if what:
-                raise _Invalid(f"must be {what}")
-            raise _Invalid(f"must be a whole number from {low} to {high}")
-        return v
-
-    return check
-
-
-def _number(low: float, high: float) -> Callable:
-    def check(v):
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not low <= v <= high:
-            raise _Invalid(f"must be a number from {low:g} to {high:g}")
-        return v
-
-    return check
-
-
-def _str(allow_empty: bool = True, max_len: int = 500) -> Callable:
-    def check(v):
-        if not isinstance(v, str) or (not allow_empty and not v.strip()) or len(v) > max_len:
-            raise _Invalid("must be a non-empty string" if not allow_empty else "must be a string")
-        return v
-
-    return check
-
-
-def _choice(*choices: str) -> Callable:
-    def check(v):
-        if v not in choices:
-            raise _Invalid(f"must be one of {', '.join(repr(c) for c in choices)}")
-        return v
-
-    return check
-
-
-def _str_list(v):
-    if not isinstance(v, list) or not all(isinstance(x, str) and x.strip() for x in v):
-        raise _Invalid("must be a list of strings")
-    return list(v)
-
-
 def _base_path(v):
     if not isinstance(v, str) or not re.fullmatch(r"/([A-Za-z0-9._~-]+/)*", v.rstrip("/") + "/"):
-        raise _Invalid("must be a URL path like / or /lofi/")
+        raise Invalid("must be a URL path like / or /lofi/")
     return v.rstrip("/") + "/"
 
 
 def _transport_time(v):
     if not isinstance(v, str):
-        raise _Invalid("must be a TransportTime string like '4:0:0'")
+        raise Invalid("must be a TransportTime string like '4:0:0'")
     try:
         parse_beats(v, Meter(), 120)
     except TimeValueError as e:
-        raise _Invalid(f"must be a TransportTime like '4:0:0' ({e})") from None
+        raise Invalid(f"must be a TransportTime like '4:0:0' ({e})") from None
     return v
 
 
-def _seed(v):
-    if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < 2**32:
-        raise _Invalid("must be a whole number from 0 to 4294967295")
-    return v
+PRESETS = ("lofi", "default", "article")
 
 
-def opt(default: Any, check: Callable, help: str = "") -> Any:
-    """A config option: its default, how its value is checked, and what it is for."""
-    return field(default_factory=lambda: default if not isinstance(default, list) else list(default),
-                 metadata={"check": check, "help": help})
+def opt(spec: schema.Field) -> Any:
+    """A config option declared by its schema field (default, type, range, what it is for)."""
+    return field(default_factory=spec.fresh_default, metadata={"schema": spec})
 
 
 def section(cls):
     return field(default_factory=cls, metadata={"section": cls})
+
+
+def schema_of(cls) -> schema.Schema:
+    """The schema a config dataclass declares with :func:`opt` and :func:`section`."""
+    out = {}
+    for f in fields(cls):
+        if "schema" in f.metadata:
+            out[f.name] = f.metadata["schema"]
+        elif "section" in f.metadata:
+            out[f.name] = schema.Section(schema=schema_of(f.metadata["section"]), help=f.metadata["section"].__doc__)
+    return schema.Schema(out)
+
+
+def _fill(obj, values: dict):
+    for name, value in values.items():
+        current = getattr(obj, name)
+        if is_dataclass(current):
+            _fill(current, value)
+        else:
+            setattr(obj, name, value)
 
 
 # -- the schema ------------------------------------------------------------------------------------
@@ -104,39 +68,68 @@ def section(cls):
 
 @dataclass
 class Loops:
-    drums: int = opt(8, _int(1, 256, "a positive integer"), "bars before the drum groove repeats")
-    ambience: int = opt(12, _int(1, 256, "a positive integer"), "bars before the ambience loop restarts")
-    solos: int = opt(30, _int(1, 256, "a positive integer"), "bars in every AI solo (its loop)")
+    """Bars before each layer repeats."""
+
+    drums: int = opt(Int(default=8, low=1, high=256, what="a positive integer",
+                         help="bars before the drum groove repeats"))
+    ambience: int = opt(Int(default=12, low=1, high=256, what="a positive integer",
+                            help="bars before the ambience loop restarts"))
+    solos: int = opt(Int(default=30, low=1, high=256, what="a positive integer",
+                         help="bars in every AI solo (its loop)"))
+
+
+@dataclass
+class Quality:
+    """The lofi quality gate every AI solo passes."""
+
+    chord_tones: float = opt(Number(default=0.85, low=0, high=1,
+                                    help="least share of beat-1/3 melody notes that are chord tones or tensions"))
+    rest_min: float = opt(Number(default=0.05, low=0, high=1, help="least share of the solo's time that rests"))
+    rest_max: float = opt(Number(default=0.25, low=0, high=1, help="most share of the solo's time that rests"))
+    mean_note: float = opt(Number(default=0.5, low=0, high=16, help="least mean note length, in quarters"))
+    max_equal_run: int = opt(Int(default=8, low=1, high=10_000, help="most equal durations in a row"))
+    max_sixteenths: float = opt(Number(default=0.30, low=0, high=1, help="most share of notes that are 16ths"))
 
 
 @dataclass
 class AI:
-    pool_size: int = opt(16, _int(0, 256), "how many AI solos the site offers")
-    temperature: float = opt(0.9, _number(0, 5), "sampling temperature; 0 = always the likeliest token")
-    top_k: int = opt(8, _int(0, 10_000), "sample among the k likeliest tokens; 0 = all")
+    """The pool of AI solos."""
+
+    pool_size: int = opt(Int(default=16, low=0, high=256, help="how many AI solos the site offers"))
+    temperature: float = opt(Number(default=0.9, low=0, high=5,
+                                    help="sampling temperature; 0 = always the likeliest token"))
+    top_k: int = opt(Int(default=8, low=0, high=10_000, help="sample among the k likeliest tokens; 0 = all"))
+    progressions: list = opt(TextList(default=[], help="what the solos play over: names from content/progressions/"
+                                      "progressions.yaml or inline chords ('Dm9 G13 | Cmaj9'); empty: the whole library"))
+    quality: Quality = section(Quality)
 
 
 @dataclass
 class Model:
-    preset: str = opt("default", _choice("default", "seed"), "'default' (ours) or 'seed' (the article's net)")
-    train: str = opt("auto", _choice("auto", "never"), "train when no checkpoint matches, or fail")
-    checkpoints: str = opt("content/model", _str(False), "directory holding trained checkpoints")
-    corpus: list = opt(
-        ["music21:oneills1850", "music21:ryansMammoth", "music21:bach/chorales"],
-        _str_list,
-        "MIDI folders, score folders and music21 corpus collections to train on",
-    )
-    epochs: int = opt(30, _int(1, 10_000), "maximum training epochs (early stopping may end sooner)")
+    """The network behind the solos."""
+
+    preset: str = opt(Choice(default="default", choices=PRESETS,
+                             help="'lofi' (chords and metre), 'default' or 'article' (the article's network)",
+                             deprecated={"seed": "model.preset 'seed' is now called 'article'; "
+                                                 "'seed' is still read, for now"}))
+    train: str = opt(Choice(default="auto", choices=("auto", "never"), help="train when no checkpoint matches, or fail"))
+    checkpoints: str = opt(Text(default="content/model", nonempty=True, max_len=500,
+                                help="directory holding trained checkpoints"))
+    corpus: list = opt(TextList(
+        default=["music21:oneills1850", "music21:ryansMammoth", "music21:bach/chorales"],
+        help="MIDI folders, score folders and music21 corpus collections to train on",
+    ))
+    epochs: int = opt(Int(default=30, low=1, high=10_000, help="maximum training epochs (early stopping may end sooner)"))
 
 
 @dataclass
 class Config:
-    title: str = opt("lofi station", _str(False, 200), "the page title")
-    description: str = opt("", _str(True, 1000), "one line under the title")
-    base_path: str = opt("/", _base_path, "URL path the site is served from")
-    bpm: float = opt(80, _number(60, 100), "tempo for AI solos (songs bring their own)")
-    quote_start: str = opt("4:0:0", _transport_time, "when the spoken quote starts (bar 5)")
-    seed: int = opt(1, _seed, "one seed for every random choice of the build")
+    title: str = opt(Text(default="lofi station", nonempty=True, max_len=200, help="the page title"))
+    description: str = opt(Text(default="", max_len=1000, help="one line under the title"))
+    base_path: str = opt(Custom(default="/", fn=_base_path, help="URL path the site is served from"))
+    bpm: float = opt(Number(default=80, low=60, high=100, help="tempo for AI solos (songs bring their own)"))
+    quote_start: str = opt(Custom(default="4:0:0", fn=_transport_time, help="when the spoken quote starts (bar 5)"))
+    seed: int = opt(Int(default=1, low=0, high=2**32 - 1, help="one seed for every random choice of the build"))
     loops: Loops = section(Loops)
     ai: AI = section(AI)
     model: Model = section(Model)
@@ -152,6 +145,57 @@ class Config:
     def resolve(self, relative: str | Path) -> Path:
         return self.root / relative
 
+    # The project's layout, in one place.
+
+    @property
+    def content_dir(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def songs_dir(self) -> Path:
+        return self.content_dir / "songs"
+
+    @property
+    def drums_dir(self) -> Path:
+        return self.content_dir / "drums"
+
+    @property
+    def progressions_dir(self) -> Path:
+        return self.content_dir / "progressions"
+
+    @property
+    def samples_yaml(self) -> Path:
+        return self.content_dir / "samples" / "samples.yaml"
+
+    @property
+    def site_src(self) -> Path:
+        return self.root / "site_src"
+
+    @property
+    def build_dir(self) -> Path:
+        """Where ``lofi-build site`` writes the site unless told otherwise."""
+        return self.root / "build"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Caches that survive builds (encoded corpus), git-ignored."""
+        return self.root / ".lofi-cache"
+
+    @property
+    def model_dir(self) -> Path:
+        """Where trained checkpoints are kept (``model.checkpoints``)."""
+        return self.resolve(self.model.checkpoints)
+
+    @property
+    def solos_dir(self) -> Path:
+        """Where ``lofi-build generate`` writes solos unless told otherwise."""
+        return self.root / "solos"
+
+    @property
+    def sources(self) -> list[Path]:
+        """What a build reads: the config, content/ and site_src/ (watched by ``serve``)."""
+        return [self.path, self.content_dir, self.site_src]
+
     def error(self, keys: tuple, message: str, cls=ConfigError):
         """A user error located at the value of ``keys`` in lofi.yaml (or at the file when unset)."""
         mark = self.source.mark(*keys) if self.source is not None and keys[:1] else None
@@ -160,29 +204,9 @@ class Config:
         return cls(message, self.path, *(mark or (None, None)))
 
 
-def _apply(obj, data: dict, doc: yamlio.Document, keys: tuple, errors: Collector, strict: bool):
-    known = {f.name for f in fields(obj) if not f.metadata.get("internal")}
-    for name, value in data.items():
-        dotted = ".".join(str(k) for k in keys + (name,))
-        if name not in known:
-            message = f"unknown key '{dotted}'"
-            if strict:
-                errors.add(doc.error(keys + (name,), message, at_key=True))
-            else:
-                mark = doc.key_mark(*keys, name)
-                warn(message, doc.path, *(mark or (None, None)))
-            continue
-        f = next(f for f in fields(obj) if f.name == name)
-        if "section" in f.metadata:
-            if not isinstance(value, dict):
-                errors.add(doc.error(keys + (name,), f"'{dotted}' must be a mapping"))
-                continue
-            _apply(getattr(obj, name), value, doc, keys + (name,), errors, strict)
-            continue
-        try:
-            setattr(obj, name, f.metadata["check"](value))
-        except _Invalid as e:
-            errors.add(doc.error(keys + (name,), f"'{dotted}' {e}"))
+def as_config(config: Config | str | Path, strict: bool = False, **overrides) -> Config:
+    """``config`` itself when it is loaded already (the CLI loads it once), else loaded from that path."""
+    return config if isinstance(config, Config) else load_config(config, strict=strict, **overrides)
 
 
 def load_config(path: str | Path = DEFAULT_CONFIG, strict: bool = False, **overrides) -> Config:
@@ -196,15 +220,15 @@ def load_config(path: str | Path = DEFAULT_CONFIG, strict: bool = False, **overr
         raise doc.error((), "the config must be a mapping of settings")
     config = Config(path=path, source=doc)
     errors = Collector()
-    _apply(config, data, doc, (), errors, strict)
+    keys = schema_of(Config)
+    _fill(config, keys.read(data, doc, (), errors, strict=strict, error_cls=ConfigError))
     for name, value in overrides.items():
         if value is None:
             continue
-        f = next(f for f in fields(config) if f.name == name)
         try:
-            setattr(config, name, f.metadata["check"](value))
-        except _Invalid as e:
-            errors.add(ConfigError(f"--{name.replace('_', '-')} {e}"))
+            setattr(config, name, keys.check_value(name, value, label=f"--{name.replace('_', '-')}"))
+        except Invalid as e:
+            errors.add(ConfigError(str(e)))
     errors.raise_if_any()
     return config
 

@@ -81,14 +81,14 @@ class Site:
 
     @property
     def outdir(self) -> Path:
-        return self.root / "build"
+        return Config(path=self.config_file).build_dir
 
     @property
     def base_path(self) -> str:
         return self.config.base_path if self.config else "/"
 
     def watched(self) -> list[Path]:
-        return [self.config_file, self.root / "content", self.root / "site_src"]
+        return Config(path=self.config_file).sources
 
     def rebuild(self) -> None:
         with self._lock:

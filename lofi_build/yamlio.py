@@ -1,12 +1,16 @@
 """YAML loading that remembers where every value came from, so errors can point at it.
 
-The document is built from PyYAML's event stream (no recursion, so deep nesting is an
-error, not a crash) with YAML 1.2 style scalars: ``1:3:2`` stays the string a score means
-instead of YAML 1.1's base-60 integer, and ``yes``/``no``/``on``/``off`` stay strings.
+The document is built from an event stream (no recursion, so deep nesting is an error, not a
+crash) with YAML 1.2 style scalars: ``1:3:2`` stays the string a score means instead of YAML
+1.1's base-60 integer, and ``yes``/``no``/``on``/``off`` stay strings. The events come from
+libyaml's C parser (bundled with PyYAML) when it is there, else from PyYAML's pure-Python one;
+a file with any problem is read again by the pure-Python parser, so errors are worded and
+located the same either way.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 import os
 import re
@@ -46,12 +50,31 @@ for _tag, _regexp, _first in [
     _Resolver.add_implicit_resolver(_tag, re.compile(_regexp), list(_first))
 
 
-class _Loader(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, _Resolver):
+class _PyParser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, _Resolver):
     def __init__(self, stream):
         yaml.reader.Reader.__init__(self, stream)
         yaml.scanner.Scanner.__init__(self)
         yaml.parser.Parser.__init__(self)
         _Resolver.__init__(self)
+
+
+try:
+    from yaml._yaml import CParser as _CParserBase
+except ImportError:  # PyYAML built without libyaml
+    _CParserBase = None
+
+LIBYAML = _CParserBase is not None  # whether libyaml's C parser is available
+
+if LIBYAML:
+
+    class _CParser(_CParserBase, _Resolver):
+        def __init__(self, stream):
+            _CParserBase.__init__(self, stream)
+            _Resolver.__init__(self)
+
+
+class _LibyamlRejected(Exception):
+    """libyaml found a syntax error: the pure-Python parser reads the file again to report it."""
 
 
 def _scalar(tag: str, value: str, mark: Mark, where) -> Any:
@@ -120,21 +143,45 @@ class _Frame:
         self.key, self.key_mark, self.size = _NO_KEY, None, 1
 
 
-def _position(text: str, index: int) -> Mark:
-    """Line and column as an editor shows them: only "\n" ends a line (YAML also counts
-    U+0085, U+2028 and U+2029, which editors do not)."""
-    line = text.count("\n", 0, index) + 1
-    return Mark(line, index - (text.rfind("\n", 0, index) + 1) + 1)
+class _Positions:
+    """Line and column of a character index as an editor shows them: only "\n" ends a line (YAML
+    also counts U+0085, U+2028, U+2029 and a lone "\r", which editors do not)."""
+
+    def __init__(self, text: str):
+        self.starts = [0]
+        find, at = text.find, text.find("\n")
+        while at >= 0:
+            self.starts.append(at + 1)
+            at = find("\n", at + 1)
+
+    def __call__(self, index: int) -> Mark:
+        line = bisect.bisect_right(self.starts, index)
+        return Mark(line, index - self.starts[line - 1] + 1)
 
 
-def loads(text: str, path=None, error_cls=ContentError) -> Document:
-    """Parse one YAML document from ``text``; errors name ``path`` and the line and column."""
+def loads(text: str, path=None, error_cls=ContentError, *, libyaml: bool | None = None) -> Document:
+    """Parse one YAML document from ``text``; errors name ``path`` and the line and column.
 
+    ``libyaml`` picks the parser (default: libyaml's C parser where PyYAML has it); both give
+    the same document, marks and errors."""
+    if libyaml is None:
+        libyaml = LIBYAML
+    if libyaml and LIBYAML:
+        try:
+            return _loads(text, path, error_cls, _CParser)
+        except (_LibyamlRejected, LofiError):
+            pass  # the pure-Python parser reads it again, so every error reads as it always has
+    return _loads(text, path, error_cls, _PyParser)
+
+
+def _loads(text: str, path, error_cls, parser_cls) -> Document:
     def where(message, mark: Mark | None):
         return error_cls(message, path, *(mark or (None, None)))
 
+    position = _Positions(text)
+
     def _mark(m) -> Mark:
-        return _position(text, m.index)
+        return position(m.index)
 
     marks: dict[tuple, Mark] = {}
     key_marks: dict[tuple, Mark] = {}
@@ -188,7 +235,7 @@ def loads(text: str, path=None, error_cls=ContentError) -> Document:
             parent.key = _NO_KEY
 
     try:
-        loader = _Loader(text)
+        loader = parser_cls(text)
         while loader.check_event():
             event = loader.get_event()
             mark = _mark(event.start_mark)
@@ -210,8 +257,10 @@ def loads(text: str, path=None, error_cls=ContentError) -> Document:
             elif isinstance(event, yaml.ScalarEvent):
                 keypath = child_keypath(mark, container=False)
                 tag = event.tag
-                if tag in (None, "!"):
+                if tag is None:
                     tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+                elif tag == "!":  # resolved as PyYAML's parser does, which libyaml's differs from
+                    tag = loader.resolve(yaml.ScalarNode, event.value, (True, False))
                 emit(_scalar(tag, event.value, mark, where), mark, 1, event.anchor, keypath)
             elif isinstance(event, yaml.AliasEvent):
                 if event.anchor not in anchors:
@@ -221,18 +270,23 @@ def loads(text: str, path=None, error_cls=ContentError) -> Document:
                 if keypath is None and isinstance(value, (list, dict)):
                     raise where("mapping keys must be plain values", mark)
                 emit(value, mark, size, None, keypath)
-    except yaml.MarkedYAMLError as e:
-        problem_mark = e.problem_mark or e.context_mark
-        message = e.problem or e.context or "invalid YAML"
-        if e.context and e.problem and e.context_mark is not None:
-            message += f" ({e.context} at line {_mark(e.context_mark).line})"
-        raise where(f"invalid YAML: {message}", _mark(problem_mark) if problem_mark else None) from None
-    except yaml.reader.ReaderError as e:
-        code = e.character if isinstance(e.character, int) else ord(e.character)
-        raise where(
-            f"invalid YAML: control character U+{code:04X} is not allowed", _position(text, e.position)
-        ) from None
+    except (yaml.MarkedYAMLError, yaml.reader.ReaderError) as e:
+        if parser_cls is not _PyParser:
+            raise _LibyamlRejected() from None
+        raise _syntax_error(e, where, position) from None
     return Document(path, root[0] if root else None, marks, key_marks, error_cls)
+
+
+def _syntax_error(e, where, position: _Positions) -> LofiError:
+    """A YAML syntax error of the pure-Python parser as a located user error."""
+    if isinstance(e, yaml.reader.ReaderError):
+        code = e.character if isinstance(e.character, int) else ord(e.character)
+        return where(f"invalid YAML: control character U+{code:04X} is not allowed", position(e.position))
+    problem_mark = e.problem_mark or e.context_mark
+    message = e.problem or e.context or "invalid YAML"
+    if e.context and e.problem and e.context_mark is not None:
+        message += f" ({e.context} at line {position(e.context_mark.index).line})"
+    return where(f"invalid YAML: {message}", position(problem_mark.index) if problem_mark else None)
 
 
 def read_text(path: str | os.PathLike, error_cls=ContentError, max_bytes: int = MAX_BYTES) -> str:

@@ -100,3 +100,17 @@ def test_shipped_songs_compile():
     for path in sorted((ROOT / "content" / "songs").glob("*.yaml")):
         song = compile_score(path, strict=True)
         assert song["lofi"]["loopBars"] == 8
+
+
+def test_the_config_is_read_once_per_command(project):
+    (project / "lofi.yaml").write_text("title: x\ncolour: blue\nai: {pool_size: 0}\n")
+    result = run_cli("site", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("lofi.yaml:2:1: warning: unknown key 'colour'") == 1
+    strict = run_cli("site", "--strict", cwd=project)
+    assert strict.returncode == 1 and strict.stderr.strip() == "lofi.yaml:2:1: error: unknown key 'colour'"
+
+
+def test_verbosity_is_set_by_the_flag_given(project):
+    assert "Built" in run_cli("site", "-v", cwd=project).stderr
+    assert run_cli("site", "-q", cwd=project).stderr == ""

@@ -87,3 +87,60 @@ def test_command_line_overrides_are_checked(tmp_path):
     assert load_config(p, seed=5, base_path="/x/").seed == 5
     with pytest.raises(ConfigError, match="--base-path must be a URL path"):
         load_config(p, base_path="x y")
+
+
+def test_ai_progressions_and_quality(tmp_path):
+    config = load_config(write(tmp_path, ""))
+    assert config.ai.progressions == []  # empty: every progression of the library
+    q = config.ai.quality
+    assert (q.chord_tones, q.rest_min, q.rest_max, q.mean_note, q.max_equal_run, q.max_sixteenths) == (
+        0.85, 0.05, 0.25, 0.5, 8, 0.30)
+    config = load_config(write(tmp_path, "ai:\n  progressions: [royal-road, 'Dm9 G13 | Cmaj9']\n"
+                                         "  quality: {rest_max: 0.4, max_equal_run: 4}\n"))
+    assert config.ai.progressions == ["royal-road", "Dm9 G13 | Cmaj9"]
+    assert (config.ai.quality.rest_max, config.ai.quality.max_equal_run, config.ai.quality.rest_min) == (0.4, 4, 0.05)
+
+
+def test_ai_quality_errors_are_located(tmp_path):
+    p = write(tmp_path, "ai:\n  progressions: [1, 2]\n  quality:\n    chord_tones: 2\n    max_equal_run: many\n"
+                        "    colour: red\n")
+    with pytest.raises(LofiError) as info:
+        load_config(p, strict=True)
+    assert [str(d) for d in info.value.diagnostics] == [
+        "lofi.yaml:2:17: error: 'ai.progressions' must be a list of strings",
+        "lofi.yaml:4:18: error: 'ai.quality.chord_tones' must be a number from 0 to 1",
+        "lofi.yaml:5:20: error: 'ai.quality.max_equal_run' must be a whole number from 1 to 10000",
+        "lofi.yaml:6:5: error: unknown key 'ai.quality.colour'",
+    ]
+
+
+@pytest.mark.parametrize("preset", ["lofi", "default", "article"])
+def test_model_presets(tmp_path, preset):
+    assert load_config(write(tmp_path, f"model: {{preset: {preset}}}\n")).model.preset == preset
+
+
+def test_the_old_preset_name_is_read_with_a_warning(tmp_path, caplog):
+    config = load_config(write(tmp_path, "model:\n  preset: seed\n"))
+    assert config.model.preset == "seed"
+    assert "lofi.yaml:2:11: warning: model.preset 'seed' is now called 'article'" in caplog.text
+    with pytest.raises(LofiError, match="'model.preset' must be one of 'lofi', 'default', 'article'"):
+        load_config(write(tmp_path, "model:\n  preset: jazz\n"))
+
+
+def test_unicode_title_and_description(tmp_path):
+    config = load_config(write(tmp_path, 'title: "雨の夜 ☔"\ndescription: "ليلة ממטר 🌧️"\n'))
+    assert (config.title, config.description) == ("雨の夜 ☔", "ليلة ממטר 🌧️")
+
+
+def test_the_config_owns_the_project_paths(tmp_path):
+    config = load_config(write(tmp_path, "model: {checkpoints: models/here}\n"))
+    assert config.songs_dir == tmp_path / "content" / "songs"
+    assert config.drums_dir == tmp_path / "content" / "drums"
+    assert config.progressions_dir == tmp_path / "content" / "progressions"
+    assert config.samples_yaml == tmp_path / "content" / "samples" / "samples.yaml"
+    assert config.site_src == tmp_path / "site_src"
+    assert config.build_dir == tmp_path / "build"
+    assert config.cache_dir == tmp_path / ".lofi-cache"
+    assert config.model_dir == tmp_path / "models" / "here"
+    assert config.solos_dir == tmp_path / "solos"
+    assert config.sources == [tmp_path / "lofi.yaml", tmp_path / "content", tmp_path / "site_src"]

@@ -61,3 +61,11 @@ def test_repeated_notes_release_before_they_restrike():
     song = compile_text("title: r\nbpm: 80\nparts: [{name: a, instrument: piano, notes: [['0:0:0', C4, 4n], ['0:1:0', C4, 4n]]}]\n")
     events = [(m.type, m.time) for m in read(song).tracks[1] if m.type.startswith("note")]
     assert events == [("note_on", 0), ("note_off", 480), ("note_on", 0), ("note_off", 480)]
+
+
+def test_sixteenth_swing_moves_every_second_sixteenth():
+    text = "title: s\nbpm: 80\nswing: 1\nswing_subdivision: {sub}\nparts: [{{name: a, instrument: piano, notes: [['0:0:1', C4, 16n], ['0:0:2', D4, 16n]]}}]\n"
+    sixteenths = note_ons(read(compile_text(text.format(sub="16n"))).tracks[1])
+    assert [t for t, *_ in sixteenths] == [120 + 80, 240]  # the second 16th of each pair, by a third of the pair
+    eighths = note_ons(read(compile_text(text.format(sub="8n"))).tracks[1])
+    assert [t for t, *_ in eighths] == [120 + 113, 240 + 160]

@@ -124,7 +124,7 @@ def test_schema_is_tonejs_midi_tojson():
     assert isinstance(note["ticks"], int) and isinstance(note["durationTicks"], int)
     assert [n["name"] for n in keys["notes"]] == ["F3", "A3", "C4", "E4"]  # Fmaj7 voiced around middle C
     assert song["lofi"] == {
-        "bpm": 78, "timeSignature": [4, 4], "loopBars": 8, "swing": 0.2,
+        "bpm": 78, "timeSignature": [4, 4], "loopBars": 8, "swing": 0.2, "swingSubdivision": "8n",
         "parts": [{"name": "keys", "instrument": "rhodes"}, {"name": "kit", "instrument": "drums"}],
     }
 
@@ -290,3 +290,16 @@ def test_unquoted_transport_times_stay_strings():
     # YAML 1.1 would read 1:3:2 as the base-60 integer 3782
     song = compile_(BASE + "      - [1:3:2, C4, 8n]\n")
     assert song["tracks"][0]["notes"][0]["ticks"] == 1920 + 1440 + 240
+
+
+def test_swing_subdivision_is_read_and_checked():
+    src = "title: x\nbpm: 80\nswing: 0.5\nswing_subdivision: {}\nparts: [{{name: a, instrument: piano, notes: [[0, C4, 4n]]}}]\n"
+    assert compile_(src.format("16n"))["lofi"]["swingSubdivision"] == "16n"
+    assert compile_(src.format("8n"))["lofi"]["swingSubdivision"] == "8n"
+    assert errors_of(src.format("4n")) == ["song.yaml:4:20: error: 'swing_subdivision' must be one of '8n', '16n'"]
+
+
+@pytest.mark.parametrize("text", ["雨の夜 ☔", "late night 🌧️☕", "ليلة ممطرة", "לילה גשום"])
+def test_unicode_titles_and_part_names(text):
+    song = compile_(f'title: "{text}"\nbpm: 80\nparts: [{{name: "{text}", instrument: piano, notes: [[0, C4, 4n]]}}]\n')
+    assert song["header"]["name"] == text and song["tracks"][0]["name"] == text

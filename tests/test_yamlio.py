@@ -1,6 +1,7 @@
 """YAML loading with positions, and every way a YAML file can be broken."""
 
 import pytest
+import yaml
 
 from lofi_build import yamlio
 from lofi_build.errors import ContentError
@@ -90,3 +91,79 @@ def test_bom_and_empty_files(tmp_path):
     p.write_bytes(b"\xef\xbb\xbfa: 1\n")
     assert yamlio.load(p).data == {"a": 1}
     assert yamlio.loads("").data is None
+
+
+# -- libyaml's C parser and the pure-Python fallback read every file the same way ---------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+BOTH = pytest.mark.parametrize("libyaml", [True, False], ids=["libyaml", "pure-python"])
+
+
+def outcome(text, libyaml):
+    """What a parser makes of ``text``: the data and every mark, or the error as printed."""
+    try:
+        doc = yamlio.loads(text, "f.yaml", libyaml=libyaml)
+    except ContentError as e:
+        return str(e)
+    return doc.data, doc._marks, doc._key_marks
+
+
+def test_libyaml_is_used_when_pyyaml_has_it():
+    assert yamlio.LIBYAML == yaml.__with_libyaml__
+
+
+@BOTH
+def test_marks_count_characters_not_bytes(libyaml):
+    text = 'title: "雨の夜 ☔🌧️"\nparts: [{name: "بيانو"}, {name: x}]\r\nz: 1\n'
+    doc = yamlio.loads(text, "f.yaml", libyaml=libyaml)
+    assert doc.data["title"] == "雨の夜 ☔🌧️"
+    assert doc.mark("parts", 1, "name") == (2, 33)
+    assert doc.key_mark("z") == (3, 1)
+
+
+@BOTH
+def test_editor_lines_with_unusual_line_breaks(libyaml):
+    # YAML ends lines at U+2028 too; editors (and our messages) count only "\n".
+    doc = yamlio.loads('a: "x\u2028y"\nb: 1\n', "f.yaml", libyaml=libyaml)
+    assert doc.mark("b") == (2, 4)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a: [1, 2\n", "a: b: c\n", "a: b\nc: \x07\n", "a:\n  - 1\n - 2\n", "a: 'x\n", "{a: 1\n", "a: |\n b\nc\n",
+     "a: \x85x\n", "- a\nb: 1\n", "a: &x [1]\nb: *y\n", "[" * 100 + "]" * 100],
+)
+def test_syntax_errors_read_the_same_through_both_parsers(text):
+    assert outcome(text, True) == outcome(text, False)
+
+
+plain = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=20,
+)
+AGREE = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@AGREE
+@given(plain, st.sampled_from([False, True]), st.booleans())
+def test_both_parsers_agree_on_dumped_data(data, flow, unicode):
+    text = yaml.safe_dump(data, default_flow_style=flow, allow_unicode=unicode)
+    assert outcome(text, True) == outcome(text, False)
+
+
+@AGREE
+@given(st.text(alphabet="ab: -[]{},'\"#&*!?|>\n\t1.", max_size=40))
+def test_both_parsers_agree_on_broken_text(text):
+    fast, slow = outcome(text, True), outcome(text, False)
+    # What PyYAML reads, libyaml reads the same; a file with a problem is reported by PyYAML. libyaml
+    # alone reads a few corners PyYAML refuses (tabs as separators, '#' right after '>' or '|').
+    if not isinstance(slow, str) or isinstance(fast, str):
+        assert fast == slow
+
+
+def test_libyaml_reads_tabs_pyyaml_refuses():
+    assert outcome("a: 1\t\n", True)[0] == {"a": 1}
+    assert "cannot start any token" in outcome("a: 1\t\n", False)

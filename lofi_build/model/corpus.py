@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from ..errors import ConfigError, ContentError, LofiError, ModelError, warn
+from ..errors import ContentError, LofiError, ModelError, warn
 from ..music.tokens import ENCODING_VERSION, MIDI_SUFFIXES, SCORE_SUFFIXES, Event
 
 log = logging.getLogger("lofi_build")
@@ -213,4 +213,4 @@ def encode(corpus: Corpus, cache_root: Path, strict: bool = False, progress: boo
     return Encoded(sequences, len(corpus.files), skipped, total, seconds, hits)
 
 
-__all__ = ["COLLECTIONS", "REFUSED", "Corpus", "SourceFile", "Encoded", "resolve", "encode", "ConfigError"]
+__all__ = ["COLLECTIONS", "REFUSED", "Corpus", "SourceFile", "Encoded", "resolve", "encode"]

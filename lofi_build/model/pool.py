@@ -125,18 +125,18 @@ def pool_key(config) -> tuple:
 def generate_files(config_file, *, count=None, bars=None, temperature=None, top_k=None, seed=None, outdir=None,
                    strict=False) -> Pool:
     """``lofi-build generate``: write each solo as .mid and .json, and pool.json with seeds, stats and rejections."""
-    from ..config import load_config
+    from ..config import as_config
     from ..music.midi import midi_bytes
     from .train import ensure_trained
 
-    config = load_config(config_file, strict=strict)
+    config = as_config(config_file, strict=strict)
     ckpt = ensure_trained(config, strict=strict, progress=log.isEnabledFor(logging.INFO))
     temperature = config.ai.temperature if temperature is None else temperature
     top_k = config.ai.top_k if top_k is None else top_k
     bars = bars or config.loops.solos
     pool = make_pool(ckpt, count=count or max(config.ai.pool_size, 1), bars=bars, temperature=temperature,
                      top_k=top_k, seed=config.seed if seed is None else seed, bpm=config.bpm)
-    outdir = Path(outdir) if outdir else config.resolve("solos")
+    outdir = Path(outdir) if outdir else config.solos_dir
     outdir.mkdir(parents=True, exist_ok=True)
     for solo in pool.solos:
         (outdir / f"{solo.id}.json").write_text(json.dumps(solo.song, sort_keys=True, indent=1) + "\n")

@@ -306,7 +306,7 @@ def _seed_data(sequences: list[list[Event]], s, seed: int, keras) -> dict:
 
 def run_training(config_file, preset=None, epochs=None, resume=False, strict=False, progress=True):
     """``lofi-build train``: load the config and train the configured (or named) preset."""
-    from ..config import load_config
+    from ..config import as_config
 
-    config = load_config(config_file, strict=strict)
+    config = as_config(config_file, strict=strict)
     return train(config, plan(config, preset), epochs=epochs, resume=resume, strict=strict, progress=progress)

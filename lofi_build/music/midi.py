@@ -6,14 +6,19 @@ import io
 
 import mido
 
-from .transport import swing_offset_ticks
+from .transport import PPQ, swing_offset_ticks
+
+CHARSET = "utf-8"
 
 
 def midi_file(song: dict) -> mido.MidiFile:
     """A type-1 MIDI file of a Tone.js JSON song; the score's swing is written into the timing."""
     header, lofi = song["header"], song.get("lofi", {})
     swing = float(lofi.get("swing") or 0)
-    mid = mido.MidiFile(type=1, ticks_per_beat=header["ppq"])
+    swung = PPQ // 4 if lofi.get("swingSubdivision") == "16n" else PPQ // 2  # ticks of the swung subdivision
+    # Text meta events (song title, part names) as UTF-8: titles in Japanese or with emoji are
+    # everyday input, and the MIDI default (latin-1) cannot encode them.
+    mid = mido.MidiFile(type=1, ticks_per_beat=header["ppq"], charset=CHARSET)
 
     conductor = mido.MidiTrack()
     conductor.append(mido.MetaMessage("track_name", name=header.get("name", ""), time=0))
@@ -35,7 +40,7 @@ def midi_file(song: dict) -> mido.MidiFile:
         out.append(mido.Message("program_change", channel=channel, program=program, time=0))
         events = []  # (tick, order, message); note-offs sort before note-ons at the same tick
         for note in track["notes"]:
-            shift = swing_offset_ticks(note["ticks"], swing)
+            shift = swing_offset_ticks(note["ticks"], swing, swung)
             start = round(note["ticks"] + shift)
             end = max(start + 1, round(note["ticks"] + note["durationTicks"] + shift))
             velocity = max(1, min(127, round(note["velocity"] * 127)))

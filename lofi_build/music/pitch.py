@@ -86,10 +86,3 @@ def _key_sharps(tonic: str, scale: str) -> int:
     fifths += 7 * (tonic.count("#") - tonic.count("b"))
     return fifths - (3 if scale == "minor" else 0)
 
-
-def key_signature(tonic: str, scale: str) -> int:
-    return _key_sharps(tonic, scale)
-
-
-def pitch_class(tonic: str) -> int:
-    return (_STEPS[tonic[0]] + tonic.count("#") - tonic.count("b")) % 12

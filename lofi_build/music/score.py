@@ -11,19 +11,18 @@ from fractions import Fraction
 from pathlib import Path
 
 from .. import yamlio
-from ..errors import Collector, ContentError, LofiError, warn
+from ..errors import Collector, ContentError, warn
+from ..schema import REQUIRED, Choice, Custom, Field, Int, Invalid, Number, Schema, Text, is_number
 from . import tonejson
 from .chords import ChordError, chord_pitches
 from .instruments import UnknownPreset, preset
 from .pitch import PitchError, looks_like_pitch, parse_key, parse_pitch
-from .transport import PPQ, Meter, TimeValueError, parse_beats, ticks
+from .transport import Meter, TimeValueError, parse_beats, ticks
 
 MAX_BARS = 4096
-SCORE_KEYS = {"title", "bpm", "time_signature", "key", "swing", "loop_bars", "parts", "composer", "description"}
-PART_KEYS = {"name", "instrument", "notes"}
-NOTE_KEYS = {"time", "note", "notes", "chord", "duration", "velocity"}
 PITCH_KEYS = ("note", "notes", "chord")
 DEFAULT_VELOCITY = 0.7
+SWING_SUBDIVISIONS = ("8n", "16n")
 _METER = re.compile(r"^\s*([0-9]+)\s*/\s*([0-9]+)\s*$")
 
 
@@ -34,8 +33,47 @@ def _is_chord(value) -> bool:
         return False
 
 
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+def _meter(raw) -> Meter:
+    m = _METER.match(raw) if isinstance(raw, str) else None
+    if isinstance(raw, list) and len(raw) == 2 and all(isinstance(v, int) for v in raw):
+        m = _METER.match(f"{raw[0]}/{raw[1]}")
+    if not m:
+        raise Invalid(f"'time_signature' must look like 4/4 or 6/8, not {raw!r}", whole=True)
+    n, d = int(m.group(1)), int(m.group(2))
+    if d not in (1, 2, 4, 8, 16):
+        raise Invalid(f"time signature denominator must be 1, 2, 4, 8 or 16, not {d}", whole=True)
+    if not 1 <= n <= 32:
+        raise Invalid(f"time signature numerator must be 1..32, not {n}", whole=True)
+    return Meter(n, d)
+
+
+def _key(raw):
+    try:
+        return parse_key(raw)
+    except PitchError as e:
+        raise Invalid(str(e), whole=True) from None
+
+
+HEADER = Schema({
+    "title": Text(default=REQUIRED, nonempty=True, max_len=200, strip=True,
+                  too_long="is longer than 200 characters", help="the song's name"),
+    "bpm": Number(default=REQUIRED, low=20, high=300, show_value=True, help="tempo in quarter notes per minute"),
+    "time_signature": Custom(default=Meter(), fn=_meter, help="4/4, 3/4, 6/8 ..."),
+    "key": Custom(default=None, fn=_key, null_is_default=True, help="'F major', 'A minor' ..."),
+    "swing": Number(default=0, low=0, high=1, null_is_default=True, show_value=True,
+                    help="how far every second subdivision is delayed, 0..1"),
+    "swing_subdivision": Choice(default="8n", choices=SWING_SUBDIVISIONS,
+                                help="which notes swing moves: every second eighth (8n) or 16th (16n)"),
+    "loop_bars": Int(default=None, low=1, high=MAX_BARS, null_is_default=True,
+                     what=f"a whole number of bars from 1 to {MAX_BARS}", help="bars before the song repeats"),
+    "composer": Text(default=None, help="who wrote it"),
+    "description": Text(default=None, help="a line about it"),
+    "parts": Field(default=REQUIRED, help="the instruments and their notes"),
+}, what="score key")
+# Parts and notes are checked by the compiler (their values depend on each other); the schema
+# declares their keys.
+PART = Schema({"name": Field(), "instrument": Field(), "notes": Field()}, what="part key")
+NOTE = Schema({name: Field() for name in ("time", *PITCH_KEYS, "duration", "velocity")}, what="note key")
 
 
 class _Compiler:
@@ -46,77 +84,6 @@ class _Compiler:
 
     def error(self, keys, message, at_key=False):
         self.errors.add(self.doc.error(keys, message, at_key=at_key))
-
-    def unknown_keys(self, mapping: dict, keys: tuple, known: set, what: str):
-        for k in mapping:
-            if k not in known:
-                message = f"unknown {what} key {k!r} (expected one of: {', '.join(sorted(known))})"
-                if self.strict:
-                    self.error(keys + (k,), message, at_key=True)
-                else:
-                    mark = self.doc.key_mark(*keys, k)
-                    warn(message, self.doc.path, *(mark or (None, None)))
-
-    # -- header ------------------------------------------------------------------------------
-
-    def header(self, data: dict):
-        title = data.get("title")
-        if "title" not in data:
-            self.error((), "missing required key 'title'")
-        elif not isinstance(title, str) or not title.strip():
-            self.error(("title",), "'title' must be a non-empty string")
-        elif len(title) > 200:
-            self.error(("title",), "'title' is longer than 200 characters")
-
-        bpm = data.get("bpm")
-        if "bpm" not in data:
-            self.error((), "missing required key 'bpm'")
-            bpm = None
-        elif not _is_number(bpm) or not 20 <= bpm <= 300:
-            self.error(("bpm",), f"'bpm' must be a number from 20 to 300, not {bpm!r}")
-            bpm = None
-
-        meter = Meter()
-        if "time_signature" in data:
-            raw = data["time_signature"]
-            m = _METER.match(raw) if isinstance(raw, str) else None
-            if isinstance(raw, list) and len(raw) == 2 and all(isinstance(v, int) for v in raw):
-                m = _METER.match(f"{raw[0]}/{raw[1]}")
-            if not m:
-                self.error(("time_signature",), f"'time_signature' must look like 4/4 or 6/8, not {raw!r}")
-            else:
-                n, d = int(m.group(1)), int(m.group(2))
-                if d not in (1, 2, 4, 8, 16):
-                    self.error(("time_signature",), f"time signature denominator must be 1, 2, 4, 8 or 16, not {d}")
-                elif not 1 <= n <= 32:
-                    self.error(("time_signature",), f"time signature numerator must be 1..32, not {n}")
-                else:
-                    meter = Meter(n, d)
-
-        key = None
-        if data.get("key") is not None:
-            try:
-                key = parse_key(data["key"])
-            except PitchError as e:
-                self.error(("key",), str(e))
-
-        swing = data.get("swing", 0)
-        if swing is None:
-            swing = 0
-        if not _is_number(swing) or not 0 <= swing <= 1:
-            self.error(("swing",), f"'swing' must be a number from 0 to 1, not {swing!r}")
-            swing = 0
-
-        loop_bars = data.get("loop_bars")
-        if loop_bars is not None and (
-            not isinstance(loop_bars, int) or isinstance(loop_bars, bool) or not 1 <= loop_bars <= MAX_BARS
-        ):
-            self.error(("loop_bars",), f"'loop_bars' must be a whole number of bars from 1 to {MAX_BARS}")
-            loop_bars = None
-        for k in ("composer", "description"):
-            if k in data and not isinstance(data[k], str):
-                self.error((k,), f"'{k}' must be a string")
-        return title, bpm, meter, key, swing, loop_bars
 
     # -- notes -------------------------------------------------------------------------------
 
@@ -182,7 +149,7 @@ class _Compiler:
         return None
 
     def velocity(self, keys, value):
-        if not _is_number(value) or not 0 <= value <= 1:
+        if not is_number(value) or not 0 <= value <= 1:
             self.error(keys, f"velocity must be a number from 0 to 1, not {value!r}")
             return None
         return float(value)
@@ -199,7 +166,7 @@ class _Compiler:
             duration = self.time(keys + (2,), item[2], meter, bpm, duration=True)
             velocity = self.velocity(keys + (3,), item[3]) if len(item) == 4 else DEFAULT_VELOCITY
         elif isinstance(item, dict):
-            self.unknown_keys(item, keys, NOTE_KEYS, "note")
+            NOTE.check_unknown(item, self.doc, keys, self.errors, self.strict)
             given = [k for k in PITCH_KEYS if k in item]
             if "time" not in item:
                 self.error(keys, "note is missing 'time'")
@@ -230,14 +197,16 @@ class _Compiler:
         if not isinstance(data, dict):
             self.error((), "a score must be a mapping with 'title', 'bpm' and 'parts'")
             self.errors.raise_if_any()
-        self.unknown_keys(data, (), SCORE_KEYS, "score")
-        title, bpm, meter, key, swing, loop_bars = self.header(data)
+        header = HEADER.read(data, self.doc, (), self.errors, strict=self.strict)
+        # A key whose value is wrong is missing from ``header``: go on without it to find more errors.
+        title, bpm, key, loop_bars = (header.get(k) for k in ("title", "bpm", "key", "loop_bars"))
+        meter, swing = header.get("time_signature", Meter()), header.get("swing", 0)
 
         parts = data.get("parts")
         tracks: list[tonejson.Track] = []
         last_end = 0
         if "parts" not in data:
-            self.error((), "missing required key 'parts'")
+            pass  # reported with the header
         elif not isinstance(parts, list) or not parts:
             self.error(("parts",), "'parts' must be a non-empty list")
         else:
@@ -247,7 +216,7 @@ class _Compiler:
                 if not isinstance(part, dict):
                     self.error(pk, "a part must be a mapping with 'name', 'instrument' and 'notes'")
                     continue
-                self.unknown_keys(part, pk, PART_KEYS, "part")
+                PART.check_unknown(part, self.doc, pk, self.errors, self.strict)
                 name = part.get("name")
                 if not isinstance(name, str) or not name.strip():
                     self.error(pk + ("name",), "a part needs a 'name' (a non-empty string)")
@@ -293,9 +262,10 @@ class _Compiler:
             loop_bars = max(1, math.ceil(Fraction(last_end, meter.bar_ticks)))
             if loop_bars > MAX_BARS:
                 raise self.doc.error((), f"the score is longer than {MAX_BARS} bars")
-        extra = {k: data[k] for k in ("composer", "description") if k in data}
+        extra = {k: header[k] for k in ("composer", "description") if header[k] is not None}
+        extra["swingSubdivision"] = header["swing_subdivision"]
         return tonejson.song_json(
-            title=title.strip(), bpm=bpm, tracks=tracks, loop_bars=loop_bars,
+            title=title, bpm=bpm, tracks=tracks, loop_bars=loop_bars,
             meter=meter, key=key, swing=swing, extra=extra,
         )
 
@@ -314,4 +284,4 @@ def compile_score(path: str | Path, strict: bool = False) -> dict:
     return compile_doc(yamlio.load(path, ContentError), strict)
 
 
-__all__ = ["compile_score", "compile_text", "compile_doc", "LofiError", "PPQ"]
+__all__ = ["compile_score", "compile_text", "compile_doc"]

@@ -9,6 +9,7 @@ Tone), ``Nt``, ``Nm``, ``Ni`` (ticks at PPQ 480, the rate the player runs its Tr
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ class Meter:
     numerator: int = 4
     denominator: int = 4
 
-    @property
+    @functools.cached_property
     def quarters_per_bar(self) -> Fraction:
         # Tone's Transport.timeSignature for [n, d] is n / d * 4 quarters.
         return Fraction(self.numerator * 4, self.denominator)
@@ -92,6 +93,12 @@ def parse_beats(value, meter: Meter = Meter(), bpm: float = 120) -> Fraction:
         return _seconds_to_beats(seconds, bpm_f)
     if not isinstance(value, str):
         raise TimeValueError(f"{value!r} is not a time value; {HINT}")
+    return _parse_text(value, meter, bpm)
+
+
+@functools.lru_cache(maxsize=4096)  # a score writes the same few durations and many nearby times
+def _parse_text(value: str, meter: Meter, bpm) -> Fraction:
+    bpm_f = _number(bpm)
     text = value.strip()
     if text.startswith("+"):
         raise TimeValueError(f"'{value}': times relative to 'now' ('+...') have no place in a score")
@@ -102,8 +109,10 @@ def parse_beats(value, meter: Meter = Meter(), bpm: float = 120) -> Fraction:
         if not m:
             continue
         if unit == "tr":
-            bars, quarters, sixteenths = (Fraction(g) if g else Fraction(0) for g in m.groups())
-            return bars * meter.quarters_per_bar + quarters + sixteenths / 4
+            bars, quarters, sixteenths = (
+                (int(g) if g.isdigit() else Fraction(g)) if g else 0 for g in m.groups()
+            )
+            return bars * meter.quarters_per_bar + quarters + Fraction(sixteenths) / 4
         if unit == "n":
             n = int(m.group(1))
             if n == 0:
@@ -134,7 +143,8 @@ def parse_beats(value, meter: Meter = Meter(), bpm: float = 120) -> Fraction:
 
 def ticks(beats: Fraction) -> int:
     """Quarter notes to ticks at PPQ 480, rounding half up like Math.round."""
-    return math.floor(beats * PPQ + Fraction(1, 2))
+    beats = Fraction(beats)
+    return (2 * beats.numerator * PPQ + beats.denominator) // (2 * beats.denominator)
 
 
 def parse_ticks(value, meter: Meter = Meter(), bpm: float = 120) -> int:
@@ -157,6 +167,7 @@ def _to_fixed(x: float, digits: int) -> float:
     return float(Decimal(x).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
 
 
+@functools.lru_cache(maxsize=4096)
 def format_bbs(tick: int, meter: Meter = Meter()) -> str:
     """Ticks as Tone's ``Time#toBarsBeatsSixteenths()`` prints them, e.g. ``'1:3:2'``."""
     time_signature = float(meter.quarters_per_bar)

@@ -19,14 +19,15 @@ from ..errors import BakeError
 from . import audio, settings
 from .loudness import integrated_loudness, peak_db
 from .manifest import Ambience, Kit
-from .settings import Setting
+from ..schema import REQUIRED, Int, Number, Text
 
 PEAK_CEILING = -1.0
 
 SCHEMA = {
-    "synth": Setting(None, settings.text, "which generator: rain, fire, wind, stream, vinyl or night"),
-    "seed": Setting(1, settings.integer(0, 2**32 - 1), "random seed; the same seed gives the same audio"),
-    "loudness": Setting(-24.0, settings.number(-34, -12), "integrated loudness in LUFS"),
+    "synth": Text(default=REQUIRED, nonempty=True, strip=True,
+                  help="which generator: rain, fire, wind, stream, vinyl or night"),
+    "seed": Int(default=1, low=0, high=2**32 - 1, help="random seed; the same seed gives the same audio"),
+    "loudness": Number(default=-24.0, low=-34, high=-12, as_float=True, help="integrated loudness in LUFS"),
 }
 
 

@@ -11,19 +11,19 @@ from scipy.signal import resample_poly
 from . import audio, settings, soundfont, tools
 from .loudness import integrated_loudness, peak_db
 from .manifest import Instrument, Kit
-from .settings import Setting
+from ..schema import REQUIRED, Int, Number, Text
 
 PEAK_CEILING = -1.0  # dBFS, headroom for the MP3 decoder's overshoot
 IN_TUNE = 2.0  # cents; notes further off equal temperament are resampled onto it
 
 SCHEMA = {
-    "soundfont": Setting(None, settings.text, "the .sf2/.sf3 file to render from"),
-    "program": Setting(None, settings.integer(0, 127), "GM program, or the drum kit number for a drumkit"),
-    "bank": Setting(0, settings.integer(0, 127), "soundfont bank of a pitched instrument"),
-    "velocity": Setting(96, settings.integer(1, 127), "MIDI velocity of every note"),
-    "hold": Setting(2.0, settings.number(0.01, 30), "seconds before the note is released"),
-    "length": Setting(3.0, settings.number(0.05, 30), "seconds kept from the attack, release included"),
-    "loudness": Setting(-18.0, settings.number(-40, -6), "LUFS of the median note after levelling"),
+    "soundfont": Text(default=REQUIRED, nonempty=True, strip=True, help="the .sf2/.sf3 file to render from"),
+    "program": Int(default=REQUIRED, low=0, high=127, help="GM program, or the drum kit number for a drumkit"),
+    "bank": Int(default=0, low=0, high=127, help="soundfont bank of a pitched instrument"),
+    "velocity": Int(default=96, low=1, high=127, help="MIDI velocity of every note"),
+    "hold": Number(default=2.0, low=0.01, high=30, as_float=True, help="seconds before the note is released"),
+    "length": Number(default=3.0, low=0.05, high=30, as_float=True, help="seconds kept from the attack, release included"),
+    "loudness": Number(default=-18.0, low=-40, high=-6, as_float=True, help="LUFS of the median note after levelling"),
 }
 
 

@@ -40,7 +40,6 @@ build/manifest.json the player reads:
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -51,22 +50,35 @@ import soundfile as sf
 from .. import yamlio
 from . import audio
 from ..errors import Collector, ContentError, warn
+from ..schema import REQUIRED, Field, Number, Schema, Text, is_number
 from ..music.instruments import PRESETS
 from ..music.pitch import PitchError, midi_name, parse_pitch
 
 KINDS = ("instrument", "drumkit", "ambience", "quote")
 AUDIO_SUFFIXES = (".mp3", ".wav", ".flac", ".ogg")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
-TOP_KEYS = {"version", "sources", "items"}
-SOURCE_KEYS = {"title", "licence", "author", "url", "attribution"}
-COMMON_KEYS = {"id", "kind", "title", "sources", "bake"}
-KIND_KEYS = {
-    "instrument": {"notes", "release"},
-    "drumkit": {"notes", "release"},
-    "ambience": {"file", "loop", "visual"},
-    "quote": {"file", "text", "author", "source"},
-}
 DEFAULT_RELEASE = 1.0
+
+# The keys of each mapping in samples.yaml. Fields without a check of their own (Field()) are
+# checked by the loader below: they are files, pitches, ids and references between entries.
+TOP = Schema({"version": Field(default=1), "sources": Field(), "items": Field()}, what="top-level key")
+_SOURCE_FIELDS = {
+    "title": Text(default=REQUIRED, nonempty=True, strip=True, help="what the source is called"),
+    "licence": Text(default=REQUIRED, nonempty=True, strip=True, help="its licence"),
+    "author": Text(default="", strip=True), "url": Text(default="", strip=True),
+    "attribution": Text(default="", strip=True),
+}
+_COMMON = {"id": Field(), "kind": Field(), "title": Field(), "sources": Field(), "bake": Field()}
+_RELEASE = Number(default=DEFAULT_RELEASE, low=0, high=30, as_float=True, show_value=True,
+                  what="a number of seconds from 0 to 30", help="Tone.Sampler release in seconds")
+_QUOTE_TEXT = {name: Text(default=REQUIRED, nonempty=True) for name in ("text", "author", "source")}
+ITEMS = {
+    "instrument": Schema({**_COMMON, "notes": Field(), "release": _RELEASE}, what="instrument key"),
+    "drumkit": Schema({**_COMMON, "notes": Field(), "release": _RELEASE}, what="drumkit key"),
+    "ambience": Schema({**_COMMON, "file": Field(), "loop": Field(), "visual": Field()}, what="ambience key"),
+    "quote": Schema({**_COMMON, "file": Field(), **_QUOTE_TEXT}, what="quote key",
+                    missing=lambda name, f: f"quote is missing '{name}'" + (" (for the credits)" if name != "text" else "")),
+}
 
 
 @dataclass(frozen=True)
@@ -189,10 +201,6 @@ def _nonempty_str(value) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
-def _number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
 class _Loader:
     def __init__(self, doc: yamlio.Document, strict: bool, check_files: bool):
         self.doc, self.strict, self.check_files = doc, strict, check_files
@@ -201,15 +209,6 @@ class _Loader:
 
     def error(self, keys, message, at_key=False):
         self.errors.add(self.doc.error(keys, message, at_key=at_key))
-
-    def unknown(self, mapping: dict, keys: tuple, known: set, what: str):
-        for k in mapping:
-            if k not in known:
-                message = f"unknown {what} key {k!r} (expected one of: {', '.join(sorted(known))})"
-                if self.strict:
-                    self.error(keys + (k,), message, at_key=True)
-                else:
-                    warn(message, self.doc.path, *(self.doc.key_mark(*keys, k) or (None, None)))
 
     # -- files -------------------------------------------------------------------------------
 
@@ -267,22 +266,11 @@ class _Loader:
             if not isinstance(spec, dict):
                 self.error(keys, f"source {key!r} must be a mapping with 'title' and 'licence'")
                 continue
-            self.unknown(spec, keys, SOURCE_KEYS, "source")
-            ok = True
-            for name in ("title", "licence"):
-                if name not in spec:
-                    self.error(keys, f"source {key!r} is missing '{name}'")
-                    ok = False
-                elif not _nonempty_str(spec[name]):
-                    self.error(keys + (name,), f"'{name}' must be a non-empty string")
-                    ok = False
-            for name in ("author", "url", "attribution"):
-                if name in spec and not isinstance(spec[name], str):
-                    self.error(keys + (name,), f"'{name}' must be a string")
-                    ok = False
-            if ok:
-                out[key] = Source(key, spec["title"].strip(), spec["licence"].strip(),
-                                  **{k: spec[k].strip() for k in ("author", "url", "attribution") if k in spec})
+            source = Schema(_SOURCE_FIELDS, what="source key",
+                            missing=lambda name, f, key=key: f"source {key!r} is missing '{name}'")
+            values = source.read(spec, self.doc, keys, self.errors, strict=self.strict)
+            if len(values) == len(_SOURCE_FIELDS):  # a wrong value is left out
+                out[key] = Source(key, **values)
         return out
 
     def item(self, index: int, data, known_sources: set, seen: dict) -> Item | None:
@@ -297,7 +285,7 @@ class _Loader:
         if kind not in KINDS:
             self.error(keys + ("kind",), f"unknown kind {kind!r} (expected one of: {', '.join(KINDS)})")
             return None
-        self.unknown(data, keys, COMMON_KEYS | KIND_KEYS[kind], f"{kind}")
+        checked = ITEMS[kind].read(data, self.doc, keys, self.errors, strict=self.strict)
 
         ok = True
         item_id = data.get("id")
@@ -333,7 +321,7 @@ class _Loader:
         if bake is not None and not isinstance(bake, dict):
             self.error(keys + ("bake",), "'bake' must be a mapping of bake settings")
             ok = False
-        fields = getattr(self, kind if kind != "drumkit" else "instrument")(keys, data, kind)
+        fields = getattr(self, kind if kind != "drumkit" else "instrument")(keys, data, kind, checked)
         if not ok or fields is None:
             return None
         cls = {"instrument": Instrument, "drumkit": Instrument, "ambience": Ambience, "quote": Quote}[kind]
@@ -342,7 +330,7 @@ class _Loader:
 
     # Each kind's own fields, checked: a dict for the item's constructor, or None after errors.
 
-    def instrument(self, keys, data, kind) -> dict | None:
+    def instrument(self, keys, data, kind, checked) -> dict | None:
         percussion = kind == "drumkit"
         notes = data.get("notes")
         if "notes" not in data:
@@ -373,13 +361,9 @@ class _Loader:
                 ok = False
             else:
                 samples[midi] = audio
-        release = data.get("release", DEFAULT_RELEASE)
-        if not _number(release) or not 0 <= release <= 30:
-            self.error(keys + ("release",), f"'release' must be a number of seconds from 0 to 30, not {release!r}")
-            ok = False
-        if not ok:
+        if not ok or "release" not in checked:
             return None
-        return {"notes": dict(sorted(samples.items())), "release": float(release)}
+        return {"notes": dict(sorted(samples.items())), "release": checked["release"]}
 
     def _file(self, keys, data, kind) -> Audio | None:
         if "file" not in data:
@@ -387,7 +371,7 @@ class _Loader:
             return None
         return self.audio(keys + ("file",), data["file"])
 
-    def ambience(self, keys, data, kind) -> dict | None:
+    def ambience(self, keys, data, kind, checked) -> dict | None:
         audio = self._file(keys, data, kind)
         loop = data.get("loop")
         start = end = None
@@ -395,7 +379,7 @@ class _Loader:
             self.error(keys, "ambience is missing 'loop': {start, end} in seconds")
         elif not isinstance(loop, dict) or set(loop) != {"start", "end"}:
             self.error(keys + ("loop",), "'loop' must be a mapping {start: SECONDS, end: SECONDS}")
-        elif not (_number(loop["start"]) and _number(loop["end"])):
+        elif not (is_number(loop["start"]) and is_number(loop["end"])):
             self.error(keys + ("loop",), "loop 'start' and 'end' must be numbers of seconds")
         elif not 0 <= loop["start"] < loop["end"]:
             self.error(keys + ("loop",), f"bad loop points: need 0 <= start < end, got start {loop['start']} "
@@ -415,19 +399,11 @@ class _Loader:
             return None
         return {"audio": audio, "loop_start": start, "loop_end": end, "visual": visual}
 
-    def quote(self, keys, data, kind) -> dict | None:
+    def quote(self, keys, data, kind, checked) -> dict | None:
         audio = self._file(keys, data, kind)
-        ok = True
-        for name in ("text", "author", "source"):
-            if name not in data:
-                self.error(keys, f"quote is missing '{name}'" + (" (for the credits)" if name != "text" else ""))
-                ok = False
-            elif not _nonempty_str(data[name]):
-                self.error(keys + (name,), f"'{name}' must be a non-empty string")
-                ok = False
-        if audio is None or not ok:
+        if audio is None or not all(k in checked for k in ("text", "author", "source")):
             return None
-        return {"audio": audio, **{k: " ".join(data[k].split()) for k in ("text", "author", "source")}}
+        return {"audio": audio, **{k: " ".join(checked[k].split()) for k in ("text", "author", "source")}}
 
     # -- whole file --------------------------------------------------------------------------
 
@@ -435,7 +411,7 @@ class _Loader:
         data = self.doc.data
         if not isinstance(data, dict):
             raise self.doc.error((), "samples.yaml must be a mapping with 'version', 'sources' and 'items'")
-        self.unknown(data, (), TOP_KEYS, "top-level")
+        TOP.read(data, self.doc, (), self.errors, strict=self.strict)
         if data.get("version", 1) != 1:
             self.error(("version",), f"unsupported version {data['version']!r} (this lofi-build reads version 1)")
         kit = Kit(Path(self.doc.path), self.doc, sources=self.sources(data.get("sources")))

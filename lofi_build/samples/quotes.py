@@ -13,29 +13,32 @@ from ..errors import BakeError
 from . import ambience, audio, settings, tools
 from .loudness import integrated_loudness, peak_db
 from .manifest import Kit, Quote
-from .settings import Setting
+from ..schema import Custom, Int, Invalid, Number, Text
 
 PEAK_CEILING = -1.0
 LEAD_IN, TAIL = 0.5, 1.0  # seconds of crackle around the voice
 _MBROLA = re.compile(r"(^|[/+])mb[-/]|mbrola", re.I)
 
 
+_VOICE_TEXT = Text(nonempty=True, strip=True)
+
+
 def _voice(v):
-    v = settings.text(v)
+    v = _VOICE_TEXT.check(v)
     if _MBROLA.search(v):
         # MBROLA voices are licensed for non-commercial use only.
-        raise ValueError(f"{v!r} is an MBROLA voice, which the kit cannot ship; use an espeak-ng voice like en-us+m3")
+        raise Invalid(f"{v!r} is an MBROLA voice, which the kit cannot ship; use an espeak-ng voice like en-us+m3")
     if not re.fullmatch(r"[A-Za-z0-9_./-]+(\+[A-Za-z0-9_ .-]+)?", v):
-        raise ValueError(f"{v!r} is not an espeak-ng voice name like en-us or en-gb+f3")
+        raise Invalid(f"{v!r} is not an espeak-ng voice name like en-us or en-gb+f3")
     return v
 
 
 SCHEMA = {
-    "voice": Setting("en-us", _voice, "espeak-ng voice, optionally +variant (no MBROLA)"),
-    "speed": Setting(135, settings.integer(80, 260), "words per minute"),
-    "pitch": Setting(40, settings.integer(0, 99), "espeak-ng base pitch"),
-    "seed": Setting(1, settings.integer(0, 2**32 - 1), "seed of the crackle and wow"),
-    "loudness": Setting(-20.0, settings.number(-34, -12), "integrated loudness in LUFS"),
+    "voice": Custom(default="en-us", fn=_voice, help="espeak-ng voice, optionally +variant (no MBROLA)"),
+    "speed": Int(default=135, low=80, high=260, help="words per minute"),
+    "pitch": Int(default=40, low=0, high=99, help="espeak-ng base pitch"),
+    "seed": Int(default=1, low=0, high=2**32 - 1, help="seed of the crackle and wow"),
+    "loudness": Number(default=-20.0, low=-34, high=-12, as_float=True, help="integrated loudness in LUFS"),
 }
 
 

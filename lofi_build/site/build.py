@@ -14,8 +14,8 @@ from pathlib import Path
 import jinja2
 
 from .. import __version__
-from ..config import Config, as_dict, load_config
-from ..errors import Collector, ContentError, ErrorGroup, LofiError
+from ..config import Config, as_config, as_dict
+from ..errors import Collector, ContentError, LofiError
 from ..music.midi import midi_bytes
 from ..music.score import compile_score
 from ..samples.manifest import Kit, load_kit, publish
@@ -148,12 +148,12 @@ def compile_folder(folder: Path, strict: bool, cache: BuildCache, errors: Collec
 def collect(config: Config, strict: bool, cache: BuildCache) -> Content:
     """Compile every score; every problem of every file is reported together."""
     errors = Collector()
-    songs_dir = config.resolve("content/songs")
+    songs_dir = config.songs_dir
     content = Content(
         songs=compile_folder(songs_dir, strict, cache, errors),
-        drums=compile_folder(config.resolve("content/drums"), strict, cache, errors),
+        drums=compile_folder(config.drums_dir, strict, cache, errors),
     )
-    samples_yaml = config.resolve("content/samples/samples.yaml")
+    samples_yaml = config.samples_yaml
     if samples_yaml.is_file():
         try:
             content.kit = cache.kit(samples_yaml, strict)
@@ -252,7 +252,7 @@ def _render(env: jinja2.Environment, name: str, **context) -> bytes:
 def render(config: Config, content: Content, cache: BuildCache | None = None) -> Output:
     """Every file of the site, in memory."""
     cache = cache or BuildCache()
-    site_src = config.resolve("site_src")
+    site_src = config.site_src
     out = Output()
     js_dir = out.add_tree(site_src / "js", "assets/js")
     assets = {
@@ -322,8 +322,8 @@ class BuildResult:
 def build(config: Config, outdir: Path | None = None, strict: bool = False, cache: BuildCache | None = None) -> BuildResult:
     """Build the site for ``config`` into ``outdir`` (default: build/ beside the config)."""
     started = time.perf_counter()
-    outdir = Path(outdir) if outdir else config.resolve("build")
-    check_replaceable(outdir, [config.root, config.resolve("content"), config.resolve("site_src")])
+    outdir = Path(outdir) if outdir else config.build_dir
+    check_replaceable(outdir, [config.root, config.content_dir, config.site_src])
     cache = cache or BuildCache()
     content = collect(config, strict, cache)
     out = render(config, content, cache)
@@ -333,9 +333,9 @@ def build(config: Config, outdir: Path | None = None, strict: bool = False, cach
                        len(content.solos))
 
 
-def build_site(config_file, outdir=None, strict=False, seed=None, base_path=None) -> BuildResult:
-    """``lofi-build site``: load the config, build, and say what happened."""
-    config = load_config(config_file, strict=strict, seed=seed, base_path=base_path)
+def build_site(config: Config | str | Path, outdir=None, strict=False, seed=None, base_path=None) -> BuildResult:
+    """``lofi-build site``: build with the config (or the config file), and say what happened."""
+    config = as_config(config, strict=strict, seed=seed, base_path=base_path)
     result = build(config, outdir, strict)
     where = result.outdir
     log.info(
@@ -347,4 +347,4 @@ def build_site(config_file, outdir=None, strict=False, seed=None, base_path=None
     return result
 
 
-__all__ = ["build", "build_site", "BuildResult", "BuildCache", "ErrorGroup"]
+__all__ = ["build", "build_site", "BuildResult", "BuildCache"]

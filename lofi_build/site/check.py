@@ -9,8 +9,8 @@ from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
-from ..config import load_config
-from ..errors import Collector, ContentError
+from ..config import as_config
+from ..errors import Collector
 from . import csp
 from .build import build
 
@@ -142,9 +142,10 @@ def _urls_in(entry):
             yield from _urls_in(item)
 
 
-def check_site(config_file, seed=None, base_path=None) -> int:
-    """``lofi-build check``: everything ``site --strict`` checks, plus links and the CSP."""
-    config = load_config(config_file, strict=True, seed=seed, base_path=base_path)
+def check_site(config, seed=None, base_path=None) -> int:
+    """``lofi-build check``: everything ``site --strict`` checks, plus links and the CSP (``config``
+    loaded with ``strict=True``, or the config file)."""
+    config = as_config(config, strict=True, seed=seed, base_path=base_path)
     policy = csp.policy(config.root)
     with tempfile.TemporaryDirectory(prefix=".lofi-check-", dir=config.root) as tmp:
         site = Path(tmp) / "site"
@@ -161,4 +162,4 @@ def check_site(config_file, seed=None, base_path=None) -> int:
     return pages
 
 
-__all__ = ["check_site", "verify", "ContentError"]
+__all__ = ["check_site", "verify"]

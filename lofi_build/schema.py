@@ -1,0 +1,244 @@
+"""Declarative schemas for the YAML files: typed fields with ranges, choices, defaults and nesting, read once.
+
+lofi.yaml (config.py), score headers (music/score.py), the kit's entries (samples/manifest.py) and
+bake settings (samples/settings.py) all declare their keys here. :meth:`Schema.read` is the one
+place that checks types and ranges, warns about unknown keys (an error under ``--strict``), and
+locates every problem at its line and column; problems are collected, not raised one by one.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .errors import Collector, LofiError, warn
+
+REQUIRED = object()  # a field's default when the key must be written
+
+
+def is_int(value) -> bool:
+    """A YAML whole number (``true`` is not one)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_number(value) -> bool:
+    """A finite YAML number, whole or not (``true`` and ``.nan`` are not)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+class Invalid(ValueError):
+    """A value failed its check. The message completes "'KEY' ..." (e.g. "must be a string"),
+    or, with ``whole=True``, is the whole message."""
+
+    def __init__(self, message: str, whole: bool = False):
+        super().__init__(message)
+        self.whole = whole
+
+
+@dataclass(frozen=True, kw_only=True)
+class Field:
+    """One key: its default (``REQUIRED`` when it must be written), what it is for, and its check.
+
+    ``null_is_default``: ``key: ~`` means the default. ``show_value``: messages end with
+    ", not VALUE". ``deprecated``: reading the key warns with this text, or (a dict) reading one
+    of these old values warns with its text; an old value is still read.
+    """
+
+    default: Any = None
+    help: str = ""
+    null_is_default: bool = False
+    show_value: bool = False
+    deprecated: str | dict | None = None
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+    def fresh_default(self):
+        return list(self.default) if isinstance(self.default, list) else self.default
+
+    def check(self, value):
+        """The typed value, or raises :class:`Invalid`."""
+        return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class Int(Field):
+    low: int | None = None
+    high: int | None = None
+    what: str | None = None  # the requirement in words, when "a whole number from LOW to HIGH" is not it
+
+    def check(self, value):
+        if not is_int(value) or (self.low is not None and value < self.low) or (
+                self.high is not None and value > self.high):
+            raise Invalid(f"must be {self.what or f'a whole number from {self.low} to {self.high}'}")
+        return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class Number(Field):
+    low: float = -math.inf
+    high: float = math.inf
+    what: str | None = None
+    as_float: bool = False  # return 1 as 1.0
+
+    def check(self, value):
+        if not is_number(value) or not self.low <= value <= self.high:
+            raise Invalid(f"must be {self.what or f'a number from {self.low:g} to {self.high:g}'}")
+        return float(value) if self.as_float else value
+
+
+@dataclass(frozen=True, kw_only=True)
+class Text(Field):
+    nonempty: bool = False
+    max_len: int | None = None
+    strip: bool = False  # return the text without surrounding white space
+    too_long: str | None = None  # the message when longer than max_len (default: the type's)
+
+    def check(self, value):
+        if not isinstance(value, str) or (self.nonempty and not value.strip()):
+            raise Invalid("must be a non-empty string" if self.nonempty else "must be a string")
+        if self.max_len is not None and len(value) > self.max_len:
+            raise Invalid(self.too_long or ("must be a non-empty string" if self.nonempty else "must be a string"))
+        return value.strip() if self.strip else value
+
+
+@dataclass(frozen=True, kw_only=True)
+class Choice(Field):
+    choices: tuple = ()
+
+    def check(self, value):
+        old = self.deprecated if isinstance(self.deprecated, dict) else {}
+        if not isinstance(value, str) or (value not in self.choices and value not in old):
+            raise Invalid(f"must be one of {', '.join(repr(c) for c in self.choices)}")
+        return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class TextList(Field):
+    def check(self, value):
+        if not isinstance(value, list) or not all(isinstance(x, str) and x.strip() for x in value):
+            raise Invalid("must be a list of strings")
+        return list(value)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Custom(Field):
+    """A check written as a function: it returns the typed value or raises :class:`Invalid`."""
+
+    fn: Callable[[Any], Any] = lambda v: v
+
+    def check(self, value):
+        return self.fn(value)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Section(Field):
+    """A nested mapping with a schema of its own."""
+
+    schema: "Schema" = None
+
+    def check(self, value):
+        if not isinstance(value, dict):
+            raise Invalid("must be a mapping")
+        return value
+
+
+def _unknown(what: str | None, name, dotted: str, known) -> str:
+    if what is None:
+        return f"unknown key '{dotted}'"
+    return f"unknown {what} {name!r} (expected one of: {', '.join(sorted(known))})"
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The keys of one mapping. ``what`` names its keys in unknown-key messages (``"score key"``:
+    "unknown score key 'x' (expected one of: ...)"); without it they say "unknown key 'a.b'" with
+    the dotted path. ``label`` names a key in value errors, ``missing`` words a missing key."""
+
+    fields: dict[str, Field]
+    what: str | None = None
+    label: Callable[[str], str] = field(default=lambda dotted: f"'{dotted}'")
+    missing: Callable[[str, Field], str] = field(default=lambda name, f: f"missing required key '{name}'")
+
+    def __iter__(self):
+        return iter(self.fields)
+
+    def defaults(self) -> dict:
+        return {name: (f.schema.defaults() if isinstance(f, Section) else f.fresh_default())
+                for name, f in self.fields.items() if not f.required}
+
+    def unknown(self, name, doc, keys: tuple, errors: Collector, strict: bool,
+                error_cls: type[LofiError] | None = None, prefix: tuple = ()) -> None:
+        """Warn about a key the schema does not declare, or (``strict``) collect an error."""
+        dotted = ".".join(str(k) for k in prefix + (name,))
+        message = _unknown(self.what, name, dotted, self.fields)
+        if strict:
+            errors.add(_error(doc, keys + (name,), message, error_cls, at_key=True))
+        else:
+            warn(message, doc.path, *(doc.key_mark(*keys, name) or (None, None)))
+
+    def check_unknown(self, data: dict, doc, keys: tuple, errors: Collector, strict: bool) -> None:
+        """Only the unknown-key check, for a mapping whose values its reader checks itself."""
+        for name in data:
+            if name not in self.fields:
+                self.unknown(name, doc, keys, errors, strict)
+
+    def read(self, data: dict, doc, keys: tuple, errors: Collector, *, strict: bool = False,
+             error_cls: type[LofiError] | None = None, missing_at: tuple | None = None,
+             prefix: tuple = ()) -> dict:
+        """Check ``data`` (the mapping at ``keys`` in ``doc``) in the order it is written: every
+        declared key's typed value or default; a key whose value is wrong is left out (its error
+        collected). Nested sections come back as dicts. ``missing_at`` locates "missing key"
+        errors (default: the mapping itself)."""
+        values: dict[str, Any] = {}
+        wrong = set()
+        for name, value in data.items():
+            f = self.fields.get(name)
+            if f is None:
+                self.unknown(name, doc, keys, errors, strict, error_cls, prefix)
+                continue
+            if f.null_is_default and value is None:
+                continue
+            if isinstance(f.deprecated, str):
+                warn(f.deprecated, doc.path, *(doc.key_mark(*keys, name) or (None, None)))
+            elif f.deprecated and isinstance(value, str) and value in f.deprecated:
+                warn(f.deprecated[value], doc.path, *(doc.mark(*keys, name) or (None, None)))
+            try:
+                checked = f.check(value)
+            except Invalid as e:
+                message = str(e) if e.whole else f"{self.label('.'.join(str(k) for k in prefix + (name,)))} {e}"
+                if f.show_value:
+                    message += f", not {value!r}"
+                errors.add(_error(doc, keys + (name,), message, error_cls))
+                wrong.add(name)
+                continue
+            if isinstance(f, Section):
+                checked = f.schema.read(checked, doc, keys + (name,), errors, strict=strict, error_cls=error_cls,
+                                        prefix=prefix + (name,))
+            values[name] = checked
+        for name, f in self.fields.items():
+            if name in values or name in wrong:
+                continue
+            if not f.required:
+                values[name] = f.schema.defaults() if isinstance(f, Section) else f.fresh_default()
+            elif name not in data:
+                errors.add(_error(doc, keys if missing_at is None else missing_at, self.missing(name, f), error_cls))
+        return values
+
+    def check_value(self, name: str, value, label: str | None = None):
+        """One value checked outside a file (e.g. from the command line): typed, or raises :class:`Invalid`
+        whose message is complete ("--seed must be ...")."""
+        f = self.fields[name]
+        try:
+            return f.check(value)
+        except Invalid as e:
+            raise Invalid(str(e) if e.whole else f"{label or self.label(name)} {e}", whole=True) from None
+
+
+def _error(doc, keys: tuple, message: str, error_cls, at_key: bool = False) -> LofiError:
+    err = doc.error(keys, message, at_key=at_key)
+    if error_cls is not None and not isinstance(err, error_cls):
+        err = error_cls(err.message, err.path, err.line, err.col)
+    return err
