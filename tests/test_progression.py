@@ -1,12 +1,16 @@
 """Chord progressions: the pinned syntax, timelines, transposition, chord vectors, the lofi chord symbols."""
 
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from lofi_build.music.chords import chord_pitches
-from lofi_build.music.progression import ProgressionError, chord_vector, make_chord, parse_progression
+from lofi_build.errors import ContentError
+from lofi_build.music.progression import (
+    MOODS, ProgressionError, chord_vector, load_library, make_chord, parse_progression,
+)
 
 
 def pcs(symbol):
@@ -77,3 +81,44 @@ def test_chord_vector():
     assert list(np.flatnonzero(v)) == [2, 12, 14, 17, 21, 29]
     assert not chord_vector(None, (), None).any()
     assert (make_chord("Dm7/F").vector() == chord_vector(2, (0, 2, 5, 9), 5)).all()
+
+
+LIBRARY = Path(__file__).resolve().parents[1] / "content" / "progressions" / "progressions.yaml"
+
+
+def test_library_entries_parse_and_transpose_to_every_key():
+    library = load_library(LIBRARY)
+    assert len(library) >= 12
+    assert {m for e in library.values() for m in e.moods} == set(MOODS)
+    for name, entry in library.items():
+        assert entry.name == name and entry.mode in ("major", "minor") and entry.description
+        assert 2 <= len(entry.progression.bars) <= 8, name
+        for k in range(12):
+            moved = entry.progression.transpose(k)
+            assert parse_progression(moved.text) == moved
+            for a, b in zip(entry.progression.timeline(8), moved.timeline(8)):
+                assert (a.start, a.end) == (b.start, b.end)
+                assert b.chord.pcs == tuple(sorted((x + k) % 12 for x in a.chord.pcs))
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [("- {name: a, progression: C | Hm7, mode: major, moods: [calm], description: x}",
+      "1:26: error: bar 2: unknown chord symbol 'Hm7'"),
+     ("- {name: a, progression: C, mode: lydian, moods: [calm], description: x}", "1:35: error: mode must be"),
+     ("- {name: a, progression: C, mode: major, moods: [calm, angry], description: x}",
+      "1:56: error: unknown mood 'angry'"),
+     ("- {name: a, progression: C, mode: major, moods: [calm]}", "1:3: error: missing key 'description'"),
+     ("- {name: a, progression: C, mode: major, moods: [calm], description: x, tempo: 3}",
+      "1:73: error: unknown key 'tempo'"),
+     ("- {name: a, progression: C, mode: major, moods: [calm], description: x}\n"
+      "- {name: a, progression: C, mode: major, moods: [calm], description: x}", "2:10: error: duplicate name 'a'"),
+     ("{}", "1:1: error: expected a list of progressions"),
+     ("- {name: a, progression: '', mode: major, moods: [calm], description: x}", "1:26: error: empty progression")],
+)
+def test_bad_library(tmp_path, text, message):
+    path = tmp_path / "progressions.yaml"
+    path.write_text(text)
+    with pytest.raises(ContentError) as info:
+        load_library(path)
+    assert str(info.value).startswith(f"{path}:{message}")
