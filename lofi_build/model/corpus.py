@@ -17,6 +17,7 @@ from ..music.tokens import ENCODING_VERSION, MIDI_SUFFIXES, SCORE_SUFFIXES, Even
 log = logging.getLogger("lofi_build")
 
 MUSIC21 = "music21:"
+LEADSHEET_SUFFIXES = (".mxl", ".musicxml")  # MusicXML lead sheets (content/leadsheets), read by music21
 CACHE_DIR = ".lofi-cache/tokens"
 
 
@@ -114,7 +115,7 @@ def resolve(config) -> Corpus:
             if path.is_file():
                 found = [path]
             elif path.is_dir():
-                found = _glob(path, tuple(f"*{s}" for s in MIDI_SUFFIXES + SCORE_SUFFIXES))
+                found = _glob(path, tuple(f"*{s}" for s in MIDI_SUFFIXES + SCORE_SUFFIXES + LEADSHEET_SUFFIXES))
                 found = [p for p in found if not any(part.startswith(".") for part in p.relative_to(path).parts)]
             else:
                 raise config.error(keys, f"corpus entry '{entry}' does not exist (expected a folder of MIDI files "
