@@ -11,7 +11,8 @@ from lofi_build.music.accompany import (
 from lofi_build.music.progression import load_library, parse_progression
 
 PPQ = 480
-HARD = "Dm9 | G13 | Cmaj9 | A7b13 | Bm7b5 E7#9 | Am9 | D/C | F#m7b5 B7b9 | C13sus4 | Ebmaj9#11 | Cdim7 | C6/9 | C/E Csus4 | C Db7#11 Gb7alt"
+HARD = ("Dm9 | G13 | Cmaj9 | A7b13 | Bm7b5 E7#9 | Am9 | D/C | F#m7b5 B7b9 | C13sus4 | Ebmaj9#11 | Cdim7 | C6/9 "
+        "| C/E Csus4 | C Db7#11 Gb7alt")
 LIBRARY = load_library(Path(__file__).resolve().parents[1] / "content" / "progressions" / "progressions.yaml")
 CASES = [(HARD, 16)] + [(e.progression.transpose(k).text, 8) for k, e in enumerate(LIBRARY.values())]
 

@@ -1,4 +1,4 @@
-"""Lofi accompaniment for a chord timeline: voice-led rootless 7th/9th voicings comping laid back, and a walking-ish bass."""
+"""Lofi accompaniment under a chord timeline: voice-led rootless 7th/9th voicings comping laid back, and a bass line."""
 
 from __future__ import annotations
 
