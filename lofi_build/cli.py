@@ -171,8 +171,25 @@ def train(config_file, preset, epochs, resume, strict, verbosity):
                  progress=verbosity != logging.WARNING)
 
 
+def _progression(ctx, param, value):
+    """--progression read as the pool reads ai.progressions; a bad one is a usage error naming bar and symbol."""
+    if value is None:
+        return None
+    from .music.progression import ProgressionError, parse_progression
+
+    try:
+        parse_progression(value)
+    except ProgressionError as e:
+        click.echo(f"error: --progression: {e}", err=True)
+        ctx.exit(ExitCode.USAGE)
+    return value
+
+
 @cli.command()
 @config_option
+@click.option("--progression", callback=_progression, metavar="CHORDS",
+              help='Chords to play over, e.g. "Dm9 G13 | Cmaj9": bars split by |, chords in a bar split it evenly; '
+                   "repeats to fill the bars (default: ai.progressions in all 12 keys).")
 @click.option("-n", "--count", type=click.IntRange(1, 1024), help="How many solos (default: ai.pool_size).")
 @click.option("--bars", type=click.IntRange(1, 256), help="Bars per solo (default: loops.solos).")
 @click.option("--temperature", type=click.FloatRange(0, 5), help="Sampling temperature; 0 = argmax (default: ai.temperature).")
@@ -182,13 +199,13 @@ def train(config_file, preset, epochs, resume, strict, verbosity):
               help="Folder for the .mid/.json files (default: solos/ beside the config).")
 @strict_option
 @_verbosity
-def generate(config_file, count, bars, temperature, top_k, seed, outdir, strict, verbosity):
-    """Generate AI solos as MIDI files and Tone.js JSON, with the matching checkpoint."""
+def generate(config_file, progression, count, bars, temperature, top_k, seed, outdir, strict, verbosity):
+    """Generate AI solos (melody, chords and bass) as MIDI files and Tone.js JSON, with the matching checkpoint."""
     from .model.pool import generate_files
 
     setup_logging(verbosity)
-    generate_files(config_file, count=count, bars=bars, temperature=temperature, top_k=top_k, seed=seed,
-                   outdir=outdir, strict=strict)
+    generate_files(config_file, progression=progression, count=count, bars=bars, temperature=temperature,
+                   top_k=top_k, seed=seed, outdir=outdir, strict=strict)
 
 
 @cli.command()

@@ -110,10 +110,23 @@ class Loops:
 
 
 @dataclass
+class Quality:
+    chord_tones: float = opt(0.85, _number(0, 1), "least share of beat-1/3 melody notes that are chord tones or tensions")
+    rest_min: float = opt(0.05, _number(0, 1), "least share of the solo's time that rests")
+    rest_max: float = opt(0.25, _number(0, 1), "most share of the solo's time that rests")
+    mean_note: float = opt(0.5, _number(0, 16), "least mean note length, in quarters")
+    max_equal_run: int = opt(8, _int(1, 10_000), "most equal durations in a row")
+    max_sixteenths: float = opt(0.30, _number(0, 1), "most share of notes that are 16ths")
+
+
+@dataclass
 class AI:
     pool_size: int = opt(16, _int(0, 256), "how many AI solos the site offers")
     temperature: float = opt(0.9, _number(0, 5), "sampling temperature; 0 = always the likeliest token")
     top_k: int = opt(8, _int(0, 10_000), "sample among the k likeliest tokens; 0 = all")
+    progressions: list = opt([], _str_list, "what the solos play over: names from content/progressions/"
+                             "progressions.yaml or inline chords ('Dm9 G13 | Cmaj9'); empty: the whole library")
+    quality: Quality = section(Quality)
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """The model: corpus entries, fingerprints, tiny real training runs of both presets, checkpoints,
-the numpy engine against Keras, sampling, the quality gate, the solo pool, generate and the site's pool."""
+the numpy engine against Keras, sampling and the old quality gate (the pool, generate and the site's pool: test_generation.py)."""
 
 from __future__ import annotations
 
@@ -10,15 +10,13 @@ import sys
 from fractions import Fraction
 from pathlib import Path
 
-import mido
 import numpy as np
 import pytest
 
 from lofi_build.config import load_config
 from lofi_build.errors import ConfigError, LofiError, ModelError
-from lofi_build.model import checkpoint, corpus, engine, pool, presets, quality, train
-from lofi_build.music import tonejson
-from support import MINIMAL_SONG, ROOT, melody_notes, run_cli, tree_bytes, write_midi
+from lofi_build.model import checkpoint, corpus, engine, presets, quality, train
+from support import MINIMAL_SONG, ROOT, melody_notes, run_cli, write_midi
 
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
 
@@ -73,15 +71,6 @@ def tiny(tmp_path_factory):
     config = load_config(root / "lofi.yaml")
     return {"root": root, "config": config,
             "default": tiny_train(config, "default", epochs=12), "seed": tiny_train(config, "seed", epochs=12)}
-
-
-@pytest.fixture(scope="module")
-def site_project(tmp_path_factory):
-    """A project whose default-size checkpoint was trained by ``lofi-build site`` itself (model.train: auto)."""
-    root = make_project(tmp_path_factory.mktemp("site") / "proj")
-    shutil.copytree(ROOT / "site_src", root / "site_src")
-    run_cli("site", "-q", cwd=root, check=True)
-    return root
 
 
 # -- corpus ----------------------------------------------------------------------------------------
@@ -303,62 +292,7 @@ def test_sampling():
     assert picks == {0, 1, 2, 3}
 
 
-# -- the pool ------------------------------------------------------------------------------------------
-
-
-def pool_of(ckpt, **kw):
-    args = dict(count=6, bars=6, temperature=1.0, top_k=0, seed=11, bpm=80)
-    args.update(kw)
-    return pool.make_pool(ckpt, **args)
-
-
-@pytest.mark.parametrize("preset", ["default", "seed"])
-def test_solos_are_exactly_the_loop_long(tiny, preset):
-    for bars in (1, 5, 30):
-        for solo in pool_of(tiny[preset], bars=bars, gate=quality.Gate(99, 0, 0, 1, 1)).solos:
-            assert sum(d for _, d in solo.events) == 4 * bars
-            notes = solo.song["tracks"][0]["notes"]
-            assert max(n["ticks"] + n["durationTicks"] for n in notes) <= bars * 1920
-            assert solo.song["lofi"]["loopBars"] == bars and not tonejson.problems(solo.song)
-
-
-def test_article_durations_without_a_duration_head(tiny):
-    solos = pool_of(tiny["seed"], count=8, bars=8, gate=quality.Gate(99, 0, 0, 1, 1)).solos
-    events = [e for s in solos for e in s.events[:-1]]  # the last one is cut at the bar line
-    assert {d for t, d in events if t == "r"} <= {Fraction(1, 4)}
-    notes = [d for t, d in events if t != "r"]
-    assert set(notes) <= {Fraction(1, 2), Fraction(1, 4), Fraction(1), Fraction(2)}
-    assert notes.count(Fraction(1, 2)) > len(notes) / 2  # eighths at .65
-
-
-def test_same_seed_same_solos(tiny):
-    a, b = pool_of(tiny["default"]), pool_of(tiny["default"])
-    assert [s.song for s in a.solos] == [s.song for s in b.solos]
-    c = pool_of(tiny["default"], seed=12)
-    assert c.solos[0].events == a.solos[1].events  # a solo depends on its own seed only
-    assert a.solos[0].events != a.solos[1].events
-    assert [s.seed for s in a.solos] == list(range(11, 17))
-
-
-def test_temperature_zero_is_the_argmax_after_the_first_note(tiny):
-    ckpt = tiny["default"]
-    w, vocab = ckpt.weights, ckpt.vocab
-    banned = [0, 1]
-    solos = pool_of(ckpt, count=3, temperature=0, gate=quality.Gate(99, 0, 0, 1, 1)).solos
-    for solo in solos:
-        state = engine.default_init(w, 1)
-        token, dur = 0, 0
-        for i, (t, d) in enumerate(solo.events):
-            top, logits, state = engine.default_step(w, state, np.array([token]), np.array([dur]))
-            token = vocab.index(t)
-            logits[0, banned] = -np.inf
-            if i:
-                assert int(logits.argmax()) == token
-            d_logits = engine.duration_logits(w, top, np.array([token]))[0]
-            d_logits[0] = -np.inf
-            dur = int(d_logits.argmax())
-            if i < len(solo.events) - 1:
-                assert ckpt.durations[dur - 1] == d
+# -- the quality measures of the old gate ------------------------------------------------------------
 
 
 def test_quality_gate_measures():
@@ -375,99 +309,6 @@ def test_quality_gate_measures():
     assert any("out of key" in p for p in quality.problems(quality.measure(chromatic)))
     silent = [("r", Fraction(4))] * 3 + [("C4", f), ("E4", f), ("G4", f), ("B4", f), ("D5", f)]
     assert any("rests" in p for p in quality.problems(quality.measure(silent)))
-
-
-def test_degenerate_solos_are_resampled_or_refused(tiny, tmp_path):
-    ckpt = checkpoint.load(tiny["default"].folder)
-    strict = quality.Gate(max_run=3, min_distinct=5, min_range=5, max_rest_share=0.5, max_out_of_key=0.3)
-    result = pool_of(ckpt, count=6, gate=strict)
-    passed = [s.seed for s in result.solos]
-    assert len(passed) == 6 and all(quality.problems(s.stats, strict) == [] for s in result.solos)
-    assert sorted(passed + [s for s, _ in result.rejected]) == list(range(11, 11 + 6 + len(result.rejected)))
-    # A network that always says C4: every solo is the reference's known failure.
-    c4 = ckpt.vocab.index("C4")
-    ckpt.weights["token_logits/bias"] = np.where(np.arange(len(ckpt.vocab)) == c4, 1e4, 0).astype(np.float32)
-    with pytest.raises(ModelError, match=r"only 0 of 6 solos passed the quality gate .*one token repeated"):
-        pool_of(ckpt)
-
-
-def test_generate_writes_midi_and_json(site_project, tmp_path):
-    args = ("generate", "--count", "3", "--bars", "4", "--seed", "5", "--temperature", "0.8", "--top-k", "6")
-    run_cli(*args, "-o", tmp_path / "a", cwd=site_project, check=True)
-    run_cli(*args, "-o", tmp_path / "b", cwd=site_project, check=True)
-    assert tree_bytes(tmp_path / "a") == tree_bytes(tmp_path / "b")  # same seed, same files
-    summary = json.loads((tmp_path / "a" / "pool.json").read_text())
-    assert summary["temperature"] == 0.8 and summary["topK"] == 6 and len(summary["solos"]) == 3
-    for solo in summary["solos"]:
-        song = json.loads((tmp_path / "a" / f"{solo['id']}.json").read_text())
-        assert song["lofi"]["seed"] == solo["seed"] and song["lofi"]["solo"] is True and not tonejson.problems(song)
-        mid = mido.MidiFile(tmp_path / "a" / f"{solo['id']}.mid")
-        assert mid.ticks_per_beat == 480
-        ons = sorted((t, m.note) for t, m in _absolute(mid.tracks[1]) if m.type == "note_on" and m.velocity)
-        assert ons == sorted((n["ticks"], n["midi"]) for n in song["tracks"][0]["notes"])
-        assert max(t for t, m in _absolute(mid.tracks[1])) <= 4 * 1920
-
-
-def _absolute(track):
-    now = 0
-    for m in track:
-        now += m.time
-        yield now, m
-
-
-def test_site_publishes_the_pool(site_project):
-    manifest = json.loads((site_project / "build" / "manifest.json").read_text())
-    solos = manifest["solos"]
-    assert [s["id"] for s in solos] == ["solo-01", "solo-02", "solo-03", "solo-04"]
-    for s in solos:
-        assert {"id", "title", "bpm", "loopBars", "timeSignature", "swing", "instruments", "url", "midi", "seed",
-                "temperature", "topK", "stats"} <= set(s)
-        assert s["bpm"] == 80 and s["loopBars"] == 30 and s["temperature"] == 1.0 and s["topK"] == 0
-        song = json.loads((site_project / "build" / s["url"]).read_text())
-        assert song["lofi"]["stats"] == s["stats"] and song["tracks"][0]["notes"]
-    ckpts = list((site_project / "content" / "model").iterdir())
-    assert len(ckpts) == 1 and ckpts[0].name.startswith("default-")
-
-
-def build_without_tensorflow(config: Path, outdir: Path, solos: int, before: str = "") -> None:
-    """``lofi-build site`` in a fresh interpreter (after ``before``); it must not import TensorFlow or Keras."""
-    result = run_python(
-        "import sys\n" + before + "from lofi_build.site.build import build_site\n"
-        f"r = build_site({str(config)!r}, outdir={str(outdir)!r})\n"
-        "heavy = sorted(m for m in ('tensorflow', 'keras') if m in sys.modules)\n"
-        f"assert r.solos == {solos} and not heavy, heavy\n")
-    assert result.returncode == 0, result.stderr
-
-
-def test_site_pool_needs_neither_tensorflow_nor_music21(site_project, tmp_path):
-    # The pool alone touches neither; the site build as a whole never imports TensorFlow (music21 may be
-    # loaded by a song's chord symbols).
-    build_without_tensorflow(site_project / "lofi.yaml", tmp_path / "out", 4, before=(
-        "from lofi_build.config import load_config\n"
-        "from lofi_build.model.pool import site_solos\n"
-        f"p = site_solos(load_config({str(site_project / 'lofi.yaml')!r}))\n"
-        "heavy = sorted(m for m in ('tensorflow', 'keras', 'music21') if m in sys.modules)\n"
-        "assert len(p.solos) == 4 and not heavy, heavy\n"))
-    assert tree_bytes(tmp_path / "out") == tree_bytes(site_project / "build")  # same seed: same bytes
-
-
-def test_serve_cache_regenerates_the_pool_only_when_needed(site_project, tmp_path, monkeypatch):
-    from lofi_build.site.build import BuildCache, build
-
-    site_project = shutil.copytree(site_project, tmp_path / "proj")
-    calls = []
-    real = pool.site_solos
-    monkeypatch.setattr(pool, "site_solos", lambda *a, **k: calls.append(1) or real(*a, **k))
-    cache = BuildCache()
-    config = load_config(site_project / "lofi.yaml")
-    build(config, tmp_path / "out", cache=cache)
-    build(config, tmp_path / "out", cache=cache)
-    assert len(calls) == 1
-    (site_project / "content" / "songs" / "test-song.yaml").write_text(MINIMAL_SONG.replace("Test Song", "Edited"))
-    build(load_config(site_project / "lofi.yaml"), tmp_path / "out", cache=cache)
-    assert len(calls) == 1  # songs are not in this corpus: no new pool
-    build(load_config(site_project / "lofi.yaml", seed=4), tmp_path / "out", cache=cache)
-    assert len(calls) == 2
 
 
 # -- the shipped checkpoint ------------------------------------------------------------------------
@@ -490,15 +331,3 @@ def test_the_shipped_checkpoint_is_trained_and_documented():
     assert sum(p.stat().st_size for p in committed) <= 20 * 1024 * 1024
     card = (ckpt.folder / "MODEL.md").read_text()
     assert ckpt.fingerprint in card and f"**{info['val_perplexity']}**" in card and "make train" in card
-
-
-def test_the_shipped_site_generates_its_pool_without_tensorflow(tmp_path):
-    build_without_tensorflow(ROOT / "lofi.yaml", tmp_path / "site", 16)
-    manifest = json.loads((tmp_path / "site" / "manifest.json").read_text())
-    assert len(manifest["solos"]) == 16
-    for entry in manifest["solos"]:
-        song = json.loads((tmp_path / "site" / entry["url"]).read_text())
-        assert song["lofi"]["model"] == shipped().short and entry["loopBars"] == 30
-        assert quality.problems(entry["stats"]) == [] and not tonejson.problems(song)
-        end = max(n["ticks"] + n["durationTicks"] for n in song["tracks"][0]["notes"])
-        assert end <= 30 * 1920
