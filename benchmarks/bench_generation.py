@@ -1,9 +1,10 @@
 """Generation: the article's loop (one model.predict per note over a 100-event window, batch 1) versus the
-numpy engine making a pool of 32 pieces x 30 bars (melody, chords and bass, gate included) as one batch,
-both with the checkpoint lofi.yaml asks for.
+numpy engine making 32 pieces x 30 bars (melody, chords and bass, in the one note format) as one batch,
+both with the checkpoint lofi.yaml asks for (or --checkpoint).
 
-Prints the pool's wall time (imports and model loading excluded) against the 2 s target, the time per
-melody note of each, and their ratio (target >= 300x). Needs the [train] extra for the Keras side.
+Prints the pieces' wall and CPU time (imports and model loading excluded) against the 2 s target, the
+same pool through the lofi gate (resampling included), the time per melody note of each loop and their
+ratio (target >= 300x). Needs the [train] extra for the Keras side.
 
     PYTHONPATH=. python benchmarks/bench_generation.py [--notes 40] [--checkpoint content/model/NAME]
 """
@@ -29,10 +30,11 @@ from lofi_build.music.tokens import START  # noqa: E402
 WINDOW = 100
 
 
-def our_pool(ckpt, config, count: int, bars: int):
+def our_pool(ckpt, config, count: int, bars: int, gate: bool):
     started, cpu = time.perf_counter(), time.process_time()
     result = pool.make_pool(ckpt, count=count, bars=bars, temperature=0.9, top_k=8, seed=1, bpm=80,
-                            progressions=pool.progressions(config), thresholds=pool.quality_thresholds(config))
+                            progressions=pool.progressions(config), thresholds=pool.quality_thresholds(config),
+                            gate=gate)
     return result, time.perf_counter() - started, time.process_time() - cpu
 
 
@@ -92,24 +94,27 @@ def main():
         ckpt = checkpoint.find(plan.root, plan.preset, plan.fingerprint)
         if ckpt is None:
             sys.exit(f"no checkpoint matches lofi.yaml ({plan.folder}): run `make train` first")
-    our_pool(ckpt, config, 2, 1)  # warm up numpy/BLAS and the chord reader
-    result, seconds, cpu = our_pool(ckpt, config, args.count, args.bars)
+    our_pool(ckpt, config, 2, 1, False)  # warm up numpy/BLAS and the chord reader
+    result, seconds, cpu = our_pool(ckpt, config, args.count, args.bars, False)
     notes = sum(len(s.events) for s in result.solos)
     tracks = {len(s.song["tracks"]) for s in result.solos}
     ours = seconds / notes
     prime = [ckpt.vocab.index(t) for t, _ in result.solos[0].events][:WINDOW]
     theirs = articles_loop(ckpt, [ckpt.vocab.index(START)] * (WINDOW - len(prime)) + prime, args.notes)
+    gated, gated_seconds, gated_cpu = our_pool(ckpt, config, args.count, args.bars, True)
 
     print(f"model: {ckpt.short} ({sum(a.size for a in ckpt.weights.values()):,} parameters, "
-          f"{engine.kind(ckpt)} network), {os.cpu_count()} CPU cores")
-    print(f"our pool: {args.count} pieces x {args.bars} bars ({sorted(tracks)} tracks each) = {notes} melody events "
-          f"kept ({len(result.rejected)} more solos rejected by the gate and resampled, {len(result.failed)} kept "
-          f"failing) in {seconds:.2f} s (target <= 2 s: {'met' if seconds <= 2 else 'MISSED'})")
+          f"{engine.kind(ckpt)} network), {os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f}")
     t = result.timings
-    print(f"  of which: engine {t['engine']:.2f} s, quality gate {t['gate']:.2f} s (lofi_measures), chords, bass and "
-          f"JSON {t['pieces']:.2f} s; process CPU time {cpu:.2f} s (the machine's other load is in the wall time)")
+    print(f"{args.count} pieces x {args.bars} bars ({sorted(tracks)} tracks each), {notes} melody events: "
+          f"{seconds:.2f} s wall, {cpu:.2f} s CPU (target <= 2 s: {'met' if seconds <= 2 else 'MISSED'}); "
+          f"engine {t['engine']:.2f} s, chords, bass and JSON {t['pieces']:.2f} s")
+    t = gated.timings
+    print(f"the same pool through the lofi gate: {gated_seconds:.2f} s wall, {gated_cpu:.2f} s CPU: "
+          f"{len(gated.rejected)} tries rejected and resampled, {len(gated.failed)} solos kept failing; "
+          f"engine {t['engine']:.2f} s, gate (lofi_measures) {t['gate']:.2f} s, pieces {t['pieces']:.2f} s")
     print(f"per note: article's loop {theirs * 1e3:.1f} ms (model.predict, window {WINDOW}, batch 1, "
-          f"{args.notes} notes); our engine {ours * 1e3:.3f} ms (accompaniment and gate included)")
+          f"{args.notes} notes); our engine {ours * 1e3:.3f} ms (chords, bass and JSON included)")
     ratio = theirs / ours
     print(f"ratio: {ratio:,.0f}x faster per note (target >= 300x: {'met' if ratio >= 300 else 'MISSED'}); "
           f"the article's loop would take {theirs * notes:.0f} s for this pool's melodies alone")

@@ -244,6 +244,7 @@ class Harmony:
 
 
 ECHO_BARS = 2  # the hook's length
+PHRASE_BARS = 4  # a phrase that breathes: rests are steered per phrase
 
 
 def echo_bar(period: int, bars: int) -> int:
@@ -279,13 +280,15 @@ def kind(ckpt) -> str:
 
 
 def generate(ckpt, seeds: list[int], harmonies: list[Harmony], temperature: float, top_k: int,
-             *, max_equal_run: int = 0) -> list[list[tuple[int, Fraction]]]:
+             *, max_equal_run: int = 0, rests: tuple[float, float] | None = None) -> list[list[tuple[int, Fraction]]]:
     """One solo per seed over its harmony, each exactly as long: lists of (token id, quarter notes).
 
     Start/end markers are never sampled: the solo's length is the loop's. ``max_equal_run`` (> 0)
     masks a duration that would make a run of more equal durations than that. Where a harmony has
     an ``echo`` bar, no event crosses into it and the solo's own first two bars are played again
     there (masks that leave one choice), so the melody has a hook that returns with its chords.
+    ``rests`` = (least, most) share of rest time: rests stop once the solo has the most, and a
+    phrase (PHRASE_BARS bars) that has rested less than the least share rests in its last bar (a breath).
     """
     from threadpoolctl import threadpool_limits
 
@@ -294,7 +297,7 @@ def generate(ckpt, seeds: list[int], harmonies: list[Harmony], temperature: floa
     with threadpool_limits(limits=1, user_api="blas"):
         if kind(ckpt) == "article":
             return _article(ckpt, seeds, [h.quarters for h in harmonies], temperature, top_k)
-        return _bar_aware(ckpt, seeds, harmonies, temperature, top_k, max_equal_run)
+        return _bar_aware(ckpt, seeds, harmonies, temperature, top_k, max_equal_run, rests)
 
 
 def _article(ckpt, seeds, lengths, temperature, top_k):
@@ -329,7 +332,7 @@ def _token_pcs(vocab: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return pcs, pcs.any(axis=1)
 
 
-def _bar_aware(ckpt, seeds, harmonies, temperature, top_k, max_equal_run):
+def _bar_aware(ckpt, seeds, harmonies, temperature, top_k, max_equal_run, rests):
     vocab = ckpt.vocab
     conditioned = kind(ckpt) == "lofi"
     batch = len(seeds)
@@ -344,6 +347,7 @@ def _bar_aware(ckpt, seeds, harmonies, temperature, top_k, max_equal_run):
     token_pcs, sounding = _token_pcs(vocab)
     pcs_matrix = token_pcs.astype(DTYPE)
     rest = np.array([t == REST for t in vocab])
+    rest_id = int(rest.argmax()) if rest.any() else -1
 
     # Every harmony's chords in one table; row ``offset[b] + at[b][t]`` is solo b's chord at twelfth t.
     offsets = np.cumsum([0] + [len(h.vectors) for h in harmonies[:-1]])
@@ -357,6 +361,12 @@ def _bar_aware(ckpt, seeds, harmonies, temperature, top_k, max_equal_run):
     echo = np.array([h.echo * h.bar if h.echo else -1 for h in harmonies])  # in twelfths; -1: none
     hook_end = np.array([ECHO_BARS * h.bar for h in harmonies])
     hooks: list[dict[int, tuple[int, int]]] = [{} for _ in range(batch)]  # onset -> (token, duration class)
+    phrase = PHRASE_BARS * bar
+    rest_time = np.zeros(batch, np.int64)  # twelfths of rest so far, in the solo and in the current phrase
+    phrase_rest = np.zeros(batch, np.int64)
+    steer = rests is not None and rest_id >= 0
+    if steer:
+        budget_total = np.floor(rests[1] * length).astype(np.int64)
 
     out: list[list[tuple[int, Fraction]]] = [[] for _ in range(batch)]
     onset = np.zeros(batch, np.int64)
@@ -394,6 +404,17 @@ def _bar_aware(ckpt, seeds, harmonies, temperature, top_k, max_equal_run):
         can_end &= (fits & final).any(axis=1)[:, None]
         must_end = ~(fits & ~final).any(axis=1)
         allowed = ~markers[None, :] & (can_end | ~must_end[:, None])
+        if steer:
+            # No more rest than the most share (unless only a rest can end the solo here) ...
+            budget = budget_total[active] - rest_time[active]
+            shortest = np.where(fits, steps[None, :], np.iinfo(np.int64).max).min(axis=1)
+            rest_ok = (budget >= shortest) | must_end
+            allowed[~rest_ok, rest_id] = False
+            # ... and a breath in the last bar of a phrase that has rested less than the least share (the
+            # phrase ends in that bar, the notes after the breath lead into the next one).
+            in_phrase = where % phrase[active]
+            breathe = rest_ok & (in_phrase >= phrase[active] - bar[active]) & (phrase_rest[active] < rests[0] * phrase[active])
+            allowed[breathe] = np.arange(len(vocab))[None, :] == rest_id
         copying = [j for j, c in enumerate(copy) if c is not None]
         for j in copying:
             allowed[j] = False
@@ -409,6 +430,9 @@ def _bar_aware(ckpt, seeds, harmonies, temperature, top_k, max_equal_run):
             repeat = (np.arange(len(steps))[None, :] + 1 == last[active][:, None]) & (run[active] >= max_equal_run)[:, None]
             d_allowed_run = d_allowed & ~repeat
             d_allowed = np.where(d_allowed_run.any(axis=1)[:, None], d_allowed_run, d_allowed)
+        if steer:
+            capped = d_allowed & (((tokens != rest_id) | must_end)[:, None] | (steps[None, :] <= budget[:, None]))
+            d_allowed = np.where(capped.any(axis=1)[:, None], capped, d_allowed)
         d_logits = duration_logits(w, top, tokens)
         d_allowed = np.concatenate([np.zeros((n, 1), bool), d_allowed], axis=1)
         for j in copying:
@@ -421,6 +445,11 @@ def _bar_aware(ckpt, seeds, harmonies, temperature, top_k, max_equal_run):
             out[row].append((token, lengths[dur]))
             if o < hook_end[row]:
                 hooks[row][o] = (token, dur)
+        if steer:
+            resting = np.where(tokens == rest_id, moved, 0)
+            new_phrase = (where + moved) // phrase[active] != where // phrase[active]
+            rest_time[active] += resting
+            phrase_rest[active] = np.where(new_phrase, 0, phrase_rest[active] + resting)
         same = dur_classes == last[active]
         run[active] = np.where(same, run[active] + 1, 1)
         last[active] = dur_classes

@@ -181,9 +181,10 @@ def default_thresholds() -> dict:
 
 def make_pool(ckpt, *, count: int, bars: int, temperature: float, top_k: int, seed: int, bpm: float,
               progressions: list[tuple[str, object]], transpose: bool = True, thresholds: dict | None = None,
-              strict: bool = False) -> Pool:
+              strict: bool = False, gate: bool = True) -> Pool:
     """``count`` solos over the progressions, from seeds ``seed, seed+1, ...``; a solo that fails the lofi
-    gate is generated again (same progression and key) with the next unused seed, up to MAX_ROUNDS tries."""
+    gate is generated again (same progression and key) with the next unused seed, up to MAX_ROUNDS tries.
+    Without ``gate`` (benchmarks): one try each, unmeasured."""
     from ..music.accompany import accompany
 
     started = time.perf_counter()
@@ -192,25 +193,28 @@ def make_pool(ckpt, *, count: int, bars: int, temperature: float, top_k: int, se
     timelines = [s.progression.timeline(bars, METER.numerator) for s in plan]
     harmonies = [harmony_of(s.progression, bars) for s in plan]
     max_run = int(thresholds.get("max_equal_run", 0) or 0)
+    rests = (thresholds["rest_min"], thresholds["rest_max"]) if "rest_min" in thresholds else None
     best: list[Solo | None] = [None] * count
     rejected: list[tuple[int, list[str]]] = []
     todo = list(range(count))
     next_seed = seed
     timings = dict.fromkeys(("engine", "gate", "pieces"), 0.0)
-    for _ in range(MAX_ROUNDS):
+    for _ in range(MAX_ROUNDS if gate else 1):
         if not todo:
             break
         seeds = [(next_seed + j) % 2**32 for j in range(len(todo))]
         next_seed += len(todo)
         clock = time.perf_counter()
-        out = engine.generate(ckpt, seeds, [harmonies[i] for i in todo], temperature, top_k, max_equal_run=max_run)
+        out = engine.generate(ckpt, seeds, [harmonies[i] for i in todo], temperature, top_k, max_equal_run=max_run,
+                              rests=rests)
         timings["engine"] += time.perf_counter() - clock
         clock = time.perf_counter()
         failing = []
         for i, s, ids in zip(todo, seeds, out):
             events = [(ckpt.vocab[t], d) for t, d in ids]
-            stats = quality.lofi_measures(melody_of(events), timelines[i], bars=bars, beats_per_bar=METER.numerator)
-            reasons = quality.lofi_problems(stats, thresholds)
+            stats = quality.lofi_measures(melody_of(events), timelines[i], bars=bars,
+                                          beats_per_bar=METER.numerator) if gate else {}
+            reasons = quality.lofi_problems(stats, thresholds) if gate else []
             solo = Solo("", s, plan[i], events, stats, reasons)
             if best[i] is None or len(reasons) < len(best[i].problems):
                 best[i] = solo
