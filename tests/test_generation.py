@@ -225,6 +225,51 @@ def test_the_opening_hook_returns_with_its_chords():
             assert {q - 4 * echo: e for q, e in onsets.items() if 4 * echo <= q < 4 * echo + 8} == hook
 
 
+def pinned_lofi_keras(ckpt):
+    """The lofi network as CONTRACTS.md pins it, in Keras: embeddings of token, duration and position
+    concatenated with the chord vector, stacked LSTMs, a token head and the default's duration head."""
+    import keras
+    from keras import layers
+
+    from lofi_build.model import train
+
+    w, v, d = ckpt.weights, len(ckpt.vocab), len(ckpt.durations) + 1
+    tokens, durs, positions, nxt = (keras.Input(shape=(None,), dtype="int32", name=n)
+                                    for n in ("tokens", "durations", "positions", "next_tokens"))
+    chords = keras.Input(shape=(None, 36), name="chords")
+    x = layers.Concatenate()([
+        layers.Embedding(v, w["token_embed/embeddings"].shape[1], name="token_embed")(tokens),
+        layers.Embedding(d, w["duration_embed/embeddings"].shape[1], name="duration_embed")(durs),
+        layers.Embedding(49, w["position_embed/embeddings"].shape[1], name="position_embed")(positions), chords])
+    for i, (_, r, _) in enumerate(engine.lstm_layers(w)):
+        x = layers.LSTM(r.shape[0], return_sequences=True, name=f"lstm{i}")(x)
+    token = layers.Dense(v, name="token_logits")(x)
+    h = layers.Concatenate()([x, layers.Embedding(v, w["next_embed/embeddings"].shape[1], name="next_embed")(nxt)])
+    h = layers.Dense(w["duration_hidden/bias"].shape[0], activation="relu", name="duration_hidden")(h)
+    model = keras.Model([tokens, durs, positions, chords, nxt],
+                        {"token": token, "duration": layers.Dense(d, name="duration_logits")(h)})
+    train._import_weights(model, w)
+    return model
+
+
+def test_the_lofi_engine_matches_keras():
+    ckpt = random_checkpoint()
+    model = pinned_lofi_keras(ckpt)
+    rng = np.random.default_rng(1)
+    batch, steps, v = 3, 40, len(ckpt.vocab)
+    tokens, durs, positions, nxt = (rng.integers(0, n, (batch, steps)) for n in (v, len(DURATIONS) + 1, 49, v))
+    chords = (rng.random((batch, steps, 36)) < 0.2).astype(np.float32)
+    out = model.predict([tokens, durs, positions, chords, nxt], verbose=0)
+    state, worst = engine.default_init(ckpt.weights, batch), 0.0
+    for t in range(steps):
+        top, logits, state = engine.lofi_step(ckpt.weights, state, tokens[:, t], durs[:, t], positions[:, t],
+                                              chords[:, t])
+        d = engine.duration_logits(ckpt.weights, top, nxt[:, t])
+        worst = max(worst, np.abs(engine.softmax(logits) - engine.softmax(out["token"][:, t])).max(),
+                    np.abs(engine.softmax(d) - engine.softmax(out["duration"][:, t])).max())
+    assert worst <= 1e-5, worst
+
+
 def test_lofi_weights_are_checked():
     ckpt = random_checkpoint()
     assert engine.check_weights(ckpt) is None
