@@ -177,33 +177,15 @@ def test_the_articles_network_keeps_its_random_durations():
     assert engine.generate(ckpt, [3], [h], 1.0, 0)[0] == solos[3]
 
 
-def test_temperature_zero_is_the_argmax():
+def test_temperature_zero_is_the_argmax_after_the_first_note():
     h, _ = harmony_of("Dm9 G13 | Cmaj9", 4)
-    lofi = engine.generate(random_checkpoint(), [1, 2, 3], [h] * 3, 0, 0)
-    assert lofi[0] == lofi[1] == lofi[2]  # the same chords, the argmax: the same solo whatever the seed
-    default = engine.generate(random_checkpoint("default"), [1, 2, 3], [h] * 3, 0, 0)
-    assert len({tuple(s) for s in default}) > 1  # unconditioned: the first note is drawn so seeds differ
-
-
-def test_rests_are_steered_into_the_asked_share():
-    ckpt = random_checkpoint(seed=5)
-    rest = ckpt.vocab.index(REST)
-    h, timeline = harmony_of("Dm9 G13 | Cmaj9 | Cmaj9 A7b13", 16)
-    for bias, check in ((8.0, "most"), (-8.0, "least")):  # a network that rests all the time, or never
-        ckpt.weights["token_logits/bias"][rest] = bias
-        for events in engine.generate(ckpt, list(range(8)), [h] * 8, 1.0, 0, rests=(0.05, 0.25)):
-            assert_bar_aware(ckpt, events, timeline, 16)
-            share = sum(d for t, d in events if t == rest) / 64
-            if check == "most":
-                assert share <= Fraction(1, 4) + Fraction(1, 64)  # the last beat may have to be a rest
-            else:
-                assert share > 0
-                now, breaths = Fraction(0), set()
-                for t, d in events:
-                    if t == rest:
-                        breaths.add(int(now // 16))
-                    now += d
-                assert len(breaths) >= 2  # phrases breathe
+    for preset in ("lofi", "default"):
+        solos = engine.generate(random_checkpoint(preset), list(range(12)), [h] * 12, 0, 0)
+        by_first = {}
+        for events in solos:
+            by_first.setdefault(events[0][0], set()).add(tuple(events))
+        assert len(by_first) > 1  # the first note is drawn, so seeds differ
+        assert all(len(v) == 1 for v in by_first.values())  # and the rest follows from it
 
 
 def test_the_opening_hook_returns_with_its_chords():

@@ -420,9 +420,9 @@ def _bar_aware(ckpt, seeds, harmonies, temperature, top_k, max_equal_run, rests)
             allowed[j] = False
             allowed[j, copy[j][0]] = True
 
-        # At temperature 0 the first note is drawn (at temperature 1) so unconditioned solos differ
-        # by seed; the lofi network hears each solo's own chords and keeps the pinned argmax.
-        t = 1.0 if first and temperature <= 0 and not conditioned else temperature
+        # At temperature 0 the first note is drawn (at temperature 1) so solos differ by seed; after
+        # it, every choice is the argmax (as the browser's engine does).
+        t = 1.0 if first and temperature <= 0 else temperature
         tokens = sample(logits, u[:, 0], t, top_k, allowed=allowed)
         ends_ok = can_end[np.arange(n), tokens]
         d_allowed = fits & (~final | ends_ok[:, None])
