@@ -237,6 +237,12 @@ class Harmony:
     at: np.ndarray  # (length,) int
     bar: int = 4 * TICKS
     echo: int = 0  # the bar where the solo's opening two bars come back (its hook); 0: nowhere
+    tones: np.ndarray | None = None  # (K, 12) bool: what a melody may sound on beats 1 and 3 (default: pcs)
+
+    @property
+    def strong(self) -> int:
+        """Twelfths between strong beats: beats 1 and 3 of an even bar, else the downbeat only."""
+        return self.bar // 2 if self.bar % (2 * TICKS) == 0 else self.bar
 
     @property
     def quarters(self) -> Fraction:
@@ -256,18 +262,24 @@ def echo_bar(period: int, bars: int) -> int:
     return at if at + ECHO_BARS + 1 <= bars else 0
 
 
+def _pc_row(pitch_classes) -> np.ndarray:
+    row = np.zeros(12, bool)
+    row[[p % 12 for p in pitch_classes]] = True
+    return row
+
+
 def harmony(spans, *, quarters: Fraction, beats_per_bar: int = 4, echo: int = 0) -> Harmony:
-    """A :class:`Harmony` from chord spans ``(start, end, vector, pcs)`` in quarters (gaps: no chord)."""
+    """A :class:`Harmony` from chord spans ``(start, end, vector, pcs[, tones])`` in quarters (gaps: no
+    chord; ``tones``: the pitch classes a melody may sound on a strong beat, default ``pcs``)."""
     length = int(quarters * TICKS)
-    vectors, pcs = [np.zeros(36, DTYPE)], [np.zeros(12, bool)]
+    vectors, pcs, tones = [np.zeros(36, DTYPE)], [np.zeros(12, bool)], [np.ones(12, bool)]
     at = np.zeros(length, np.int64)
-    for start, end, vector, chord_pcs in spans:
+    for start, end, vector, chord_pcs, *more in spans:
         vectors.append(np.asarray(vector, DTYPE))
-        row = np.zeros(12, bool)
-        row[[p % 12 for p in chord_pcs]] = True
-        pcs.append(row)
+        pcs.append(_pc_row(chord_pcs))
+        tones.append(_pc_row(more[0]) | pcs[-1] if more else pcs[-1])
         at[int(Fraction(start) * TICKS):int(Fraction(end) * TICKS)] = len(vectors) - 1
-    return Harmony(np.stack(vectors), np.stack(pcs), at, beats_per_bar * TICKS, echo)
+    return Harmony(np.stack(vectors), np.stack(pcs), at, beats_per_bar * TICKS, echo, np.stack(tones))
 
 
 # -- a pool of solos -----------------------------------------------------------------------------
@@ -353,6 +365,8 @@ def _bar_aware(ckpt, seeds, harmonies, temperature, top_k, max_equal_run, rests)
     offsets = np.cumsum([0] + [len(h.vectors) for h in harmonies[:-1]])
     vectors = np.concatenate([h.vectors for h in harmonies]).astype(DTYPE)
     chord_pcs = np.concatenate([h.pcs for h in harmonies])
+    outside_tones = ~np.concatenate([h.pcs if h.tones is None else h.tones for h in harmonies])  # (K, 12)
+    strong = np.array([h.strong for h in harmonies])
     length = np.array([len(h.at) for h in harmonies])
     at = np.zeros((batch, length.max()), np.int64)
     for b, h in enumerate(harmonies):
@@ -404,6 +418,11 @@ def _bar_aware(ckpt, seeds, harmonies, temperature, top_k, max_equal_run, rests)
         can_end &= (fits & final).any(axis=1)[:, None]
         must_end = ~(fits & ~final).any(axis=1)
         allowed = ~markers[None, :] & (can_end | ~must_end[:, None])
+        # On beats 1 and 3, a note is a chord tone or an available tension of the chord there.
+        on_strong = where % strong[active] == 0
+        if on_strong.any():
+            clash = outside_tones[chord].astype(DTYPE) @ pcs_matrix.T > 0
+            allowed &= ~(clash & on_strong[:, None])
         if steer:
             # No more rest than the most share (unless only a rest can end the solo here) ...
             budget = budget_total[active] - rest_time[active]
@@ -423,9 +442,20 @@ def _bar_aware(ckpt, seeds, harmonies, temperature, top_k, max_equal_run, rests)
         # At temperature 0 the first note is drawn (at temperature 1) so solos differ by seed; after
         # it, every choice is the argmax (as the browser's engine does).
         t = 1.0 if first and temperature <= 0 else temperature
+        allowed[~allowed.any(axis=1), rest_id] = True  # (a vocabulary without the tones needed: rest)
         tokens = sample(logits, u[:, 0], t, top_k, allowed=allowed)
         ends_ok = can_end[np.arange(n), tokens]
         d_allowed = fits & (~final | ends_ok[:, None])
+        # A note held over the next strong beats must fit the chords there as well.
+        held = token_pcs[tokens]
+        for k in (1, 2):
+            beat = (where // strong[active] + k) * strong[active]
+            inside = beat < length[active]
+            there = at[active, np.minimum(beat, length[active] - 1)]
+            bad = (held & outside_tones[there]).any(axis=1) & inside
+            over = (where[:, None] + steps[None, :] > beat[:, None]) & bad[:, None]
+            keep_d = d_allowed & ~over
+            d_allowed = np.where(keep_d.any(axis=1)[:, None], keep_d, d_allowed)
         if max_equal_run > 0:
             repeat = (np.arange(len(steps))[None, :] + 1 == last[active][:, None]) & (run[active] >= max_equal_run)[:, None]
             d_allowed_run = d_allowed & ~repeat
@@ -433,6 +463,10 @@ def _bar_aware(ckpt, seeds, harmonies, temperature, top_k, max_equal_run, rests)
         if steer:
             capped = d_allowed & (((tokens != rest_id) | must_end)[:, None] | (steps[None, :] <= budget[:, None]))
             d_allowed = np.where(capped.any(axis=1)[:, None], capped, d_allowed)
+            # A breath is long enough to give its phrase the least share of rest.
+            need = np.ceil(rests[0] * phrase[active]) - phrase_rest[active]
+            deep = d_allowed & ~((breathe & (tokens == rest_id))[:, None] & (steps[None, :] < need[:, None]))
+            d_allowed = np.where(deep.any(axis=1)[:, None], deep, d_allowed)
         d_logits = duration_logits(w, top, tokens)
         d_allowed = np.concatenate([np.zeros((n, 1), bool), d_allowed], axis=1)
         for j in copying:

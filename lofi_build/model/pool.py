@@ -116,7 +116,8 @@ def slots(progs: list[tuple[str, object]], count: int, seed: int, transpose: boo
 
 
 def harmony_of(progression, bars: int) -> engine.Harmony:
-    spans = [(s.start, s.end, s.chord.vector(), s.chord.pcs) for s in progression.timeline(bars, METER.numerator)]
+    spans = [(s.start, s.end, s.chord.vector(), s.chord.pcs, quality.melody_pcs(s.chord))
+             for s in progression.timeline(bars, METER.numerator)]
     return engine.harmony(spans, quarters=Fraction(bars) * METER.quarters_per_bar, beats_per_bar=METER.numerator,
                           echo=engine.echo_bar(len(progression.bars), bars))
 
