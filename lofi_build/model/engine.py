@@ -346,7 +346,9 @@ def _token_pcs(vocab: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 def _bar_aware(ckpt, seeds, harmonies, temperature, top_k, max_equal_run, rests):
     vocab = ckpt.vocab
-    conditioned = kind(ckpt) == "lofi"
+    lofi = kind(ckpt) == "lofi"
+    # The unconditioned twin of the lofi network (trained to compare) hears "no chord, off the grid".
+    conditioned = lofi and getattr(ckpt.settings, "conditioned", True)
     batch = len(seeds)
     rngs = [Prng(s) for s in seeds]
     w = {k: v.astype(DTYPE, copy=False) for k, v in ckpt.weights.items()}
@@ -393,10 +395,13 @@ def _bar_aware(ckpt, seeds, harmonies, temperature, top_k, max_equal_run, rests)
     while len(active):
         where = onset[active]
         chord = at[active, where]
-        if conditioned:
+        if lofi:
             position = where % bar[active]
             position = np.where(position < OFF_GRID, position, OFF_GRID)
-            top, logits, state = lofi_step(w, state, tokens, dur_classes, position, vectors[chord], stacked)
+            heard = vectors[chord]
+            if not conditioned:
+                position, heard = np.full_like(position, OFF_GRID), np.zeros_like(heard)
+            top, logits, state = lofi_step(w, state, tokens, dur_classes, position, heard, stacked)
         else:
             top, logits, state = default_step(w, state, tokens, dur_classes, stacked)
         n = len(active)
