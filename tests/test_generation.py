@@ -154,7 +154,9 @@ def test_runs_of_equal_durations_are_capped():
     ckpt = random_checkpoint(seed=3)
     ckpt.weights["duration_logits/bias"][DURATIONS.index(Fraction(1, 2)) + 1] = 50.0  # eighths, always
     h, timeline = harmony_of("Dm9 G13 | Cmaj9", 8)
-    for events in engine.generate(ckpt, list(range(8)), [h] * 8, 1.0, 0, max_equal_run=4):
+    h2, _ = harmony_of("Dm9 G13 | Cmaj9", 8, echo=2)  # the hook comes back right after itself
+    h3, _ = harmony_of("Dm9 G13 | Cmaj9", 8, echo=4)
+    for events in engine.generate(ckpt, list(range(24)), [h, h2, h3] * 8, 1.0, 0, max_equal_run=4):
         run = longest = 0
         for i, (_, d) in enumerate(events):
             run = run + 1 if i and d == events[i - 1][1] else 1

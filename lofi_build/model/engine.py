@@ -344,6 +344,15 @@ def _token_pcs(vocab: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return pcs, pcs.any(axis=1)
 
 
+def _leading_run(hook: dict[int, tuple[int, int]]) -> tuple[int, int]:
+    """The duration class a hook starts with and how many of its events in a row have it."""
+    classes = [d for _, (_, d) in sorted(hook.items())]
+    n = 0
+    while n < len(classes) and classes[n] == classes[0]:
+        n += 1
+    return classes[0], n
+
+
 def _bar_aware(ckpt, seeds, harmonies, temperature, top_k, max_equal_run, rests):
     vocab = ckpt.vocab
     lofi = kind(ckpt) == "lofi"
@@ -463,6 +472,20 @@ def _bar_aware(ckpt, seeds, harmonies, temperature, top_k, max_equal_run, rests)
             d_allowed = np.where(keep_d.any(axis=1)[:, None], keep_d, d_allowed)
         if max_equal_run > 0:
             repeat = (np.arange(len(steps))[None, :] + 1 == last[active][:, None]) & (run[active] >= max_equal_run)[:, None]
+            # The hook comes back with its own leading run: the event that leads into it must not lengthen
+            # a run of that duration past the cap.
+            for j in np.flatnonzero((before > 0) & (before <= steps.max())):
+                row = int(active[j])
+                first_class, lead = _leading_run(hooks[row])
+                k = first_class - 1
+                if steps[k] != before[j]:
+                    continue
+                if lead == len(hooks[row]) and where[j] < hook_end[row]:  # the hook so far is one run, then again
+                    longest = 2 * (lead + 1)
+                else:
+                    longest = (run[row] if last[row] == first_class else 0) + 1 + lead
+                if longest > max_equal_run:
+                    repeat[j, k] = True
             d_allowed_run = d_allowed & ~repeat
             d_allowed = np.where(d_allowed_run.any(axis=1)[:, None], d_allowed_run, d_allowed)
         if steer:
