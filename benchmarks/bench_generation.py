@@ -40,7 +40,9 @@ def our_pool(ckpt, config, count: int, bars: int, gate: bool):
 
 def keras_model(ckpt):
     """The checkpoint's network in Keras, with its trained weights."""
-    model = presets.build(ckpt.preset, ckpt.settings, len(ckpt.vocab), len(ckpt.durations) + 1)
+    network = getattr(ckpt, "network", None)  # presets as objects
+    build = network.build if network is not None else lambda *a: presets.build(ckpt.preset, *a)
+    model = build(ckpt.settings, len(ckpt.vocab), len(ckpt.durations) + 1)
     train._import_weights(model, ckpt.weights)
     return model
 
