@@ -166,7 +166,8 @@ def solo_song(solo: Solo, *, index: int, bpm: float, bars: int, temperature: flo
         meter=METER,
         key=(tonic, scale),
         extra={"solo": True, "seed": solo.seed, "temperature": temperature, "topK": top_k, "model": model,
-               "stats": solo.stats, "progression": solo.slot.progression.text, "chords": chords},
+               "stats": {**solo.stats, "problems": solo.problems}, "progression": solo.slot.progression.text,
+               "chords": chords},
     )
 
 
