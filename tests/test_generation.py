@@ -467,6 +467,15 @@ def test_ai_progressions_names_and_inline_ones_with_located_errors(tmp_path):
     (root / "lofi.yaml").write_text((root / "lofi.yaml").read_text().replace("ii-v-i", "no-such-name"))
     with pytest.raises(LofiError, match="no-such-name"):
         pool.progressions(load_config(root / "lofi.yaml"))
+    shutil.rmtree(root / "content" / "progressions")
+    (root / "lofi.yaml").write_text((root / "lofi.yaml").read_text().replace(
+        '  progressions: [no-such-name, "Cm9 | Hm7"]\n', ""))
+    with pytest.raises(LofiError, match=r"no progression library \(content/progressions/progressions.yaml\) and "
+                                        r"ai.progressions is empty"):
+        pool.progressions(load_config(root / "lofi.yaml"))
+    result = run_cli("generate", "--progression", "Cm9 | F13sus4", "--bars", "4", "-n", "1", "-o", tmp_path / "o",
+                     cwd=root)
+    assert result.returncode == 0, result.stderr  # an inline progression needs no library
 
 
 def test_the_site_asks_the_model_package_for_its_pool(project, tmp_path):

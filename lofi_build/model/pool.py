@@ -88,7 +88,10 @@ def progressions(config) -> list[tuple[str, object]]:
 
     wanted = config.ai.progressions
     path = library_path(config)
-    library = load_library(path) if path.exists() or not wanted else {}
+    if not wanted and not path.exists():
+        raise config.error(("ai", "progressions"), f"no progression library ({LIBRARY}) and ai.progressions is "
+                           "empty: add the library, or list progressions like 'Dm9 G13 | Cmaj9' in ai.progressions")
+    library = load_library(path) if path.exists() else {}
     if not wanted:
         return [(name, entry.progression) for name, entry in library.items()]
     out = []
