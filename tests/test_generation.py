@@ -27,7 +27,8 @@ def random_checkpoint(preset: str = "lofi", seed: int = 0, units=(32, 32), embed
     rng = np.random.default_rng(seed)
     vocab = [START, END, REST] + [midi_name(m) for m in range(55, 84)] + ["0.4.7"]
     v, d = len(vocab), len(DURATIONS) + 1
-    w = {"token_embed/embeddings": rng.normal(0, .5, (v, embed)), "duration_embed/embeddings": rng.normal(0, .5, (d, 4)),
+    w = {"token_embed/embeddings": rng.normal(0, .5, (v, embed)),
+         "duration_embed/embeddings": rng.normal(0, .5, (d, 4)),
          "next_embed/embeddings": rng.normal(0, .5, (v, embed))}
     x = embed + 4
     if preset == "lofi":
@@ -510,7 +511,8 @@ def test_serve_cache_regenerates_the_pool_only_when_needed(project, tmp_path, mo
     build(load_config(root / "lofi.yaml"), tmp_path / "out", cache=cache)
     build(load_config(root / "lofi.yaml"), tmp_path / "out", cache=cache)
     assert len(calls) == 1
-    (root / "lofi.yaml").write_text((root / "lofi.yaml").read_text().replace("pool_size: 3", "pool_size: 3\n  top_k: 5"))
+    config_file = root / "lofi.yaml"
+    config_file.write_text(config_file.read_text().replace("pool_size: 3", "pool_size: 3\n  top_k: 5"))
     build(load_config(root / "lofi.yaml"), tmp_path / "out", cache=cache)
     assert len(calls) == 2
     library_file = root / "content" / "progressions" / "progressions.yaml"

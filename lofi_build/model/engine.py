@@ -354,6 +354,7 @@ def _leading_run(hook: dict[int, tuple[int, int]]) -> tuple[int, int]:
 
 
 def _bar_aware(ckpt, seeds, harmonies, temperature, top_k, max_equal_run, rests):
+    """The default and lofi networks: one step for every unfinished solo at a time, under :func:`generate`'s masks."""
     vocab = ckpt.vocab
     lofi = kind(ckpt) == "lofi"
     # The unconditioned twin of the lofi network (trained to compare) hears "no chord, off the grid".
@@ -365,7 +366,6 @@ def _bar_aware(ckpt, seeds, harmonies, temperature, top_k, max_equal_run, rests)
     state = default_init(w, batch)
     steps = np.array([int(d * TICKS) for d in ckpt.durations])  # duration class k + 1 -> twelfths
     lengths = [Fraction(0)] + list(ckpt.durations)
-    classes = len(steps) + 1
     markers = np.array([t in (START, END) for t in vocab])
     token_pcs, sounding = _token_pcs(vocab)
     pcs_matrix = token_pcs.astype(DTYPE)
@@ -424,7 +424,8 @@ def _bar_aware(ckpt, seeds, harmonies, temperature, top_k, max_equal_run, rests)
         before = echo[active] - where
         fits &= (before[:, None] <= 0) | (steps[None, :] <= before[:, None])
         copy = [hooks[r].get(int(o - e)) if e >= 0 and 0 <= o - e < h else None
-                for r, o, e, h in zip(active.tolist(), where.tolist(), echo[active].tolist(), hook_end[active].tolist())]
+                for r, o, e, h in zip(active.tolist(), where.tolist(), echo[active].tolist(),
+                                      hook_end[active].tolist())]
         final = steps[None, :] == left[:, None]
         # A token may end the solo: a rest, or notes that are all tones of the chord, held a beat.
         outside = (~chord_pcs[chord]).astype(DTYPE) @ pcs_matrix.T > 0  # (n, V): a pitch class not in the chord
@@ -446,7 +447,8 @@ def _bar_aware(ckpt, seeds, harmonies, temperature, top_k, max_equal_run, rests)
             # ... and a breath in the last bar of a phrase that has rested less than the least share (the
             # phrase ends in that bar, the notes after the breath lead into the next one).
             in_phrase = where % phrase[active]
-            breathe = rest_ok & (in_phrase >= phrase[active] - bar[active]) & (phrase_rest[active] < rests[0] * phrase[active])
+            breathe = rest_ok & (in_phrase >= phrase[active] - bar[active]) & (
+                phrase_rest[active] < rests[0] * phrase[active])
             allowed[breathe] = np.arange(len(vocab))[None, :] == rest_id
         copying = [j for j, c in enumerate(copy) if c is not None]
         for j in copying:
@@ -471,7 +473,8 @@ def _bar_aware(ckpt, seeds, harmonies, temperature, top_k, max_equal_run, rests)
             keep_d = d_allowed & ~over
             d_allowed = np.where(keep_d.any(axis=1)[:, None], keep_d, d_allowed)
         if max_equal_run > 0:
-            repeat = (np.arange(len(steps))[None, :] + 1 == last[active][:, None]) & (run[active] >= max_equal_run)[:, None]
+            repeat = ((np.arange(len(steps))[None, :] + 1 == last[active][:, None])
+                      & (run[active] >= max_equal_run)[:, None])
             # The hook comes back with its own leading run: the event that leads into it must not lengthen
             # a run of that duration past the cap.
             for j in np.flatnonzero((before > 0) & (before <= steps.max())):

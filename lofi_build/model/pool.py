@@ -1,4 +1,4 @@
-"""The AI solo pool: progressions in all 12 keys, melodies from the engine, chords and bass under them, the lofi gate."""
+"""The AI solo pool: progressions in all 12 keys, the engine's melodies with chords and bass, the lofi gate."""
 
 from __future__ import annotations
 
@@ -250,7 +250,7 @@ def make_pool(ckpt, *, count: int, bars: int, temperature: float, top_k: int, se
 
 
 def summary(pool: Pool, *, bars: int, temperature: float, top_k: int, bpm: float, checkpoint: dict) -> dict:
-    """pool.json: how the pool was made, every solo's seed, progression, measures and gate result, and the rejections."""
+    """pool.json: how the pool was made, each solo's seed, progression, measures and gate verdict, the rejections."""
     return {
         "model": pool.model, "checkpoint": checkpoint, "bars": bars, "temperature": temperature, "topK": top_k,
         "bpm": bpm, "quality": pool.thresholds,
@@ -333,7 +333,7 @@ def solos_key(config) -> tuple:
 
 def generate_files(config_file, *, progression: str | None = None, count=None, bars=None, temperature=None,
                    top_k=None, seed=None, outdir=None, strict=False) -> Pool:
-    """``lofi-build generate``: each solo as .mid and .json, and pool.json with seeds, progressions, measures and rejections."""
+    """``lofi-build generate``: each solo as .mid and .json, and pool.json (seeds, progressions, measures)."""
     from ..config import load_config
     from ..music.midi import midi_bytes
     from ..music.progression import parse_progression
