@@ -93,7 +93,7 @@ def main():
         ckpt = checkpoint.load(args.checkpoint)
     else:
         plan = train.plan(config)
-        ckpt = checkpoint.find(plan.root, plan.preset, plan.fingerprint)
+        ckpt = plan.find() if hasattr(plan, "find") else checkpoint.find(plan.root, plan.preset, plan.fingerprint)
         if ckpt is None:
             sys.exit(f"no checkpoint matches lofi.yaml ({plan.folder}): run `make train` first")
     our_pool(ckpt, config, 2, 1, False)  # warm up numpy/BLAS and the chord reader
