@@ -332,6 +332,21 @@ def test_a_solo_is_a_piece_of_three_tracks_over_its_progression():
         assert song["lofi"]["stats"] == {**solo.stats, "problems": solo.problems}
 
 
+@pytest.mark.parametrize("text", HELD_OUT)
+def test_held_out_progressions_measured_against_the_asked_progression(text):
+    """As the issue checks it: the melody track read back from the piece, measured over the chords asked for."""
+    ckpt = random_checkpoint(seed=4)
+    result = pool_of(ckpt, count=3, bars=12, progressions=[("inline", parse_progression(text))], transpose=False,
+                     thresholds=pool.default_thresholds())
+    timeline = parse_progression(text).timeline(12)
+    for solo in result.solos:
+        notes = [(n["ticks"], n["durationTicks"], n["midi"]) for n in solo.song["tracks"][0]["notes"]]
+        m = quality.lofi_measures(quality.melody_from_notes(notes, 480), timeline, bars=12)
+        assert m["on_grid"] == 1 and m["ending"] and m["chord_tones"] == 1
+        assert m["motif"] >= 2 and 0.05 <= m["rest_share"] <= 0.25 and m["max_equal_run"] <= 8
+        assert solo.song["lofi"]["chords"][0]["symbol"] == parse_progression(text).bars[0][0].symbol
+
+
 def test_the_pool_cycles_progressions_through_all_twelve_keys():
     ckpt = random_checkpoint()
     progs = library()
