@@ -157,18 +157,28 @@ def samples(config_file, only, outdir, strict, verbosity):
 
 @cli.command()
 @config_option
-@click.option("--preset", type=click.Choice(["default", "seed"]), help="Network to train (default: model.preset).")
-@click.option("--epochs", type=click.IntRange(1, 10_000), help="Maximum epochs (default: model.epochs; seed: 200).")
-@click.option("--resume", is_flag=True, help="Continue the matching checkpoint from its last epoch.")
+@click.option("--preset", type=click.Choice(["lofi", "default", "article", "seed"]),
+              help="Network to train (default: model.preset; 'seed' is the old name of 'article').")
+@click.option("--epochs", type=click.IntRange(1, 10_000), help="Maximum epochs (default: the preset's; default: model.epochs).")
+@click.option("--resume", is_flag=True, help="Continue the checkpoint of the same network and corpus from its last epoch.")
+@click.option("--force", is_flag=True, help="Replace the checkpoint of the same fingerprint even if this run is worse.")
+@click.option("--distribute", type=click.Choice(["mirrored", "multiworker"]),
+              help="tf.distribute: every local device (mirrored) or the workers in TF_CONFIG (multiworker).")
+@click.option("-j", "--jobs", type=click.IntRange(1, 256), help="Processes encoding the corpus (default: every core).")
 @strict_option
 @_verbosity
-def train(config_file, preset, epochs, resume, strict, verbosity):
+def train(config_file, preset, epochs, resume, force, distribute, jobs, strict, verbosity):
     """Train the model on model.corpus and write its checkpoint (needs the [train] extra)."""
     from .model.train import run_training
 
     setup_logging(verbosity)
-    run_training(config_file, preset=preset, epochs=epochs, resume=resume, strict=strict,
-                 progress=verbosity != logging.WARNING)
+    if preset == "seed":
+        from .errors import warn
+
+        warn("--preset seed is deprecated: it is now called 'article'")
+        preset = "article"
+    run_training(config_file, preset=preset, epochs=epochs, resume=resume, force=force, strict=strict,
+                 progress=verbosity != logging.WARNING, distribute=distribute, jobs=jobs)
 
 
 def _progression(ctx, param, value):
@@ -211,11 +221,14 @@ def generate(config_file, progression, count, bars, temperature, top_k, seed, ou
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--markers", is_flag=True, help="Also show the start/end tokens around each part, as the model sees them.")
-def tokens(file, markers):
-    """Print the events of a MIDI file or YAML score: TOKEN<TAB>QUARTERLENGTH, one a line."""
+@click.option("--chords", is_flag=True,
+              help="As the lofi network reads the file: melody parts, each event with its position in the bar "
+                   "(twelfths of a quarter; 48 = off the grid) and the chord under it (ROOT:PITCH.CLASSES/BASS).")
+def tokens(file, markers, chords):
+    """Print the events of a MIDI file, YAML score or lead sheet: TOKEN<TAB>QUARTERLENGTH, one a line."""
     from .music.tokens import file_text
 
-    click.echo(file_text(file, markers=markers), nl=False)
+    click.echo(file_text(file, markers=markers, chords=chords), nl=False)
 
 
 def main() -> None:

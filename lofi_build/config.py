@@ -131,7 +131,8 @@ class AI:
 
 @dataclass
 class Model:
-    preset: str = opt("default", _choice("default", "seed"), "'default' (ours) or 'seed' (the article's net)")
+    preset: str = opt("default", _choice("lofi", "default", "article", "seed"),
+                      "'lofi' (chord-conditioned), 'default' or 'article' (the article's net; 'seed' is its old name)")
     train: str = opt("auto", _choice("auto", "never"), "train when no checkpoint matches, or fail")
     checkpoints: str = opt("content/model", _str(False), "directory holding trained checkpoints")
     corpus: list = opt(
