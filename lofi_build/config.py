@@ -131,7 +131,7 @@ class AI:
 
 @dataclass
 class Model:
-    preset: str = opt("default", _choice("lofi", "default", "article", "seed"),
+    preset: str = opt("lofi", _choice("lofi", "default", "article", "seed"),
                       "'lofi' (chord-conditioned), 'default' or 'article' (the article's net; 'seed' is its old name)")
     train: str = opt("auto", _choice("auto", "never"), "train when no checkpoint matches, or fail")
     checkpoints: str = opt("content/model", _str(False), "directory holding trained checkpoints")

@@ -76,8 +76,11 @@ def _corpus_notes(entries, root) -> list[str]:
         elif e.startswith("music21:"):
             notes.append(f"`{e}`: a public-domain collection shipped with music21.")
         elif root is not None and (root / e / "PROVENANCE.yaml").is_file():
-            rule = [line[1:].strip() for line in (root / e / "PROVENANCE.yaml").read_text().splitlines()
-                    if line.startswith("#")]
+            rule = []
+            for line in (root / e / "PROVENANCE.yaml").read_text().splitlines():
+                if not line.startswith("#") or line[1:].strip().startswith("Fields"):
+                    break
+                rule.append(line[1:].strip())
             notes.append(f"`{e}`: " + " ".join(rule) + f" Every file is listed in `{e}/PROVENANCE.yaml`.")
         else:
             notes.append(f"`{e}`: files of this project.")
