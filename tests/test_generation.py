@@ -222,41 +222,30 @@ def test_the_opening_hook_returns_with_its_chords():
             assert {q - 4 * echo: e for q, e in onsets.items() if 4 * echo <= q < 4 * echo + 8} == hook
 
 
-def pinned_lofi_keras(ckpt):
-    """The lofi network as CONTRACTS.md pins it, in Keras: embeddings of token, duration and position
-    concatenated with the chord vector, stacked LSTMs, a token head and the default's duration head."""
-    import keras
-    from keras import layers
+def lofi_keras(ckpt):
+    """The lofi network as training builds it (presets), sized like ``ckpt``, with its weights."""
+    from lofi_build.model import presets, train
 
-    from lofi_build.model import train
-
-    w, v, d = ckpt.weights, len(ckpt.vocab), len(ckpt.durations) + 1
-    tokens, durs, positions, nxt = (keras.Input(shape=(None,), dtype="int32", name=n)
-                                    for n in ("tokens", "durations", "positions", "next_tokens"))
-    chords = keras.Input(shape=(None, 36), name="chords")
-    x = layers.Concatenate()([
-        layers.Embedding(v, w["token_embed/embeddings"].shape[1], name="token_embed")(tokens),
-        layers.Embedding(d, w["duration_embed/embeddings"].shape[1], name="duration_embed")(durs),
-        layers.Embedding(49, w["position_embed/embeddings"].shape[1], name="position_embed")(positions), chords])
-    for i, (_, r, _) in enumerate(engine.lstm_layers(w)):
-        x = layers.LSTM(r.shape[0], return_sequences=True, name=f"lstm{i}")(x)
-    token = layers.Dense(v, name="token_logits")(x)
-    h = layers.Concatenate()([x, layers.Embedding(v, w["next_embed/embeddings"].shape[1], name="next_embed")(nxt)])
-    h = layers.Dense(w["duration_hidden/bias"].shape[0], activation="relu", name="duration_hidden")(h)
-    model = keras.Model([tokens, durs, positions, chords, nxt],
-                        {"token": token, "duration": layers.Dense(d, name="duration_logits")(h)})
+    w = ckpt.weights
+    s = presets.settings("lofi", embed=w["token_embed/embeddings"].shape[1],
+                         duration_embed=w["duration_embed/embeddings"].shape[1],
+                         position_embed=w["position_embed/embeddings"].shape[1],
+                         lstm=tuple(r.shape[0] for _, r, _ in engine.lstm_layers(w)),
+                         duration_hidden=w["duration_hidden/bias"].shape[0])
+    model = presets.build("lofi", s, len(ckpt.vocab), len(ckpt.durations) + 1)
     train._import_weights(model, w)
     return model
 
 
 def test_the_lofi_engine_matches_keras():
     ckpt = random_checkpoint()
-    model = pinned_lofi_keras(ckpt)
+    model = lofi_keras(ckpt)
     rng = np.random.default_rng(1)
     batch, steps, v = 3, 40, len(ckpt.vocab)
     tokens, durs, positions, nxt = (rng.integers(0, n, (batch, steps)) for n in (v, len(DURATIONS) + 1, 49, v))
     chords = (rng.random((batch, steps, 36)) < 0.2).astype(np.float32)
-    out = model.predict([tokens, durs, positions, chords, nxt], verbose=0)
+    out = model.predict({"tokens": tokens, "durations": durs, "positions": positions, "chords": chords,
+                         "next_tokens": nxt}, verbose=0)
     state, worst = engine.default_init(ckpt.weights, batch), 0.0
     for t in range(steps):
         top, logits, state = engine.lofi_step(ckpt.weights, state, tokens[:, t], durs[:, t], positions[:, t],
@@ -391,17 +380,7 @@ def test_the_gate_resamples_with_the_next_seeds_and_reports_what_it_cannot_meet(
 
 # -- lofi-build generate and the site -------------------------------------------------------------------------
 
-def _preset() -> str:
-    from lofi_build.model import presets
-
-    try:
-        presets.settings("lofi")
-    except ModelError:  # until the lofi preset lands: the same bar-aware loop without conditioning
-        return "default"
-    return "lofi"
-
-
-PRESET = _preset()
+PRESET = "lofi"
 
 
 def make_project(root: Path, ai: str = "") -> Path:
