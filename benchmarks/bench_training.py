@@ -44,14 +44,14 @@ def main():
 
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
-    seed = presets.settings("seed")
-    article = presets.build_seed(seed, VOCAB)
+    seed = presets.settings("article")
+    article = presets.get("article").build(seed, VOCAB)
     x = rng.integers(0, VOCAB, (BATCH, WINDOW, 1)).astype("float32") / VOCAB
     y = keras.utils.to_categorical(rng.integers(0, VOCAB, BATCH), VOCAB)
     theirs = rate(lambda: article.train_on_batch(x, y), args.steps, BATCH)
 
     ours_settings = presets.settings("default", lstm=seed.lstm, sequence=WINDOW, batch_size=BATCH)
-    ours = presets.build_default(ours_settings, VOCAB, len(DURATIONS) + 1)
+    ours = presets.get("default").build(ours_settings, VOCAB, len(DURATIONS) + 1)
     tok = rng.integers(0, VOCAB, (BATCH, WINDOW))
     dur = rng.integers(0, len(DURATIONS) + 1, (BATCH, WINDOW))
     targets = {"token": rng.integers(0, VOCAB, (BATCH, WINDOW)), "duration": dur}

@@ -197,22 +197,49 @@ def samples(project, config_file, only, outdir, strict, verbosity):
 
 @cli.command()
 @config_option
-@click.option("--preset", type=click.Choice(["default", "seed"]), help="Network to train (default: model.preset).")
-@click.option("--epochs", type=click.IntRange(1, 10_000), help="Maximum epochs (default: model.epochs; seed: 200).")
-@click.option("--resume", is_flag=True, help="Continue the matching checkpoint from its last epoch.")
+@click.option("--preset", type=click.Choice(["lofi", "default", "article", "seed"]),
+              help="Network to train (default: model.preset; 'seed' is the old name of 'article').")
+@click.option("--epochs", type=click.IntRange(1, 10_000), help="Maximum epochs (default: the preset's; default: model.epochs).")
+@click.option("--resume", is_flag=True, help="Continue the checkpoint of the same network and corpus from its last epoch.")
+@click.option("--force", is_flag=True, help="Replace the checkpoint of the same fingerprint even if this run is worse.")
+@click.option("--distribute", type=click.Choice(["mirrored", "multiworker"]),
+              help="tf.distribute: every local device (mirrored) or the workers in TF_CONFIG (multiworker).")
+@click.option("-j", "--jobs", type=click.IntRange(1, 256), help="Processes encoding the corpus (default: every core).")
 @strict_option
 @_verbosity
 @pass_project
-def train(project, config_file, preset, epochs, resume, strict, verbosity):
+def train(project, config_file, preset, epochs, resume, force, distribute, jobs, strict, verbosity):
     """Train the model on model.corpus and write its checkpoint (needs the [train] extra)."""
     from .model.train import run_training
 
-    run_training(project.config(strict=strict), preset=preset, epochs=epochs, resume=resume, strict=strict,
-                 progress=verbosity != logging.WARNING)
+    if preset == "seed":
+        from .errors import warn
+
+        warn("--preset seed is deprecated: it is now called 'article'")
+        preset = "article"
+    run_training(project.config(strict=strict), preset=preset, epochs=epochs, resume=resume, force=force,
+                 strict=strict, progress=verbosity != logging.WARNING, distribute=distribute, jobs=jobs)
+
+
+def _progression(ctx, param, value):
+    """--progression read as the pool reads ai.progressions; a bad one is a usage error naming bar and symbol."""
+    if value is None:
+        return None
+    from .music.progression import ProgressionError, parse_progression
+
+    try:
+        parse_progression(value)
+    except ProgressionError as e:
+        click.echo(f"error: --progression: {e}", err=True)
+        ctx.exit(ExitCode.USAGE)
+    return value
 
 
 @cli.command()
 @config_option
+@click.option("--progression", callback=_progression, metavar="CHORDS",
+              help='Chords to play over, e.g. "Dm9 G13 | Cmaj9": bars split by |, chords in a bar split it evenly; '
+                   "repeats to fill the bars (default: ai.progressions in all 12 keys).")
 @click.option("-n", "--count", type=click.IntRange(1, 1024), help="How many solos (default: ai.pool_size).")
 @click.option("--bars", type=click.IntRange(1, 256), help="Bars per solo (default: loops.solos).")
 @click.option("--temperature", type=click.FloatRange(0, 5), help="Sampling temperature; 0 = argmax (default: ai.temperature).")
@@ -223,22 +250,25 @@ def train(project, config_file, preset, epochs, resume, strict, verbosity):
 @strict_option
 @_verbosity
 @pass_project
-def generate(project, config_file, count, bars, temperature, top_k, seed, outdir, strict, verbosity):
-    """Generate AI solos as MIDI files and Tone.js JSON, with the matching checkpoint."""
+def generate(project, config_file, progression, count, bars, temperature, top_k, seed, outdir, strict, verbosity):
+    """Generate AI solos (melody, chords and bass) as MIDI files and Tone.js JSON, with the matching checkpoint."""
     from .model.pool import generate_files
 
-    generate_files(project.config(strict=strict), count=count, bars=bars, temperature=temperature, top_k=top_k, seed=seed,
-                   outdir=outdir, strict=strict)
+    generate_files(project.config(strict=strict), progression=progression, count=count, bars=bars,
+                   temperature=temperature, top_k=top_k, seed=seed, outdir=outdir, strict=strict)
 
 
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--markers", is_flag=True, help="Also show the start/end tokens around each part, as the model sees them.")
-def tokens(file, markers):
-    """Print the events of a MIDI file or YAML score: TOKEN<TAB>QUARTERLENGTH, one a line."""
+@click.option("--chords", is_flag=True,
+              help="As the lofi network reads the file: melody parts, each event with its position in the bar "
+                   "(twelfths of a quarter; 48 = off the grid) and the chord under it (ROOT:PITCH.CLASSES/BASS).")
+def tokens(file, markers, chords):
+    """Print the events of a MIDI file, YAML score or lead sheet: TOKEN<TAB>QUARTERLENGTH, one a line."""
     from .music.tokens import file_text
 
-    click.echo(file_text(file, markers=markers), nl=False)
+    click.echo(file_text(file, markers=markers, chords=chords), nl=False)
 
 
 def main() -> None:

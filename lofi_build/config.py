@@ -108,7 +108,7 @@ class AI:
 class Model:
     """The network behind the solos."""
 
-    preset: str = opt(Choice(default="default", choices=PRESETS,
+    preset: str = opt(Choice(default="lofi", choices=PRESETS,
                              help="'lofi' (chords and metre), 'default' or 'article' (the article's network)",
                              deprecated={"seed": "model.preset 'seed' is now called 'article'; "
                                                  "'seed' is still read, for now"}))

@@ -1,1 +1,16 @@
 """The model: corpus, networks, training, checkpoints and the numpy generation engine."""
+
+
+def solos(config, strict: bool = False):
+    """The AI pool a site publishes for ``config`` (a :class:`~lofi_build.model.pool.Pool`); the model
+    package finds (or trains) the checkpoint, the caller never sees its files."""
+    from .pool import solos as pool_solos
+
+    return pool_solos(config, strict)
+
+
+def solos_key(config) -> tuple:
+    """A cheap key that changes whenever :func:`solos` would give another pool."""
+    from .pool import solos_key as key
+
+    return key(config)

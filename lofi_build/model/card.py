@@ -1,10 +1,12 @@
-"""The model card: MODEL.md and loss.png beside a checkpoint, written from its checkpoint.json."""
+"""The model card: MODEL.md (from the MODEL.md.jinja template) and loss.png beside a checkpoint, from its checkpoint.json."""
 
 from __future__ import annotations
 
 import math
+import os
 import platform
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 
@@ -12,6 +14,7 @@ from ..music.tokens import MARKERS, REST, is_chord
 
 CARD = "MODEL.md"
 PLOT = "loss.png"
+TEMPLATE = "MODEL.md.jinja"
 
 
 def plot_losses(ckpt, path) -> None:
@@ -43,86 +46,102 @@ def plot_losses(ckpt, path) -> None:
     plt.close(fig)
 
 
-def write_card(ckpt, command: str = "make train   # = .venv/bin/lofi-build train") -> None:
-    """Write MODEL.md and loss.png into the checkpoint folder."""
-    plot_losses(ckpt, ckpt.folder / PLOT)
+ENCODINGS = {
+    "events": "The article's tokens: a note is its pitch name with octave (`E-4`), a chord the normal order of its "
+              "pitch classes (`0.4.7`), a rest `r`; each event also carries its quarterLength (quantised to the 16th "
+              "and triplet grid), and each part is one sequence between `<start>` and `<end>`. "
+              "`lofi-build tokens FILE` prints them.",
+    "steps": "The article's tokens (a note is named from its MIDI number with sharps, `D#4`, so transposing is "
+             "arithmetic; chords in normal order; `r`) with their durations, and at every step the two things a "
+             "lofi solo has to hear: the **chord sounding at the event's onset** as a 36-float vector (root one-hot "
+             "| pitch-class set | bass one-hot; zeros for no chord), from the lead sheets' chord symbols "
+             "(music21 `ChordSymbol`), from chordify of the whole chorale under its top part, or from chordify of a "
+             "song's comping parts; and the **metrical position** of the onset, in twelfths of a quarter from the bar "
+             "line (0..47 in 4/4; 48 = off the grid). Every training row is moved to a random one of the 12 keys "
+             "(-6..+5 semitones) each epoch; validation stays in the written key. "
+             "`lofi-build tokens FILE --chords` prints token, duration, position and chord.",
+}
+
+
+def _fmt(x) -> str:
+    return "" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.4f}"
+
+
+def _corpus_notes(entries, root) -> list[str]:
+    notes = []
+    for e in entries:
+        if e.startswith("music21:bach"):
+            notes.append("`music21:bach/chorales`: J. S. Bach's chorales shipped with music21 (public domain); "
+                         "the model reads their top part over the harmony of all four (chordify).")
+        elif e.startswith("music21:"):
+            notes.append(f"`{e}`: a public-domain collection shipped with music21.")
+        elif root is not None and (root / e / "PROVENANCE.yaml").is_file():
+            rule = []
+            for line in (root / e / "PROVENANCE.yaml").read_text().splitlines():
+                if not line.startswith("#") or line[1:].strip().startswith("Fields"):
+                    break
+                rule.append(line[1:].strip())
+            notes.append(f"`{e}`: " + " ".join(rule) + f" Every file is listed in `{e}/PROVENANCE.yaml`.")
+        else:
+            notes.append(f"`{e}`: files of this project.")
+    return notes
+
+
+def twin_summary(twin) -> dict:
+    """What a card says of the unconditioned twin (kept in the conditioned checkpoint's info as ``twin``)."""
+    return {"name": twin.short, "val_perplexity": twin.info["val_perplexity"], "epochs": len(twin.history),
+            "train_seconds": twin.info.get("train_seconds")}
+
+
+def card_text(ckpt, command: str | None = None, pool=None, twin=None, root=None) -> str:
+    """MODEL.md for a checkpoint. ``pool``: [(label, quality.lofi_measures dict)] rows for a "Solos"
+    section (left out when None); ``twin``: the unconditioned twin's checkpoint, when one was trained."""
+    import jinja2
+
     info, s = ckpt.info, ckpt.settings
+    net = ckpt.network
     kinds = Counter("marker" if t in MARKERS else "rest" if t == REST else "chord" if is_chord(t) else "note"
                     for t in ckpt.vocab)
-    params = sum(int(np.prod(a.shape)) for a in ckpt.weights.values())
-    weights_mb = (ckpt.folder / "weights.npz").stat().st_size / 1e6
-    rows = "\n".join(
-        f"| {h['epoch']} | {h.get('token_loss', h['loss']):.4f} | {h.get('val_token_loss', float('nan')):.4f} | "
-        f"{h.get('duration_loss', float('nan')):.4f} | {h.get('val_duration_loss', float('nan')):.4f} | "
-        f"{h['seconds']:.0f} |"
-        for h in ckpt.history)
-    ppl = info.get("val_perplexity")
-    unigram = info.get("unigram_val_perplexity")
-    encoding = (f"{info['encode_seconds'] / 60:.1f} min, {info['tokens'] / info['encode_seconds']:,.0f} tokens/s"
-                if info.get("encode_seconds") else "not recorded")
-    settings = ", ".join(f"{k}={v}" for k, v in sorted(vars(s).items()))
-    text = f"""# Model card: `{ckpt.short}`
+    history = [{"epoch": h["epoch"], "token": _fmt(h.get("token_loss", h.get("loss"))),
+                "val_token": _fmt(h.get("val_token_loss")), "duration": _fmt(h.get("duration_loss")),
+                "val_duration": _fmt(h.get("val_duration_loss")), "seconds": f"{h['seconds']:.0f}"}
+               for h in ckpt.history]
+    encode = (f"{info['encode_seconds'] / 60:.1f} min, {info['tokens'] / info['encode_seconds']:,.0f} events/s"
+              if info.get("encode_seconds") else "from the cache (not timed in this run)")
+    pool_keys = sorted({k for _, m in pool for k in m}) if pool else []
+    lstm = getattr(s, "lstm", ())
+    context = {
+        "name": ckpt.short, "preset": ckpt.preset, "fingerprint": ckpt.fingerprint,
+        "corpus": ", ".join(f"`{e}`" for e in info.get("corpus", [])),
+        "corpus_notes": _corpus_notes(info.get("corpus", []), root),
+        "files": info.get("files"), "skipped": len(info.get("skipped", [])), "sequences": info.get("sequences"),
+        "tokens": info.get("tokens", 0), "train_tokens": info.get("train_tokens", 0),
+        "val_tokens": info.get("val_tokens", 0), "validation": f"{getattr(s, 'validation', 0):.0%}",
+        "vocab": len(ckpt.vocab), "kinds": kinds, "durations": len(ckpt.durations), "duration_head": net.duration_head,
+        "encoding": ENCODINGS[net.encoding], "about": net.about,
+        "layers": f"{len(lstm)} LSTM layers of {', '.join(map(str, lstm))} units",
+        "params": sum(int(np.prod(a.shape)) for a in ckpt.weights.values()),
+        "weights_mb": (ckpt.folder / "weights.npz").stat().st_size / 1e6,
+        "settings": ", ".join(f"{k}={v}" for k, v in sorted(vars(s).items())),
+        "command": command or info.get("command", "lofi-build train"),
+        "epochs": len(ckpt.history), "max_epochs": info.get("max_epochs"), "patience": getattr(s, "patience", None),
+        "best_epoch": info.get("best_epoch"), "has_val": "val_perplexity" in info,
+        "train_minutes": info.get("train_seconds", 0) / 60,
+        "machine": f"{os.cpu_count()} CPU cores ({platform.machine()}, TensorFlow, "
+                   f"{platform.python_implementation()} {platform.python_version()})",
+        "distribute": info.get("distribute", "none"), "encode_text": encode, "seed": info.get("seed"),
+        "plot": PLOT, "history": history,
+        "ppl": info.get("val_perplexity"), "unigram": info.get("unigram_val_perplexity"),
+        "ablated": info.get("ablated_val_perplexity"), "val_duration": info.get("val_duration_cross_entropy"),
+        "twin": info.get("twin") if twin is None else twin_summary(twin),
+        "pool": pool, "pool_keys": pool_keys,
+    }
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent), undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
+    return env.get_template(TEMPLATE).render(context)
 
-The AI solo model that `lofi-build site` generates from when `lofi.yaml` has the default
-`model:` settings. It is found by its fingerprint `{ckpt.fingerprint}`
-(preset, settings and the bytes of every corpus file), so any change to them makes
-`lofi-build site` train a new one (`model.train: auto`) or stop (`never`).
 
-## Data
-
-- **Corpus** (`model.corpus`): {", ".join(f"`{e}`" for e in info.get("corpus", []))}. Public domain
-  collections shipped with music21; the chorales are read as chord progressions (`chordify`).
-- **Files**: {info.get("files")} ({len(info.get("skipped", []))} skipped), **sequences** (one per part or tune):
-  {info.get("sequences")}.
-- **Tokens**: {info.get("tokens"):,} events; {info.get("train_tokens", 0):,} training targets and
-  {info.get("val_tokens", 0):,} validation targets (whole pieces held out, {s.validation:.0%} of them).
-- **Vocabulary**: {len(ckpt.vocab)} tokens: {kinds["note"]} notes, {kinds["chord"]} chords, the rest `r`
-  and the start/end markers; {len(ckpt.durations)} durations (plus "none" for the markers).
-
-## Network
-
-Preset `{ckpt.preset}`: token and duration embeddings, {len(s.lstm)} LSTM layers of {", ".join(map(str, s.lstm))}
-units, a next-token softmax at every position and a duration head that also sees the chosen token.
-{params:,} parameters; `weights.npz` is {weights_mb:.1f} MB (float32).
-Settings: {settings}.
-
-## Training
-
-- **Epochs**: {len(ckpt.history)} of at most {info.get("max_epochs")} (early stopping, patience {s.patience});
-  the weights are those of epoch {info.get("best_epoch")}, the best on validation.
-- **Wall time**: {info.get("train_seconds", 0) / 60:.1f} min on a 2-core x86-64 machine (TensorFlow CPU,
-  shared with other work), {platform.python_implementation()} {platform.python_version()}.
-- **Encoding** the corpus with music21 (once; then cached in `.lofi-cache/`): {encoding}.
-- **Seed**: {info.get("seed")} (`seed` in lofi.yaml).
-
-![train and validation loss per epoch]({PLOT})
-
-| epoch | train tokens | val tokens | train durations | val durations | seconds |
-|---:|---:|---:|---:|---:|---:|
-{rows}
-
-## Evaluation
-
-| on the validation pieces | perplexity (next token) |
-|---|---:|
-| this model | **{ppl}** |
-| unigram baseline (training-set token frequencies, add-one) | {unigram} |
-
-The model is {unigram / ppl if ppl and unigram else float('nan'):.1f}x less perplexed than the unigram
-baseline. Validation cross-entropy of the durations: {info.get("val_duration_cross_entropy")} nats.
-
-## Reproduce
-
-On a clean checkout, with the default `lofi.yaml`:
-
-```sh
-{command}
-```
-
-It encodes the corpus (cached in `.lofi-cache/`), trains, writes `checkpoint.json` and
-`weights.npz` into `content/model/{ckpt.short}/` after every epoch, and this card and
-`loss.png` at the end (`resume.keras`, the optimizer state for `lofi-build train --resume`,
-is not committed).
-Figures such as wall time differ between machines; the fingerprint does not.
-"""
-    (ckpt.folder / CARD).write_text(text)
+def write_card(ckpt, command: str | None = None, pool=None, twin=None, root=None) -> None:
+    """Write MODEL.md (from MODEL.md.jinja) and loss.png into the checkpoint folder."""
+    plot_losses(ckpt, ckpt.folder / PLOT)
+    (ckpt.folder / CARD).write_text(card_text(ckpt, command, pool, twin, root))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -25,14 +26,23 @@ WEIGHTS = "weights.npz"
 RESUME = "resume.keras"
 
 
-def fingerprint(preset: str, settings, manifest: list[list[str]]) -> str:
-    """What the model is: preset, its fingerprinted settings, the encoding and every corpus file's bytes."""
+def fingerprint(preset: str, settings, manifest: list[list[str]], *, seed: int | None = None,
+                budget: dict | None = None) -> str:
+    """What the model is: every input that changes the weights — preset, all its settings (the
+    training budget included), its encoding, the training seed and every corpus file's bytes.
+
+    Without ``seed`` and ``budget`` it is the *model* fingerprint (network, encoding and corpus),
+    which `--resume` uses to find the run it continues, and which checkpoints of format 1 were named by.
+    """
+    net = presets.PRESETS[presets.canonical(preset)]
     data = {
         "preset": preset,
         "settings": presets.fingerprinted(settings),
-        "encoding": ENCODING_VERSION,
+        "encoding": net.encoding_version if net.encoding == "events" else f"{net.encoding}-{net.encoding_version}",
         "corpus": manifest,
     }
+    if seed is not None or budget is not None:
+        data["training"] = {"seed": seed, **(budget or {})}
     return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
@@ -52,6 +62,11 @@ class Checkpoint:
     info: dict = field(default_factory=dict)  # corpus size, wall time, perplexities, training seed...
     weights: dict[str, np.ndarray] = field(default_factory=dict)
     primes: np.ndarray | None = None  # seed preset: token windows to start from, as the article does
+
+    @property
+    def network(self):
+        """The :class:`~lofi_build.model.presets.Preset` object of this checkpoint's network."""
+        return presets.PRESETS[presets.canonical(self.preset)]
 
     @property
     def short(self) -> str:
@@ -124,12 +139,46 @@ def load(folder: Path, with_weights: bool = True) -> Checkpoint:
     return ckpt
 
 
-def find(root: Path, preset: str, fp: str) -> Checkpoint | None:
-    """The checkpoint under ``root`` with this fingerprint, or None."""
+def find(root: Path, preset: str, fp: str, legacy: tuple[str, dict] | None = None) -> Checkpoint | None:
+    """The checkpoint under ``root`` with this fingerprint, or None.
+
+    ``legacy`` = (model fingerprint, training info): a checkpoint named by the model fingerprint
+    alone (written before the training settings were fingerprinted) matches when what it records
+    of its training (seed, maximum epochs) equals ``info``.
+    """
     folder = root / folder_name(preset, fp)
-    if not (folder / META).exists():
-        return None
-    ckpt = load(folder, with_weights=False)
-    if ckpt.fingerprint != fp:
-        return None
-    return load(folder)
+    if (folder / META).exists():
+        ckpt = load(folder, with_weights=False)
+        return load(folder) if ckpt.fingerprint == fp else None
+    if legacy is not None:
+        model_fp, info = legacy
+        folder = root / folder_name(preset, model_fp)
+        if (folder / META).exists():
+            ckpt = load(folder, with_weights=False)
+            if ckpt.fingerprint == model_fp and all(ckpt.info.get(k) == v for k, v in info.items()):
+                return load(folder)
+    return None
+
+
+def lineage(root: Path, preset: str, model_fp: str) -> Checkpoint | None:
+    """The checkpoint of the same network, encoding and corpus with the most epochs (what `--resume` continues)."""
+    best = None
+    for meta in sorted(root.glob(f"{preset}-*/{META}")):
+        try:
+            ckpt = load(meta.parent, with_weights=False)
+        except ModelError:
+            continue
+        if ckpt.info.get("model_fingerprint", ckpt.fingerprint) == model_fp:
+            if best is None or len(ckpt.history) > len(best.history):
+                best = ckpt
+    return load(best.folder) if best is not None else None
+
+
+def quality(ckpt) -> float:
+    """How good a checkpoint is, lower is better: its validation perplexity, else its last training loss."""
+    if "val_perplexity" in ckpt.info:
+        return float(ckpt.info["val_perplexity"])
+    if ckpt.history:
+        last = ckpt.history[-1]
+        return math.exp(float(last.get("token_loss", last.get("loss", math.inf))))
+    return math.inf

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import json
 import logging
+import os
+import sys
 import time
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 
 from ..errors import ContentError, LofiError, ModelError, warn
-from ..music.tokens import ENCODING_VERSION, MIDI_SUFFIXES, SCORE_SUFFIXES, Event
+from ..music.tokens import MIDI_SUFFIXES, SCORE_SUFFIXES
 
 log = logging.getLogger("lofi_build")
 
 MUSIC21 = "music21:"
+NOT_MUSIC = {"PROVENANCE.yaml"}  # the record of where a vendored corpus comes from: data about music, not a score
+LEADSHEET_SUFFIXES = (".mxl", ".musicxml")  # MusicXML lead sheets (content/leadsheets), read by music21
 CACHE_DIR = ".lofi-cache/tokens"
 
 
@@ -114,8 +118,9 @@ def resolve(config) -> Corpus:
             if path.is_file():
                 found = [path]
             elif path.is_dir():
-                found = _glob(path, tuple(f"*{s}" for s in MIDI_SUFFIXES + SCORE_SUFFIXES))
-                found = [p for p in found if not any(part.startswith(".") for part in p.relative_to(path).parts)]
+                found = _glob(path, tuple(f"*{s}" for s in MIDI_SUFFIXES + SCORE_SUFFIXES + LEADSHEET_SUFFIXES))
+                found = [p for p in found if not any(part.startswith(".") for part in p.relative_to(path).parts)
+                         and p.name not in NOT_MUSIC]
             else:
                 raise config.error(keys, f"corpus entry '{entry}' does not exist (expected a folder of MIDI files "
                                          "or YAML scores, or music21:NAME)")
@@ -134,83 +139,143 @@ def resolve(config) -> Corpus:
 # -- encoding ------------------------------------------------------------------------------------
 
 
-def _encode(source: SourceFile) -> list[list[Event]]:
-    from ..music import tokens
+def _encode_one(job):
+    """Worker: one file as the network's sequences, dumped to the cache's JSON text (or the error)."""
+    network_name, source = job
+    from .presets import PRESETS
 
-    if not source.chordify:
-        return tokens.encode_file(source.path)
-    score = tokens.parse(source.path)
+    network = PRESETS[network_name]
     try:
-        return tokens.score_events(score.chordify())
-    except Exception as e:
-        raise ContentError(f"cannot encode: {type(e).__name__}: {str(e)[:200]}", source.path) from None
+        return "ok", _dump(network, network.encode_file(source))
+    except LofiError as e:
+        return "error", e.message
+    except Exception as e:  # a file music21 reads but cannot walk
+        return "error", f"cannot encode: {type(e).__name__}: {str(e)[:200]}"
 
 
-def _dump(parts: list[list[Event]]) -> str:
-    return json.dumps([[[e.token, str(e.quarter_length)] for e in p] for p in parts], separators=(",", ":"))
-
-
-def _load(text: str) -> list[list[Event]]:
-    return [[Event(t, Fraction(q)) for t, q in p] for p in json.loads(text)]
+def _dump(network, parts) -> str:
+    return json.dumps(network.dump(parts), separators=(",", ":"))
 
 
 @dataclass
 class Encoded:
-    sequences: list[list[Event]]  # one per pitched part of every file, in corpus order
+    sequences: list  # one per part (or melody) of every file, in corpus order
     files: int
     skipped: list[str]
     tokens: int
     seconds: float
     from_cache: int
+    jobs: int = 1
 
 
-def encode(corpus: Corpus, cache_root: Path, strict: bool = False, progress: bool = True) -> Encoded:
-    """Every file as token sequences, each cached on disk by the hash of its bytes.
+@contextlib.contextmanager
+def _workers_skip_main():
+    """Spawned workers need only this module: keep them from running ``__main__`` again (a console
+    script such as ``lofi-build`` or ``pytest`` would start over in every worker)."""
+    main = sys.modules["__main__"]
+    saved = {k: main.__dict__.pop(k) for k in ("__file__", "__spec__") if k in main.__dict__}
+    main.__spec__ = None
+    try:
+        yield
+    finally:
+        main.__dict__.update(saved)
 
-    A file that cannot be read is a warning naming it (an error with ``strict``); a corpus with
-    no music left is an error.
+
+def default_jobs() -> int:
+    """Worker processes for encoding: every core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def cache_key(source: SourceFile, network) -> str:
+    """The cache file of a source for a network's encoding (the file's bytes, the encoding and its version)."""
+    if network.encoding == "events":  # as before the presets had encodings of their own
+        text = f"{source.digest()}:{network.encoding_version}:{source.chordify}"
+    else:
+        text = f"{source.digest()}:{network.encoding}-{network.encoding_version}:{source.chordify}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def encode(corpus: Corpus, cache_root: Path, strict: bool = False, progress: bool = True, network=None,
+           jobs: int | None = None) -> Encoded:
+    """Every file as the network's sequences, each cached on disk by the hash of its bytes.
+
+    Files missing from the cache are encoded by ``jobs`` worker processes (default: every core),
+    in corpus order, and written by this process only, so the cache is the same bytes whatever
+    ``jobs`` is. One progress bar counts every file. A file that cannot be read is a warning
+    naming it (an error with ``strict``); a corpus with no music left is an error.
     """
     from tqdm import tqdm
 
+    from .presets import PRESETS
+
+    network = network or PRESETS["default"]
+    jobs = jobs or default_jobs()
     cache = cache_root / CACHE_DIR
     cache.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    sequences: list[list[Event]] = []
-    skipped: list[str] = []
-    hits = encoded_tokens = 0
-    bar = tqdm(corpus.files, desc="Encoding corpus", unit="file", disable=None if progress else True, leave=False)
-    for source in bar:
-        digest = hashlib.sha256(f"{source.digest()}:{ENCODING_VERSION}:{source.chordify}".encode()).hexdigest()
-        cached = cache / f"{digest}.json"
+    texts: dict[int, str] = {}
+    todo = []
+    for i, source in enumerate(corpus.files):
+        cached = cache / f"{cache_key(source, network)}.json"
         if cached.is_file():
-            parts = _load(cached.read_text())
-            hits += 1
+            texts[i] = cached.read_text()
         else:
-            try:
-                parts = _encode(source)
-            except LofiError as e:
+            todo.append(i)
+    hits = len(texts)
+    skipped: list[str] = []
+    encoded_tokens = 0
+    bar = tqdm(total=len(corpus.files), initial=hits, desc="Encoding corpus", unit="file",
+               disable=None if progress else True, leave=False)
+    jobs = min(jobs, len(todo)) or 1
+    results = iter(())
+    pool = None
+    if todo:
+        work = [(network.name, corpus.files[i]) for i in todo]
+        if jobs > 1:
+            import multiprocessing
+
+            with _workers_skip_main():
+                pool = multiprocessing.get_context("spawn").Pool(jobs)
+            results = pool.imap(_encode_one, work, chunksize=1)
+        else:
+            results = map(_encode_one, work)
+    try:
+        for i, (status, text) in zip(todo, results):
+            source = corpus.files[i]
+            bar.update(1)
+            if status == "error":
                 if strict:
-                    raise
-                warn(f"skipped: {e.message}", source.path)
+                    raise ContentError(text, source.path)
+                warn(f"skipped: {text}", source.path)
                 skipped.append(source.name)
                 continue
+            cached = cache / f"{cache_key(source, network)}.json"
             tmp = cached.with_suffix(".tmp")
-            tmp.write_text(_dump(parts))
+            tmp.write_text(text)
             tmp.replace(cached)
-            encoded_tokens += sum(len(p) for p in parts)
-        sequences += parts
-        elapsed = time.perf_counter() - started
-        bar.set_postfix_str(f"{encoded_tokens / max(elapsed, 1e-9):,.0f} tokens/s", refresh=False)
-    bar.close()
+            texts[i] = text
+            encoded_tokens += sum(len(p) for p in json.loads(text))
+            elapsed = time.perf_counter() - started
+            bar.set_postfix_str(f"{encoded_tokens / max(elapsed, 1e-9):,.0f} tokens/s", refresh=False)
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+        bar.close()
+    sequences = [seq for i in sorted(texts) for seq in network.load(json.loads(texts[i]))]
     seconds = time.perf_counter() - started
     total = sum(len(s) for s in sequences)
     if not total:
         raise ModelError("the corpus has no notes: every file was empty or unreadable", corpus.files[0].path
                          if corpus.files else None)
-    rate = f", {encoded_tokens / seconds:,.0f} tokens/s encoded" if encoded_tokens else ""
+    rate = f", {encoded_tokens / seconds:,.0f} tokens/s encoded by {jobs} process{'es' if jobs > 1 else ''}" \
+        if encoded_tokens else ""
     log.info("Corpus: %d files (%d from the cache, %d skipped), %s events in %.1f s%s.",
              len(corpus.files), hits, len(skipped), f"{total:,}", seconds, rate)
-    return Encoded(sequences, len(corpus.files), skipped, total, seconds, hits)
+    return Encoded(sequences, len(corpus.files), skipped, total, seconds, hits, jobs)
 
 
-__all__ = ["COLLECTIONS", "REFUSED", "Corpus", "SourceFile", "Encoded", "resolve", "encode"]
+__all__ = ["COLLECTIONS", "REFUSED", "Corpus", "SourceFile", "Encoded", "resolve", "encode", "cache_key"]

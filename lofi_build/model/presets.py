@@ -1,14 +1,23 @@
-"""The two networks: 'seed' (the article's, exactly) and 'default' (ours), their settings and Keras builders."""
+"""The networks as objects: 'article' (the article's, exactly), 'default' and 'lofi' (chord-conditioned), each
+with its settings dataclass, its corpus encoding, its training data and its Keras builder."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields
 
-from ..errors import ModelError
+import numpy as np
+
+from ..errors import ModelError, warn
+from ..music import tokens as tok
+
+# Training budget, not the network: kept apart in the fingerprint so `--resume` finds the run it continues.
+BUDGET = ("epochs", "patience")
+ALIASES = {"seed": "article"}  # old name -> new name (read with a deprecation warning)
 
 
 @dataclass(frozen=True)
-class SeedSettings:
+class ArticleSettings:
     """The article's network and training: many-to-one over windows of 100, one-hot targets."""
 
     window: int = 100
@@ -39,83 +48,258 @@ class DefaultSettings:
     patience: int = 3  # epochs without a better validation loss before stopping
 
 
-PRESETS = {"seed": SeedSettings, "default": DefaultSettings}
-# Training budget, not the model: changing them keeps the fingerprint (and allows --resume).
-NOT_FINGERPRINTED = {"epochs", "patience"}
+@dataclass(frozen=True)
+class LofiSettings:
+    """The pinned `lofi` network: default's plus the chord (36 floats) and metrical position at every step."""
+
+    sequence: int = 64
+    embed: int = 64
+    duration_embed: int = 16
+    position_embed: int = 16
+    lstm: tuple[int, ...] = (256, 256)
+    duration_hidden: int = 64
+    dropout: float = 0.25
+    batch_size: int = 32
+    epochs: int = 40
+    learning_rate: float = 0.002
+    clipnorm: float = 1.0
+    validation: float = 0.1
+    patience: int = 4
+    transpose: bool = True  # augment: every training row in a random one of the 12 keys, each epoch
+    conditioned: bool = True  # False: chords and positions fed as "none" (the unconditioned twin)
 
 
-def settings(preset: str, **overrides):
-    """The settings of a preset, with overrides (e.g. tiny sizes in tests); unknown names are errors."""
-    if preset not in PRESETS:
-        raise ModelError(f"unknown model preset '{preset}' (known: {', '.join(PRESETS)})")
-    cls = PRESETS[preset]
-    names = {f.name for f in fields(cls)}
-    unknown = set(overrides) - names
-    if unknown:
-        raise ModelError(f"unknown setting(s) for preset '{preset}': {', '.join(sorted(unknown))}")
-    overrides = {k: tuple(v) if isinstance(v, list) else v for k, v in overrides.items()}
-    return cls(**overrides)
+class Preset:
+    """A network: its settings, how a corpus file becomes sequences, its training data and its Keras model."""
+
+    name: str = ""
+    Settings: type = object
+    encoding = "events"  # corpus cache: which encoding of a file this preset trains on
+    encoding_version = tok.ENCODING_VERSION
+    monitor = "val_loss"
+    about = ""
+    duration_head = True  # predicts durations (else the article's random ones)
+    conditioned = False  # hears the chord and metrical position of every onset
+
+    def settings(self, **overrides):
+        """The settings with overrides (e.g. tiny sizes in tests); unknown names are errors."""
+        names = {f.name for f in fields(self.Settings)}
+        unknown = set(overrides) - names
+        if unknown:
+            raise ModelError(f"unknown setting(s) for preset '{self.name}': {', '.join(sorted(unknown))}")
+        overrides = {k: tuple(v) if isinstance(v, list) else v for k, v in overrides.items()}
+        return self.Settings(**overrides)
+
+    def from_dict(self, data: dict):
+        return self.settings(**{k: v for k, v in data.items() if k in {f.name for f in fields(self.Settings)}})
+
+    def max_epochs(self, s, config) -> int:
+        return s.epochs
+
+    def encode_file(self, source):
+        """One corpus file as this preset's sequences (music21; runs in a worker process)."""
+        from ..music import tokens
+
+        if not source.chordify:
+            return tokens.encode_file(source.path)
+        score = tokens.parse(source.path)
+        return tokens.score_events(score.chordify())
+
+    def dump(self, parts) -> list:
+        return [[[e.token, str(e.quarter_length)] for e in p] for p in parts]
+
+    def load(self, data) -> list:
+        from fractions import Fraction
+
+        return [[tok.Event(t, Fraction(q)) for t, q in p] for p in data]
+
+    def data(self, sequences, s, seed: int, keras) -> dict:
+        raise NotImplementedError
+
+    def build(self, s, vocab: int, durations: int):
+        raise NotImplementedError
+
+    def callbacks(self, s, keras, monitor) -> list:
+        return [keras.callbacks.EarlyStopping(monitor=monitor, patience=s.patience, restore_best_weights=True)]
+
+    def fit(self, model, data, s, *, epochs, initial_epoch, callbacks, verbose):
+        x, y = data["train"]
+        model.fit(x, y, batch_size=s.batch_size, epochs=epochs, initial_epoch=initial_epoch, shuffle=True,
+                  validation_data=data.get("val"), callbacks=callbacks, verbose=verbose)
+
+    def evaluate(self, model, data, s, vocab) -> dict:
+        """Validation figures for the checkpoint's info (perplexities against the unigram baseline)."""
+        if data.get("val") is None:
+            return {}
+        x, y = data["val"]
+        result = model.evaluate(x, y, batch_size=s.batch_size, verbose=0, return_dict=True)
+        val_ce = float(result["token_loss"])
+        unigram = unigram_cross_entropy(data["train_targets"], y["token"], vocab)
+        return {
+            "val_token_cross_entropy": round(val_ce, 4),
+            "val_perplexity": round(math.exp(val_ce), 3),
+            "val_duration_cross_entropy": round(float(result["duration_loss"]), 4),
+            "unigram_val_perplexity": round(math.exp(unigram), 3),
+        }
 
 
-def as_dict(s) -> dict:
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(s).items()}
+def unigram_cross_entropy(train_targets: np.ndarray, val_targets: np.ndarray, vocab: int) -> float:
+    """Cross-entropy (nats) of the validation tokens under the training set's token frequencies (add-one)."""
+    counts = np.bincount(np.asarray(train_targets).ravel(), minlength=vocab).astype(np.float64) + 1.0
+    logp = np.log(counts / counts.sum())
+    return float(-logp[np.asarray(val_targets).ravel()].mean())
 
 
-def fingerprinted(s) -> dict:
-    return {k: v for k, v in as_dict(s).items() if k not in NOT_FINGERPRINTED}
+def duration_class(ev) -> int:
+    """0 for the start/end markers, k + 1 for the k-th of :data:`~lofi_build.music.tokens.DURATIONS`."""
+    return 0 if ev.token in tok.MARKERS else tok.DURATIONS.index(ev.quarter_length) + 1
 
 
-def from_dict(preset: str, data: dict):
-    return settings(preset, **{k: v for k, v in data.items() if k in {f.name for f in fields(PRESETS[preset])}})
+def split_pieces(pieces: list, validation: float, seed: int) -> tuple[list, list]:
+    """Whole pieces held out for validation (a seeded shuffle), the rest for training, each in corpus order."""
+    order = np.random.default_rng(seed).permutation(len(pieces))
+    n_val = int(round(len(pieces) * validation)) if len(pieces) >= 2 else 0
+    n_val = min(max(n_val, 1 if validation > 0 and len(pieces) >= 2 else 0), len(pieces) - 1) if pieces else 0
+    return [pieces[i] for i in sorted(order[n_val:])], [pieces[i] for i in sorted(order[:n_val])]
 
 
-# -- Keras networks (imported only when training or checking parity) ----------------------------
+def cut_rows(pieces: list[np.ndarray], length: int):
+    """The concatenated pieces cut into rows: (inputs at t, the event at t + 1), ``length`` steps a row."""
+    stream = np.concatenate(pieces) if pieces else np.zeros((0, 2), np.int32)
+    if len(stream) < 2:
+        return None
+    length = min(length, len(stream) - 1)
+    n = (len(stream) - 1) // length
+    return stream[: n * length].reshape(n, length, -1), stream[1: n * length + 1].reshape(n, length, -1)
 
 
-def build_seed(s: SeedSettings, vocab: int):
-    """The article's Sequential network, layer for layer."""
-    import keras
-    from keras import layers
+class Article(Preset):
+    name = "article"
+    Settings = ArticleSettings
+    monitor = "loss"
+    duration_head = False
+    about = "the article's network: windows of 100 token ids -> the next token (no duration head)"
+    PRIMES = 64  # corpus windows kept to start generating from
 
-    model = keras.Sequential(name="seed")
-    model.add(keras.Input(shape=(s.window, 1)))
+    def callbacks(self, s, keras, monitor) -> list:
+        return []
+
+    def data(self, sequences, s, seed: int, keras) -> dict:
+        """The article's data: all tokens in one sequence, every window of 100 -> the token after it."""
+        stream_tokens = [e.token for seq in sequences for e in seq]
+        vocab = sorted(set(stream_tokens))
+        index = {t: i for i, t in enumerate(vocab)}
+        stream = np.array([index[t] for t in stream_tokens], np.int32)
+        n = len(stream) - s.window
+        if n < 1:
+            raise ModelError(f"the corpus has {len(stream)} events, too few for the article's windows of {s.window}")
+        rng = np.random.default_rng(seed)
+        primes = np.stack([stream[i:i + s.window] for i in rng.integers(0, n, size=min(self.PRIMES, n))])
+
+        class Windows(keras.utils.PyDataset):
+            def __init__(self):
+                super().__init__()
+                self.order = rng.permutation(n)
+
+            def __len__(self):
+                return math.ceil(n / s.batch_size)
+
+            def __getitem__(self, i):
+                starts = self.order[i * s.batch_size:(i + 1) * s.batch_size]
+                x = stream[starts[:, None] + np.arange(s.window)].astype(np.float32)[..., None] / len(vocab)
+                y = np.zeros((len(starts), len(vocab)), np.float32)
+                y[np.arange(len(starts)), stream[starts + s.window]] = 1.0
+                return x, y
+
+            def on_epoch_end(self):
+                self.order = rng.permutation(n)
+
+        return {"vocab": vocab, "train": Windows(), "primes": primes.astype(np.int32),
+                "train_tokens": int(n), "val_tokens": 0}
+
+    def fit(self, model, data, s, *, epochs, initial_epoch, callbacks, verbose):
+        model.fit(data["train"], epochs=epochs, initial_epoch=initial_epoch, callbacks=callbacks, verbose=verbose)
+
+    def evaluate(self, model, data, s, vocab) -> dict:
+        return {}
+
+    def build(self, s: ArticleSettings, vocab: int, durations: int = 0):
+        """The article's Sequential network, layer for layer."""
+        import keras
+        from keras import layers
+
+        model = keras.Sequential(name="article")
+        model.add(keras.Input(shape=(s.window, 1)))
+        for i, units in enumerate(s.lstm):
+            last = i == len(s.lstm) - 1
+            model.add(layers.LSTM(units, return_sequences=not last, name=f"lstm{i}"))
+            if not last:
+                model.add(layers.Dropout(s.dropout))
+        model.add(layers.Dense(s.dense, name="dense"))
+        model.add(layers.Dropout(s.dropout))
+        model.add(layers.Dense(vocab, name="logits"))
+        model.add(layers.Activation("softmax"))
+        model.compile(loss="categorical_crossentropy",
+                      optimizer=keras.optimizers.RMSprop(learning_rate=s.learning_rate))
+        return model
+
+
+class Default(Preset):
+    name = "default"
+    Settings = DefaultSettings
+    about = "token + duration embeddings -> LSTMs -> next token at every position, and a duration head"
+
+    def max_epochs(self, s, config) -> int:
+        return config.model.epochs
+
+    def data(self, sequences, s, seed: int, keras=None) -> dict:
+        tokens = sorted({e.token for seq in sequences for e in seq})
+        vocab = [tok.START, tok.END] + tokens
+        index = {t: i for i, t in enumerate(vocab)}
+        pieces = [np.array([(index[e.token], duration_class(e)) for e in tok.with_markers([seq])], np.int32)
+                  for seq in sequences]
+        train_pieces, val_pieces = split_pieces(pieces, s.validation, seed)
+        train = cut_rows(train_pieces, s.sequence)
+        if train is None:
+            raise ModelError("the corpus is too small to train on (fewer than two events)")
+        val = cut_rows(val_pieces, s.sequence) if val_pieces else None
+
+        def xy(rows):
+            x, y = rows
+            return [x[..., 0], x[..., 1], y[..., 0]], {"token": y[..., 0], "duration": y[..., 1]}
+
+        train, val = xy(train), (xy(val) if val else None)
+        return {"vocab": vocab, "train": train, "val": val, "train_targets": train[1]["token"],
+                "train_tokens": int(train[1]["token"].size), "val_tokens": int(val[1]["token"].size) if val else 0}
+
+    def build(self, s: DefaultSettings, vocab: int, durations: int, stateful_batch: int | None = None):
+        """Token + duration embeddings -> LSTMs -> next-token logits at every position, and a duration
+        head that also sees the next token (teacher-forced in training, the sampled one when generating)."""
+        import keras
+        from keras import layers
+
+        batch = {"batch_size": stateful_batch} if stateful_batch else {}
+        seq = 1 if stateful_batch else None
+        tokens = keras.Input(shape=(seq,), dtype="int32", name="tokens", **batch)
+        durs = keras.Input(shape=(seq,), dtype="int32", name="durations", **batch)
+        nxt = keras.Input(shape=(seq,), dtype="int32", name="next_tokens", **batch)
+        x = layers.Concatenate(name="inputs")([
+            layers.Embedding(vocab, s.embed, name="token_embed")(tokens),
+            layers.Embedding(durations, s.duration_embed, name="duration_embed")(durs),
+        ])
+        return _heads(keras, layers, s, x, [tokens, durs, nxt], nxt, vocab, durations, "default",
+                      stateful=bool(stateful_batch))
+
+
+def _heads(keras, layers, s, x, inputs, nxt, vocab, durations, name, stateful=False):
     for i, units in enumerate(s.lstm):
-        last = i == len(s.lstm) - 1
-        model.add(layers.LSTM(units, return_sequences=not last, name=f"lstm{i}"))
-        if not last:
-            model.add(layers.Dropout(s.dropout))
-    model.add(layers.Dense(s.dense, name="dense"))
-    model.add(layers.Dropout(s.dropout))
-    model.add(layers.Dense(vocab, name="logits"))
-    model.add(layers.Activation("softmax"))
-    model.compile(loss="categorical_crossentropy",
-                  optimizer=keras.optimizers.RMSprop(learning_rate=s.learning_rate))
-    return model
-
-
-def build_default(s: DefaultSettings, vocab: int, durations: int, stateful_batch: int | None = None):
-    """Token + duration embeddings -> LSTMs -> next-token logits at every position, and a duration
-    head that also sees the next token (teacher-forced in training, the sampled one when generating)."""
-    import keras
-    from keras import layers
-
-    batch = {"batch_size": stateful_batch} if stateful_batch else {}
-    seq = 1 if stateful_batch else None
-    tokens = keras.Input(shape=(seq,), dtype="int32", name="tokens", **batch)
-    durs = keras.Input(shape=(seq,), dtype="int32", name="durations", **batch)
-    nxt = keras.Input(shape=(seq,), dtype="int32", name="next_tokens", **batch)
-    x = layers.Concatenate(name="inputs")([
-        layers.Embedding(vocab, s.embed, name="token_embed")(tokens),
-        layers.Embedding(durations, s.duration_embed, name="duration_embed")(durs),
-    ])
-    for i, units in enumerate(s.lstm):
-        x = layers.LSTM(units, return_sequences=True, stateful=bool(stateful_batch), name=f"lstm{i}")(x)
+        x = layers.LSTM(units, return_sequences=True, stateful=stateful, name=f"lstm{i}")(x)
         x = layers.Dropout(s.dropout)(x)
     token_logits = layers.Dense(vocab, name="token_logits")(x)
     h = layers.Concatenate(name="duration_inputs")([x, layers.Embedding(vocab, s.embed, name="next_embed")(nxt)])
     h = layers.Dense(s.duration_hidden, activation="relu", name="duration_hidden")(h)
     duration_logits = layers.Dense(durations, name="duration_logits")(h)
-    model = keras.Model([tokens, durs, nxt], {"token": token_logits, "duration": duration_logits}, name="default")
+    model = keras.Model(inputs, {"token": token_logits, "duration": duration_logits}, name=name)
     loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=s.learning_rate, clipnorm=s.clipnorm),
@@ -124,5 +308,198 @@ def build_default(s: DefaultSettings, vocab: int, durations: int, stateful_batch
     return model
 
 
-def build(preset: str, s, vocab: int, durations: int):
-    return build_seed(s, vocab) if preset == "seed" else build_default(s, vocab, durations)
+# Columns of a lofi training step: token id, duration class, position, chord root (-1: none),
+# pitch-class mask, bass (-1: none).
+TOK, DUR, POS, ROOT, MASK, BASS = range(6)
+SHIFTS = tuple(range(-6, 6))  # transposition augmentation: every key, the melody moved at most a tritone
+
+
+class Lofi(Preset):
+    name = "lofi"
+    Settings = LofiSettings
+    encoding = "steps"
+    encoding_version = tok.LOFI_ENCODING_VERSION
+    conditioned = True
+    about = ("token, duration and position embeddings with the chord vector (root | pitch classes | bass) "
+             "-> LSTMs -> next token at every position, and a duration head")
+
+    def encode_file(self, source):
+        from ..music import tokens
+
+        return tokens.encode_file_steps(source.path, chordify=source.chordify)
+
+    def dump(self, parts) -> list:
+        return [[[s.token, str(s.quarter_length), s.position, list(s.chord) if s.chord else None] for s in p]
+                for p in parts]
+
+    def load(self, data) -> list:
+        from fractions import Fraction
+
+        return [[tok.Step(t, Fraction(q), pos, (c[0], tuple(c[1]), c[2]) if c else None) for t, q, pos, c in p]
+                for p in data]
+
+    def vocabulary(self, sequences, s) -> list[str]:
+        """Every token of the corpus and, with ``transpose``, its transpositions: the same in every key."""
+        found = {e.token for seq in sequences for e in seq} - set(tok.MARKERS)
+        if s.transpose:
+            found |= {t2 for t in found for k in SHIFTS if (t2 := tok.transpose_token(t, k)) is not None}
+        return [tok.START, tok.END] + sorted(found)
+
+    def data(self, sequences, s, seed: int, keras=None) -> dict:
+        vocab = self.vocabulary(sequences, s)
+        index = {t: i for i, t in enumerate(vocab)}
+
+        def row(ev, position, chord):
+            if chord is None:
+                return (index[ev.token], duration_class(ev), position, -1, 0, -1)
+            return (index[ev.token], duration_class(ev), position, chord[0], tok.chord_mask(chord[1]), chord[2])
+
+        start, end = tok.Event(tok.START, 0), tok.Event(tok.END, 0)
+        pieces = [np.array([row(start, tok.OFF_GRID, None)] + [row(e, e.position, e.chord) for e in seq]
+                           + [row(end, tok.OFF_GRID, None)], np.int32) for seq in sequences]
+        train_pieces, val_pieces = split_pieces(pieces, s.validation, seed)
+        train = cut_rows(train_pieces, s.sequence)
+        if train is None:
+            raise ModelError("the corpus is too small to train on (fewer than two events)")
+        val = cut_rows(val_pieces, s.sequence) if val_pieces else None
+        table = np.array([[index.get(tok.transpose_token(t, k) or t, i) for i, t in enumerate(vocab)]
+                          for k in SHIFTS], np.int32)
+        return {"vocab": vocab, "train_rows": train, "val_rows": val, "table": table,
+                "val": None if val is None else self.arrays(*val, s),
+                "train_targets": train[1][..., TOK],
+                "train_tokens": int(train[1][..., TOK].size), "val_tokens": int(val[1][..., TOK].size) if val else 0}
+
+    @staticmethod
+    def arrays(x, y, s, ablate: bool = False):
+        """Rows as the network's inputs (numpy): (x, y) with the conditioning of the predicted event."""
+        root, mask, bass, pos = y[..., ROOT], y[..., MASK], y[..., BASS], y[..., POS]
+        if ablate or not s.conditioned:
+            root, mask, bass, pos = np.full_like(root, -1), np.zeros_like(mask), np.full_like(bass, -1), \
+                np.full_like(pos, tok.OFF_GRID)
+        chords = chord_vectors(root, mask, bass)
+        return ({"tokens": x[..., TOK], "durations": x[..., DUR], "positions": pos, "chords": chords,
+                 "next_tokens": y[..., TOK]},
+                {"token": y[..., TOK], "duration": y[..., DUR]})
+
+    def dataset(self, data, s, seed: int, *, shuffle: bool = True):
+        """The training rows as a tf.data pipeline: shuffled, each row moved to a random key (``transpose``),
+        chord ids turned into chord vectors, batched. Distribution strategies shard it as they need."""
+        import tensorflow as tf
+
+        x, y = data["train_rows"]
+        table = tf.constant(data["table"])
+        conditioned = s.conditioned
+        ds = tf.data.Dataset.from_tensor_slices((x, y))
+        if shuffle:
+            ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+
+        def step(x, y):
+            if s.transpose:
+                k = tf.random.uniform((), 0, len(SHIFTS), dtype=tf.int32, seed=seed)
+                shift = k + SHIFTS[0]
+                x = tf.concat([tf.gather(table[k], x[:, TOK])[:, None], x[:, TOK + 1:]], axis=1)
+                y = tf.concat([tf.gather(table[k], y[:, TOK])[:, None], y[:, DUR:ROOT],
+                               tf.where(y[:, ROOT:ROOT + 1] >= 0, (y[:, ROOT:ROOT + 1] + shift) % 12, -1),
+                               _rotate_mask(tf, y[:, MASK:MASK + 1], shift),
+                               tf.where(y[:, BASS:BASS + 1] >= 0, (y[:, BASS:BASS + 1] + shift) % 12, -1)], axis=1)
+            root, mask, bass, pos = y[:, ROOT], y[:, MASK], y[:, BASS], y[:, POS]
+            if not conditioned:
+                root, bass = tf.fill(tf.shape(root), -1), tf.fill(tf.shape(bass), -1)
+                mask, pos = tf.zeros_like(mask), tf.fill(tf.shape(pos), tok.OFF_GRID)
+            chords = tf.concat([tf.one_hot(root, 12), tf.cast(tf.bitwise.bitwise_and(tf.bitwise.right_shift(mask[:, None], tf.range(12)), 1), tf.float32),
+                                tf.one_hot(bass, 12)], axis=1)
+            return ({"tokens": x[:, TOK], "durations": x[:, DUR], "positions": pos, "chords": chords,
+                     "next_tokens": y[:, TOK]}, {"token": y[:, TOK], "duration": y[:, DUR]})
+
+        return ds.map(step, num_parallel_calls=tf.data.AUTOTUNE).batch(s.batch_size).prefetch(2)
+
+    def fit(self, model, data, s, *, epochs, initial_epoch, callbacks, verbose):
+        model.fit(self.dataset(data, s, data["seed"]), epochs=epochs, initial_epoch=initial_epoch,
+                  validation_data=data.get("val"), validation_batch_size=s.batch_size, callbacks=callbacks,
+                  verbose=verbose, shuffle=False)  # the dataset shuffles itself
+
+    def evaluate(self, model, data, s, vocab) -> dict:
+        out = super().evaluate(model, data, s, vocab)
+        if out and s.conditioned:  # the same network with the chords and positions taken away
+            x, y = self.arrays(*data["val_rows"], s, ablate=True)
+            ablated = model.evaluate(x, y, batch_size=s.batch_size, verbose=0, return_dict=True)
+            out["ablated_val_perplexity"] = round(math.exp(float(ablated["token_loss"])), 3)
+        return out
+
+    def build(self, s: LofiSettings, vocab: int, durations: int):
+        """The pinned network: embeddings of token, duration and position with the chord vector -> LSTMs
+        -> a token head and default's duration head."""
+        import keras
+        from keras import layers
+
+        tokens = keras.Input(shape=(None,), dtype="int32", name="tokens")
+        durs = keras.Input(shape=(None,), dtype="int32", name="durations")
+        positions = keras.Input(shape=(None,), dtype="int32", name="positions")
+        chords = keras.Input(shape=(None, 36), dtype="float32", name="chords")
+        nxt = keras.Input(shape=(None,), dtype="int32", name="next_tokens")
+        x = layers.Concatenate(name="inputs")([
+            layers.Embedding(vocab, s.embed, name="token_embed")(tokens),
+            layers.Embedding(durations, s.duration_embed, name="duration_embed")(durs),
+            layers.Embedding(tok.POSITIONS, s.position_embed, name="position_embed")(positions),
+            chords,
+        ])
+        return _heads(keras, layers, s, x, [tokens, durs, positions, chords, nxt], nxt, vocab, durations, "lofi")
+
+
+def _rotate_mask(tf, mask, shift):
+    shift = shift % 12
+    b = tf.bitwise
+    return b.bitwise_and(b.bitwise_or(b.left_shift(mask, shift), b.right_shift(mask, 12 - shift)), 0xFFF)
+
+
+def chord_vectors(root, mask, bass) -> np.ndarray:
+    """(root, pitch-class mask, bass) ids -> chord vectors (..., 36), laid out as ``progression.chord_vector``."""
+    root, mask, bass = np.asarray(root), np.asarray(mask), np.asarray(bass)
+    out = np.zeros(root.shape + (36,), np.float32)
+    eye = np.eye(12, dtype=np.float32)
+    out[..., :12] = np.where(root[..., None] >= 0, eye[np.maximum(root, 0)], 0)
+    out[..., 12:24] = (mask[..., None] >> np.arange(12)) & 1
+    out[..., 24:] = np.where(bass[..., None] >= 0, eye[np.maximum(bass, 0)], 0)
+    return out
+
+
+PRESETS: dict[str, Preset] = {p.name: p for p in (Article(), Default(), Lofi())}
+
+
+def get(name, *, path=None, line=None, col=None) -> Preset:
+    """The preset called ``name`` (a Preset passes through); 'seed' is read as 'article' with a deprecation warning."""
+    if isinstance(name, Preset):
+        return name
+    if name in ALIASES:
+        warn(f"model preset '{name}' is deprecated: it is now called '{ALIASES[name]}'", path, line, col)
+        name = ALIASES[name]
+    if name not in PRESETS:
+        raise ModelError(f"unknown model preset '{name}' (known: {', '.join(PRESETS)})")
+    return PRESETS[name]
+
+
+def canonical(name: str) -> str:
+    """A stored preset name as it is called now ('seed' checkpoints are the article's), without a warning."""
+    return ALIASES.get(name, name)
+
+
+def settings(preset, **overrides):
+    return get(preset).settings(**overrides)
+
+
+def build(preset, s, vocab: int, durations: int):
+    """The Keras model of a preset (a name or a Preset)."""
+    return get(preset).build(s, vocab, durations)
+
+
+def as_dict(s) -> dict:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(s).items()}
+
+
+def fingerprinted(s) -> dict:
+    """The settings that make the network what it is (the budget apart: see :data:`BUDGET`)."""
+    return {k: v for k, v in as_dict(s).items() if k not in BUDGET}
+
+
+def from_dict(preset: str, data: dict):
+    return PRESETS[canonical(preset)].from_dict(data)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import logging
 import math
 import os
 import random
+import shutil
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelError
-from ..music.tokens import DURATIONS, END, START, Event, with_markers
+from ..music.tokens import DURATIONS
 from . import checkpoint as ckpt_mod
 from . import corpus as corpus_mod
 from . import presets
@@ -23,7 +26,6 @@ from . import presets
 log = logging.getLogger("lofi_build")
 
 INSTALL_HINT = "pip install 'lofi-build[train]' (or `make train`)"
-PRIMES = 64  # the seed preset keeps this many corpus windows to start generating from
 
 
 def seed_everything(seed: int) -> None:
@@ -49,32 +51,62 @@ def _import_keras():
 
 @dataclass
 class Plan:
-    """What would be trained for a config: preset, settings, corpus and their fingerprint."""
+    """What would be trained for a config: preset, settings, corpus, budget, seed and their fingerprint."""
 
     preset: str
     settings: object
     corpus: corpus_mod.Corpus
-    fingerprint: str
+    fingerprint: str  # everything that changes the weights
     root: Path  # the checkpoints folder
+    model_fingerprint: str = ""  # the network, encoding and corpus only (what --resume continues)
+    seed: int = 0
+    max_epochs: int = 0
+
+    @property
+    def network(self) -> presets.Preset:
+        return presets.PRESETS[self.preset]
 
     @property
     def folder(self) -> Path:
         return self.root / ckpt_mod.folder_name(self.preset, self.fingerprint)
 
+    @property
+    def staging(self) -> Path:
+        """Where a run writes its epochs; it replaces :attr:`folder` only when it is better (or forced)."""
+        return self.root / f".{self.folder.name}.training"
 
-def plan(config, preset: str | None = None, overrides: dict | None = None) -> Plan:
+    def find(self) -> ckpt_mod.Checkpoint | None:
+        """The finished checkpoint of this plan (or one of format 1 that recorded the same training)."""
+        found = ckpt_mod.find(self.root, self.preset, self.fingerprint,
+                              legacy=(self.model_fingerprint, {"seed": self.seed, "max_epochs": self.max_epochs}))
+        if found is not None and presets.as_dict(found.settings) != presets.as_dict(self.settings):
+            return None
+        return found
+
+
+def plan(config, preset=None, overrides: dict | None = None, epochs: int | None = None) -> Plan:
     """Cheap: lists the corpus files and hashes their bytes; parses no music, imports no TensorFlow."""
-    preset = preset or config.model.preset
-    s = presets.settings(preset, **(overrides or {}))
+    name = preset or config.model.preset
+    if name in presets.ALIASES and preset is None and config.source is not None:
+        mark = config.source.mark("model", "preset")
+        network = presets.get(name, path=config.path, line=mark.line if mark else None, col=mark.col if mark else None)
+    else:
+        network = presets.get(name)
+    s = network.settings(**(overrides or {}))
+    max_epochs = epochs or network.max_epochs(s, config)
     corpus = corpus_mod.resolve(config)
-    fp = ckpt_mod.fingerprint(preset, s, corpus.manifest())
-    return Plan(preset, s, corpus, fp, config.resolve(config.model.checkpoints))
+    manifest = corpus.manifest()
+    budget = {"max_epochs": max_epochs, "patience": getattr(s, "patience", None)}
+    fp = ckpt_mod.fingerprint(network.name, s, manifest, seed=config.seed, budget=budget)
+    model_fp = ckpt_mod.fingerprint(network.name, s, manifest)
+    return Plan(network.name, s, corpus, fp, config.resolve(config.model.checkpoints), model_fp, config.seed,
+                max_epochs)
 
 
 def ensure_trained(config, strict: bool = False, progress: bool = True) -> ckpt_mod.Checkpoint:
     """The checkpoint matching the config; trains one when none does and ``model.train`` is auto."""
     p = plan(config)
-    found = ckpt_mod.find(p.root, p.preset, p.fingerprint)
+    found = p.find()
     if found is not None:
         return found
     if config.model.train == "never":
@@ -85,30 +117,7 @@ def ensure_trained(config, strict: bool = False, progress: bool = True) -> ckpt_
     return train(config, p, strict=strict, progress=progress)
 
 
-# -- data --------------------------------------------------------------------------------------
-
-
-def _duration_class(ev: Event) -> int:
-    return 0 if ev.token in (START, END) else DURATIONS.index(ev.quarter_length) + 1
-
-
-def _default_rows(pieces: list[np.ndarray], length: int):
-    """Cut the concatenated pieces into rows: inputs (token, duration) and next-event targets."""
-    stream = np.concatenate(pieces) if pieces else np.zeros((0, 2), np.int32)
-    if len(stream) < 2:
-        return None
-    length = min(length, len(stream) - 1)
-    n = (len(stream) - 1) // length
-    x = stream[: n * length].reshape(n, length, 2)
-    y = stream[1: n * length + 1].reshape(n, length, 2)
-    return [x[..., 0], x[..., 1], y[..., 0]], {"token": y[..., 0], "duration": y[..., 1]}
-
-
-def _unigram_cross_entropy(train_targets: np.ndarray, val_targets: np.ndarray, vocab: int) -> float:
-    """Cross-entropy (nats) of the validation tokens under the training set's token frequencies (add-one)."""
-    counts = np.bincount(train_targets.ravel(), minlength=vocab).astype(np.float64) + 1.0
-    logp = np.log(counts / counts.sum())
-    return float(-logp[val_targets.ravel()].mean())
+# -- weights -------------------------------------------------------------------------------------
 
 
 def _export(model) -> dict[str, np.ndarray]:
@@ -125,41 +134,90 @@ def _import_weights(model, weights: dict[str, np.ndarray]) -> None:
             layer.set_weights([weights[f"{layer.name}/{v.name.split('/')[-1]}"] for v in layer.weights])
 
 
+# -- distribution ----------------------------------------------------------------------------------
+
+DISTRIBUTE = ("mirrored", "multiworker")
+
+
+def strategy_for(distribute: str | None):
+    """None (one device), ``mirrored`` (every local GPU, else every logical CPU) or ``multiworker``
+    (MultiWorkerMirroredStrategy over the cluster in TF_CONFIG)."""
+    if not distribute:
+        return None
+    import tensorflow as tf
+
+    if distribute == "mirrored":
+        devices = [d.name for d in tf.config.list_logical_devices("GPU")] or \
+                  [d.name for d in tf.config.list_logical_devices("CPU")]
+        cross = None if tf.config.list_logical_devices("GPU") else tf.distribute.ReductionToOneDevice()
+        return tf.distribute.MirroredStrategy(devices=devices, cross_device_ops=cross)
+    if distribute == "multiworker":
+        if not os.environ.get("TF_CONFIG"):
+            raise ModelError("--distribute multiworker needs TF_CONFIG (the cluster and this worker's task): "
+                             "see README, 'Training across machines'")
+        try:
+            json.loads(os.environ["TF_CONFIG"])
+        except ValueError as e:
+            raise ModelError(f"TF_CONFIG is not JSON: {e}") from None
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    raise ModelError(f"unknown --distribute '{distribute}' (known: {', '.join(DISTRIBUTE)})")
+
+
+def _is_chief(strategy) -> bool:
+    if strategy is None or not hasattr(strategy, "cluster_resolver") or strategy.cluster_resolver is None:
+        return True
+    task = strategy.cluster_resolver.task_type, strategy.cluster_resolver.task_id
+    return task[0] in (None, "chief") or (task[0] == "worker" and task[1] == 0
+                                          and "chief" not in strategy.cluster_resolver.cluster_spec().as_dict())
+
+
 # -- training ----------------------------------------------------------------------------------
 
 
-def train(config, p: Plan | None = None, *, epochs: int | None = None, resume: bool = False, strict: bool = False,
-          progress: bool = True, overrides: dict | None = None, preset: str | None = None) -> ckpt_mod.Checkpoint:
-    """Encode the corpus, fit the preset's network, and write its checkpoint after every epoch."""
+def train(config, p: Plan | None = None, *, epochs: int | None = None, resume: bool = False, force: bool = False,
+          strict: bool = False, progress: bool = True, overrides: dict | None = None, preset: str | None = None,
+          distribute: str | None = None, jobs: int | None = None, command: str | None = None) -> ckpt_mod.Checkpoint:
+    """Encode the corpus, fit the preset's network and write its checkpoint.
+
+    Epochs go to a staging folder; the finished run replaces the checkpoint of the same fingerprint
+    only when it is better on validation (or there is none, or ``force``).
+    """
     require_tensorflow()
-    p = p or plan(config, preset, overrides)
-    s = p.settings
-    max_epochs = epochs or (config.model.epochs if p.preset == "default" else s.epochs)
-    encoded = corpus_mod.encode(p.corpus, config.root, strict=strict, progress=progress)
-    seed = config.seed
+    if p is None or (epochs and epochs != p.max_epochs):
+        p = plan(config, preset or (p.preset if p else None), overrides if p is None else presets.as_dict(p.settings),
+                 epochs=epochs)
+    net, s = p.network, p.settings
+    encoded = corpus_mod.encode(p.corpus, config.root, strict=strict, progress=progress, network=net, jobs=jobs)
+    seed = p.seed
     keras = _import_keras()
+    strategy = strategy_for(distribute)
+    chief = _is_chief(strategy)
     seed_everything(seed)
 
     existing = None
     if resume:
-        if (p.folder / ckpt_mod.META).exists():
-            existing = ckpt_mod.load(p.folder)
-            if existing.fingerprint != p.fingerprint:
-                existing = None
+        existing = ckpt_mod.lineage(p.root, p.preset, p.model_fingerprint)
+        if existing is None and (p.staging / ckpt_mod.META).exists():
+            existing = ckpt_mod.load(p.staging)
         if existing is None:
-            log.info("Nothing to resume in %s: training from the start.", p.folder)
+            log.info("Nothing to resume for %s: training from the start.", p.folder.name)
+    incumbent = p.find()
 
-    if p.preset == "seed":
-        data = _seed_data(encoded.sequences, s, seed, keras)
-    else:
-        data = _default_data(encoded.sequences, s, seed)
+    data = net.data(encoded.sequences, s, seed, keras)
+    data["seed"] = seed
     vocab = existing.vocab if existing else data["vocab"]
     if existing and vocab != data["vocab"]:
         raise ModelError("the checkpoint's vocabulary differs from the corpus encoding: train without --resume",
-                         p.folder / ckpt_mod.META)
+                         existing.folder / ckpt_mod.META)
 
-    ckpt = existing or ckpt_mod.Checkpoint(folder=p.folder, preset=p.preset, fingerprint=p.fingerprint, settings=s,
-                                           vocab=vocab, primes=data.get("primes"))
+    staging = p.staging if chief else Path(tempfile.mkdtemp(prefix="lofi-worker-"))
+    if chief and staging.exists():
+        shutil.rmtree(staging)
+    ckpt = ckpt_mod.Checkpoint(folder=staging, preset=p.preset, fingerprint=p.fingerprint, settings=s, vocab=vocab,
+                               primes=existing.primes if existing else data.get("primes"),
+                               history=list(existing.history) if existing else [],
+                               info=dict(existing.info) if existing else {},
+                               weights=dict(existing.weights) if existing else {})
     ckpt.info.update({
         "corpus": list(config.model.corpus),
         "files": encoded.files,
@@ -169,28 +227,39 @@ def train(config, p: Plan | None = None, *, epochs: int | None = None, resume: b
         "train_tokens": data["train_tokens"],
         "val_tokens": data["val_tokens"],
         "seed": seed,
-        "max_epochs": max_epochs,
+        "max_epochs": p.max_epochs,
+        "model_fingerprint": p.model_fingerprint,
+        "distribute": distribute or "none",
+        "replicas": strategy.num_replicas_in_sync if strategy is not None else 1,
+        "command": command or "lofi-build train",
     })
     if encoded.from_cache < encoded.files:  # a fresh encoding: its speed is worth recording
         ckpt.info["encode_seconds"] = round(encoded.seconds, 1)
 
-    model = None
-    resume_file = p.folder / ckpt_mod.RESUME
-    if existing and resume_file.exists():
-        model = keras.models.load_model(resume_file)
-    else:
-        model = presets.build(p.preset, s, len(vocab), len(DURATIONS) + 1)
+    def build():
+        resume_file = existing.folder / ckpt_mod.RESUME if existing else None
+        if resume_file is not None and resume_file.exists():
+            return keras.models.load_model(resume_file)
+        model = net.build(s, len(vocab), len(DURATIONS) + 1)
         if existing:
             _import_weights(model, existing.weights)
-    initial_epoch = len(ckpt.history)
-    if initial_epoch >= max_epochs:
-        log.info("%s already has %d epochs (the maximum is %d).", p.folder, initial_epoch, max_epochs)
-        return ckpt
+        return model
 
-    monitor = "val_loss" if data.get("val") is not None else "loss"
+    if strategy is not None:
+        with strategy.scope():
+            model = build()
+    else:
+        model = build()
+    initial_epoch = len(ckpt.history)
+    if initial_epoch >= p.max_epochs:
+        log.info("%s already has %d epochs (the maximum is %d).", existing.folder, initial_epoch, p.max_epochs)
+        return existing
+
+    monitor = net.monitor if data.get("val") is not None or net.monitor == "loss" else "loss"
     best = min((h[monitor] for h in ckpt.history if monitor in h), default=math.inf)
     started = time.perf_counter()
-    wall_before = float(ckpt.info.get("train_seconds", 0.0))
+    wall_before = float(ckpt.info.get("train_seconds", 0.0)) if existing else 0.0
+    resume_file = staging / ckpt_mod.RESUME
 
     class Save(keras.callbacks.Callback):
         """Checkpoint every epoch: history always, weights when the monitored loss improved."""
@@ -212,101 +281,60 @@ def train(config, p: Plan | None = None, *, epochs: int | None = None, resume: b
                 best = entry[monitor]
                 ckpt.weights = _export(self.model)
                 ckpt.info["best_epoch"] = epoch + 1
-            ckpt.save()
-            self.model.save(resume_file)
+            if chief:
+                ckpt.save()
+                self.model.save(resume_file)
 
-    callbacks = [Save()]
-    if p.preset == "default":
-        callbacks.append(keras.callbacks.EarlyStopping(monitor=monitor, patience=s.patience, restore_best_weights=True))
+    callbacks = [Save()] + net.callbacks(s, keras, monitor)
     verbose = (1 if sys.stdout.isatty() else 2) if progress else 0  # 2: one line an epoch in logs
-    if p.preset == "seed":
-        model.fit(data["train"], epochs=max_epochs, initial_epoch=initial_epoch, callbacks=callbacks, verbose=verbose)
-    else:
-        x, y = data["train"]
-        model.fit(x, y, batch_size=s.batch_size, epochs=max_epochs, initial_epoch=initial_epoch, shuffle=True,
-                  validation_data=data.get("val"), callbacks=callbacks, verbose=verbose)
-    if p.preset == "default" and data.get("val") is not None:
-        _import_weights(model, ckpt.weights)
-        x, y = data["val"]
-        result = model.evaluate(x, y, batch_size=s.batch_size, verbose=0, return_dict=True)
-        val_ce = float(result["token_loss"])
-        unigram = _unigram_cross_entropy(data["train"][1]["token"], y["token"], len(vocab))
-        ckpt.info.update({
-            "val_token_cross_entropy": round(val_ce, 4),
-            "val_perplexity": round(math.exp(val_ce), 3),
-            "val_duration_cross_entropy": round(float(result["duration_loss"]), 4),
-            "unigram_val_perplexity": round(math.exp(unigram), 3),
-        })
+    net.fit(model, data, s, epochs=p.max_epochs, initial_epoch=initial_epoch, callbacks=callbacks, verbose=verbose)
+    _import_weights(model, ckpt.weights)
+    ckpt.info.update(net.evaluate(model, data, s, len(vocab)))
+    if not chief:
+        shutil.rmtree(staging, ignore_errors=True)
+        return ckpt
     ckpt.save()
-    if p.preset == "default" and importlib.util.find_spec("matplotlib") is not None:
+    if importlib.util.find_spec("matplotlib") is not None:
         from .card import write_card
 
-        write_card(ckpt)
+        write_card(ckpt, root=config.root)
+    return _publish(ckpt, p, incumbent, force)
+
+
+def _publish(ckpt, p: Plan, incumbent, force: bool) -> ckpt_mod.Checkpoint:
+    """Move the finished run into its folder, unless a better checkpoint of the same fingerprint is there."""
+    new, old = ckpt_mod.quality(ckpt), ckpt_mod.quality(incumbent) if incumbent is not None else math.inf
+    what = "validation perplexity" if "val_perplexity" in ckpt.info else "perplexity of the last training loss"
+    if incumbent is not None and not force and new >= old:
+        log.warning("Kept %s: its %s is %.3f, this run's %.3f (worse); `lofi-build train --force` replaces it.",
+                    incumbent.folder, what, old, new)
+        shutil.rmtree(p.staging, ignore_errors=True)
+        return incumbent
+    target = p.folder
+    if target.exists():
+        retired = target.with_name(f".{target.name}.old")
+        shutil.rmtree(retired, ignore_errors=True)
+        os.replace(target, retired)
+        os.replace(p.staging, target)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        os.replace(p.staging, target)
+    ckpt.folder = target
     log.info("Trained %s: %d epochs, %.0f s%s; checkpoint in %s.", p.preset, len(ckpt.history),
              ckpt.info["train_seconds"],
              f", validation perplexity {ckpt.info['val_perplexity']} (unigram {ckpt.info['unigram_val_perplexity']})"
-             if "val_perplexity" in ckpt.info else "", p.folder)
+             if "val_perplexity" in ckpt.info else "", target)
     return ckpt
 
 
-def _default_data(sequences: list[list[Event]], s, seed: int) -> dict:
-    tokens = sorted({e.token for seq in sequences for e in seq})
-    vocab = [START, END] + tokens
-    index = {t: i for i, t in enumerate(vocab)}
-    pieces = [np.array([(index[e.token], _duration_class(e)) for e in with_markers([seq])], np.int32)
-              for seq in sequences]
-    order = np.random.default_rng(seed).permutation(len(pieces))
-    n_val = int(round(len(pieces) * s.validation)) if len(pieces) >= 2 else 0
-    n_val = min(max(n_val, 1 if s.validation > 0 and len(pieces) >= 2 else 0), len(pieces) - 1) if pieces else 0
-    val_pieces = [pieces[i] for i in sorted(order[:n_val])]
-    train_pieces = [pieces[i] for i in sorted(order[n_val:])]
-    train = _default_rows(train_pieces, s.sequence)
-    if train is None:
-        raise ModelError("the corpus is too small to train on (fewer than two events)")
-    val = _default_rows(val_pieces, s.sequence) if val_pieces else None
-    return {
-        "vocab": vocab, "train": train, "val": val,
-        "train_tokens": int(train[1]["token"].size), "val_tokens": int(val[1]["token"].size) if val else 0,
-    }
-
-
-def _seed_data(sequences: list[list[Event]], s, seed: int, keras) -> dict:
-    """The article's data: all tokens in one sequence, every window of 100 -> the token after it."""
-    stream_tokens = [e.token for seq in sequences for e in seq]
-    vocab = sorted(set(stream_tokens))
-    index = {t: i for i, t in enumerate(vocab)}
-    stream = np.array([index[t] for t in stream_tokens], np.int32)
-    n = len(stream) - s.window
-    if n < 1:
-        raise ModelError(f"the corpus has {len(stream)} events, too few for the article's windows of {s.window}")
-    rng = np.random.default_rng(seed)
-    primes = np.stack([stream[i:i + s.window] for i in rng.integers(0, n, size=min(PRIMES, n))])
-
-    class Windows(keras.utils.PyDataset):
-        def __init__(self):
-            super().__init__()
-            self.order = rng.permutation(n)
-
-        def __len__(self):
-            return math.ceil(n / s.batch_size)
-
-        def __getitem__(self, i):
-            starts = self.order[i * s.batch_size:(i + 1) * s.batch_size]
-            x = stream[starts[:, None] + np.arange(s.window)].astype(np.float32)[..., None] / len(vocab)
-            y = np.zeros((len(starts), len(vocab)), np.float32)
-            y[np.arange(len(starts)), stream[starts + s.window]] = 1.0
-            return x, y
-
-        def on_epoch_end(self):
-            self.order = rng.permutation(n)
-
-    return {"vocab": vocab, "train": Windows(), "primes": primes.astype(np.int32),
-            "train_tokens": int(n), "val_tokens": 0}
-
-
-def run_training(config_file, preset=None, epochs=None, resume=False, strict=False, progress=True):
+def run_training(config_file, preset=None, epochs=None, resume=False, force=False, strict=False, progress=True,
+                 distribute=None, jobs=None):
     """``lofi-build train``: load the config and train the configured (or named) preset."""
     from ..config import as_config
 
+    import shlex
+
     config = as_config(config_file, strict=strict)
-    return train(config, plan(config, preset), epochs=epochs, resume=resume, strict=strict, progress=progress)
+    command = " ".join(["lofi-build", *map(shlex.quote, sys.argv[1:])]) if sys.argv[1:2] == ["train"] else None
+    return train(config, plan(config, preset, epochs=epochs), resume=resume, force=force, strict=strict,
+                 progress=progress, distribute=distribute, jobs=jobs, command=command)

@@ -15,7 +15,10 @@ _KIND_ALIASES = {
     "m(maj7)": "mM7", "m(M7)": "mM7", "mmaj7": "mM7", "mMaj7": "mM7", "-maj7": "mM7",
     "6/9": "6add9", "69": "6add9", "m6/9": "m6add9", "m69": "m6add9",
     "9sus4": "7sus4add9", "9sus": "7sus4add9", "m7-5": "m7b5", "mi7": "m7", "mi9": "m9", "mi": "m",
+    "13sus4": "7sus4add9add13", "13sus": "7sus4add9add13", "ø": "m7b5", "7alt": "7#9b13",
 }
+# music21 drops the alteration of an altered 13th ("13b9", "13#11"); spell it as a 7th with an added 13th.
+_ALTERED_13 = re.compile(r"^13((?:[#b+-](?:5|9|11))+)$")
 
 
 # A suffix of bare digits is a chord only in these lead-sheet senses; music21 reads others
@@ -42,6 +45,9 @@ def chord_pitches(symbol: str) -> tuple[int, ...]:
     letter, accidental, kind, bass_letter, bass_accidental = m.groups()
     if kind.isdigit() and kind not in _NUMERIC_KINDS or kind.startswith("-") and kind[1:2].isdigit():
         raise ChordError(f"unknown chord symbol {symbol!r}")
+    altered = _ALTERED_13.match(kind)
+    if altered:
+        kind = ("7" if "9" in altered.group(1) else "9") + altered.group(1) + "add13"
     kind = _KIND_ALIASES.get(kind) or re.sub(r"^maj(9|11|13)(?=[#b+-])", r"M\1", kind)
     text = letter.upper() + _accidental(accidental) + kind
     if bass_letter:

@@ -223,8 +223,11 @@ def format_events(parts: list[list[Event]], markers: bool = False) -> str:
     return "".join(f"{e.token}\t{format_quarter_length(e.quarter_length)}\n" for e in events)
 
 
-def file_text(path, markers: bool = False) -> str:
-    """``lofi-build tokens``: a file's events as text."""
+def file_text(path, markers: bool = False, chords: bool = False) -> str:
+    """``lofi-build tokens``: a file's events as text; ``chords``: as the ``lofi`` network reads them, with
+    each event's bar position and the chord under it."""
+    if chords:
+        return format_steps(encode_file_steps(path), markers=markers)
     return format_events(encode_file(path), markers=markers)
 
 
@@ -250,3 +253,233 @@ def decode(events: list[Event], instrument_name: str = "Piano"):
         out.insert(offset, element)
         offset += ev.quarter_length
     return out
+
+
+# -- conditioning: the chord under every event and where in the bar it starts (the `lofi` preset) --
+#
+# Tokens are the article's with one change: a note is named from its MIDI number with sharps
+# (``D#4``, never ``E-4``), so transposing a token is arithmetic and the vocabulary is the same in
+# every key. Chords keep the normal order, rests ``r``. Beside each event:
+#
+# * ``position``: its onset within the bar in twelfths of a quarter (a 16th is 3, a triplet eighth
+#   4): 0..47 in 4/4; :data:`OFF_GRID` (48) for an onset off that grid or past 4 quarters.
+# * ``chord``: the harmony sounding at its onset as ``(root, pitch classes, bass)``, or None.
+#   It comes from the score's chord symbols (lead sheets), else from chordify of its comping
+#   parts (our songs: parts that play mostly chords), else, for collections read as harmony
+#   (Bach chorales), from chordify of the whole score under its top part; else None.
+
+LOFI_ENCODING_VERSION = 1
+TWELFTHS = 12  # positions per quarter note
+GRID = 48  # positions in a 4/4 bar
+OFF_GRID = GRID  # position id of an onset off the grid
+POSITIONS = GRID + 1
+
+ChordLabel = tuple  # (root pc, tuple of pcs, bass pc)
+
+
+@dataclass(frozen=True)
+class Step:
+    """An event with its conditioning: token, quarterLength, metrical position and the chord under it."""
+
+    token: str
+    quarter_length: Fraction
+    position: int
+    chord: ChordLabel | None
+
+
+def metrical_position(onset_in_bar) -> int:
+    """Twelfths of a quarter from the bar line: 0..47, or :data:`OFF_GRID`."""
+    t = Fraction(onset_in_bar) * TWELFTHS
+    if t.denominator != 1 or not 0 <= t < GRID:
+        return OFF_GRID
+    return int(t)
+
+
+def chord_mask(pcs) -> int:
+    """Pitch classes as a 12-bit mask (bit k = pitch class k)."""
+    return sum(1 << (pc % 12) for pc in set(pcs))
+
+
+def chord_text(chord: ChordLabel | None) -> str:
+    """``C:0.4.7.11/E`` (root, pitch classes, bass) or ``-`` for no chord."""
+    from .pitch import SHARP_NAMES
+
+    if chord is None:
+        return "-"
+    root, pcs, bass = chord
+    return f"{SHARP_NAMES[root]}:{'.'.join(map(str, pcs))}/{SHARP_NAMES[bass]}"
+
+
+def normal_order(pcs) -> list[int]:
+    """music21's ``Chord.normalOrder`` in plain Python: the most compact rotation, packed to the left,
+    then the lowest first pitch class (so generation and augmentation need no music21)."""
+    s = sorted({int(p) % 12 for p in pcs})
+    rotations = [s[i:] + s[:i] for i in range(len(s))]
+
+    def key(r):
+        iv = [(pc - r[0]) % 12 for pc in r]
+        return (iv[-1], *iv[1:-1], r[0])
+
+    return min(rotations, key=key) if s else []
+
+
+def transpose_token(token: str, semitones: int) -> str | None:
+    """The token ``semitones`` higher (sharp names; chords in normal order); None off the MIDI range."""
+    if token == REST or token in MARKERS or not semitones:
+        return token
+    if is_chord(token):
+        return ".".join(map(str, normal_order(int(pc) + semitones for pc in token.split("."))))
+    from .pitch import midi_name
+
+    midi = parse_pitch(token) + semitones
+    return midi_name(midi) if 0 <= midi <= 127 else None
+
+
+def _label(element) -> ChordLabel | None:
+    """(root, pcs, bass) of a music21 chord, chord symbol or note; None for rests and 'N.C.'."""
+    from music21 import chord, harmony, note
+
+    if isinstance(element, harmony.NoChord) or isinstance(element, note.Rest):
+        return None
+    if isinstance(element, note.Note):
+        pc = element.pitch.pitchClass
+        return (pc, (pc,), pc)
+    if isinstance(element, chord.Chord):
+        pcs = tuple(sorted({p.pitchClass for p in element.pitches}))
+        if not pcs:
+            return None
+        return (element.root().pitchClass, pcs, element.bass().pitchClass)
+    return None
+
+
+def _frac(x) -> Fraction:
+    return Fraction(x).limit_denominator(10_000)
+
+
+class Harmony:
+    """Chord changes as (onset, label) in quarters, looked up by onset: the last change at or before it."""
+
+    def __init__(self, changes: list[tuple[Fraction, ChordLabel | None]]):
+        changes = sorted(changes, key=lambda c: c[0])
+        self.onsets = [c[0] for c in changes]
+        self.labels = [c[1] for c in changes]
+
+    def at(self, onset: Fraction) -> ChordLabel | None:
+        import bisect
+
+        i = bisect.bisect_right(self.onsets, onset) - 1
+        return self.labels[i] if i >= 0 else None
+
+
+def _symbol_harmony(score) -> Harmony | None:
+    from music21 import harmony
+
+    changes = []
+    for cs in score.flatten().getElementsByClass(harmony.Harmony):
+        try:
+            changes.append((_frac(cs.offset), _label(cs)))
+        except Exception:  # a symbol music21 cannot realise: no chord there
+            changes.append((_frac(cs.offset), None))
+    return Harmony(changes) if changes else None
+
+
+def _chordify_harmony(stream_, hold: bool = False) -> Harmony:
+    """Every vertical sonority as a chord change. Where everything rests there is no chord, unless
+    ``hold``: a gap in a comping part is rhythm, and the chord before it still sounds."""
+    flat = stream_.chordify().flatten()
+    return Harmony([(_frac(e.offset), _label(e)) for e in (flat.notes if hold else flat.notesAndRests)])
+
+
+def _is_comping(part) -> bool:
+    """A part that plays chords: most of its sounding events hold three notes or more."""
+    from music21 import chord
+
+    sounding = [e for e in part.recurse().notes]
+    chords = sum(1 for e in sounding if isinstance(e, chord.Chord) and len(e.pitches) >= 3)
+    return bool(sounding) and chords * 2 >= len(sounding)
+
+
+def lofi_token(element) -> str | None:
+    """The article's token, but notes named from their MIDI number with sharps."""
+    from music21 import note
+
+    from .pitch import midi_name
+
+    if isinstance(element, note.Note):
+        return midi_name(element.pitch.midi)
+    return token_of(element)
+
+
+def part_steps(part, harmony: Harmony | None) -> list[Step]:
+    """The article's walk of a part (``recurse()``), each event with its bar position and chord."""
+    from music21 import meter, stream
+
+    out: list[Step] = []
+    measure, start, pad = None, Fraction(0), Fraction(0)
+    bar = Fraction(4)
+    for e in part.recurse():
+        if isinstance(e, stream.Measure):
+            measure, start, pad = e, _frac(e.getOffsetInHierarchy(part)), _frac(e.paddingLeft or 0)
+            continue
+        if isinstance(e, meter.TimeSignature):
+            bar = _frac(e.barDuration.quarterLength)
+            continue
+        if not _sounding(e):
+            continue
+        if measure is not None:
+            try:
+                within = _frac(e.getOffsetInHierarchy(measure))
+            except Exception:
+                within = _frac(e.getOffsetInHierarchy(part)) - start
+            onset, in_bar = start + within, within + pad
+        else:
+            onset = _frac(e.getOffsetInHierarchy(part))
+            in_bar = onset % bar
+        chord = harmony.at(onset) if harmony is not None else None
+        out.append(Step(lofi_token(e), quantise(e.quarterLength), metrical_position(in_bar), chord))
+    return out
+
+
+def score_steps(score, chordify: bool = False) -> list[list[Step]]:
+    """Every melody part of a score with its conditioning (see the comment above :class:`Step`)."""
+    from music21 import instrument, stream
+
+    if isinstance(score, stream.Opus):
+        return [seq for s in score.scores for seq in score_steps(s, chordify)]
+    if chordify and score.parts:  # a chorale: its top part over the harmony of all four
+        return [part_steps(score.parts[0], _chordify_harmony(score))]
+    harmony = _symbol_harmony(score)
+    parts = instrument.partitionByInstrument(score)
+    walk = list(parts.parts) if parts is not None and parts.parts else list(score.parts) or [score]
+    walk = [p for p in walk if not is_percussion(p)]
+    if harmony is None:
+        comping = [p for p in walk if _is_comping(p)]
+        if comping and len(comping) < len(walk):
+            harmony = _chordify_harmony(stream.Score(comping), hold=True)
+            walk = [p for p in walk if p not in comping]
+    out = []
+    for part in walk:
+        steps = part_steps(part, harmony)
+        if any(s.token != REST for s in steps):
+            out.append(steps)
+    return out
+
+
+def encode_file_steps(path, chordify: bool = False) -> list[list[Step]]:
+    """Every melody part of a file with its chords and positions (``lofi-build tokens --chords``)."""
+    try:
+        return score_steps(parse(path), chordify)
+    except ContentError:
+        raise
+    except Exception as e:
+        raise ContentError(f"cannot encode: {type(e).__name__}: {str(e)[:200]}", path) from None
+
+
+def format_steps(parts: list[list[Step]], markers: bool = False) -> str:
+    """One event a line: ``TOKEN<TAB>QUARTERLENGTH<TAB>POSITION<TAB>CHORD`` (chord as :func:`chord_text`)."""
+    lines = []
+    for p in parts:
+        steps = [Step(START, Fraction(0), OFF_GRID, None), *p, Step(END, Fraction(0), OFF_GRID, None)] if markers else p
+        lines += [f"{s.token}\t{format_quarter_length(s.quarter_length)}\t{s.position}\t{chord_text(s.chord)}\n"
+                  for s in steps]
+    return "".join(lines)

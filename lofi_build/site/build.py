@@ -68,20 +68,15 @@ class BuildCache:
         self._midi: dict[bytes, bytes] = {}
 
     def solos(self, config: Config, strict: bool) -> list:
-        """The AI pool, regenerated only when the checkpoint or the ai settings, seed, tempo or loop change."""
+        """The AI pool, regenerated only when the model package says it would change."""
         if config.ai.pool_size == 0:
             return []
-        from ..model import checkpoint, pool, train
+        from .. import model
 
-        plan = train.plan(config)
-        weights = plan.folder / checkpoint.WEIGHTS
-        stamp = (weights.stat().st_mtime_ns, weights.stat().st_size) if weights.exists() else None
-        key = (plan.fingerprint, stamp, pool.pool_key(config))
+        key = model.solos_key(config)
         if self._pool is None or self._pool[0] != key:
-            result = pool.site_solos(config, strict=strict)
-            if stamp is None and weights.exists():  # just trained: key it by the new weights
-                key = (plan.fingerprint, (weights.stat().st_mtime_ns, weights.stat().st_size), pool.pool_key(config))
-            self._pool = (key, result.solos)
+            result = model.solos(config, strict=strict)
+            self._pool = (model.solos_key(config), result.solos)  # keyed after: a first build may have trained
         return self._pool[1]
 
     def midi(self, song_json: bytes, song: dict) -> bytes:
