@@ -19,7 +19,9 @@ from .pitch import PitchError, looks_like_pitch, parse_key, parse_pitch
 from .transport import PPQ, Meter, TimeValueError, parse_beats, ticks
 
 MAX_BARS = 4096
-SCORE_KEYS = {"title", "bpm", "time_signature", "key", "swing", "loop_bars", "parts", "composer", "description"}
+SCORE_KEYS = {"title", "bpm", "time_signature", "key", "swing", "swing_subdivision", "loop_bars", "parts", "composer",
+              "description"}
+SWING_SUBDIVISIONS = ("8n", "16n")
 PART_KEYS = {"name", "instrument", "notes"}
 NOTE_KEYS = {"time", "note", "notes", "chord", "duration", "velocity"}
 PITCH_KEYS = ("note", "notes", "chord")
@@ -117,6 +119,14 @@ class _Compiler:
             if k in data and not isinstance(data[k], str):
                 self.error((k,), f"'{k}' must be a string")
         return title, bpm, meter, key, swing, loop_bars
+
+    def swing_subdivision(self, data) -> str:
+        """Which notes the swing moves: every second eighth ("8n") or every second 16th ("16n")."""
+        value = data.get("swing_subdivision", "8n")
+        if value not in SWING_SUBDIVISIONS:
+            self.error(("swing_subdivision",), f"'swing_subdivision' must be 8n or 16n, not {value!r}")
+            self.errors.raise_if_any()
+        return value
 
     # -- notes -------------------------------------------------------------------------------
 
@@ -294,6 +304,7 @@ class _Compiler:
             if loop_bars > MAX_BARS:
                 raise self.doc.error((), f"the score is longer than {MAX_BARS} bars")
         extra = {k: data[k] for k in ("composer", "description") if k in data}
+        extra["swingSubdivision"] = self.swing_subdivision(data)
         return tonejson.song_json(
             title=title.strip(), bpm=bpm, tracks=tracks, loop_bars=loop_bars,
             meter=meter, key=key, swing=swing, extra=extra,

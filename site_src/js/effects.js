@@ -14,9 +14,13 @@ export const FAMILY_SETTINGS = {
   quote: { highpass: 170, lowpass: 5200, q: 0.7, drive: 1.2, reverb: 0.14 },
 };
 
+// A WaveShaper holds its last value for any input beyond +-1, so the signal goes in at
+// 1 / SHAPER_HEADROOM and the curve spans that much more: +12 dB of overs stay round.
+export const SHAPER_HEADROOM = 4;
+
 function tanhCurve(drive) {
   const norm = Math.tanh(drive);
-  return (x) => Math.tanh(drive * x) / norm;
+  return (x) => Math.tanh(drive * x * SHAPER_HEADROOM) / norm;
 }
 
 /**
@@ -40,11 +44,12 @@ export function createChain(family, { context, reverb, probe = false }) {
   let last = lp;
   input.chain(hp, lp);
   if (s.drive > 1) {
-    const shaper = new Tone.WaveShaper({ context, mapping: tanhCurve(s.drive), length: 2048 });
+    const into = new Tone.Gain({ context, gain: 1 / SHAPER_HEADROOM });
+    const shaper = new Tone.WaveShaper({ context, mapping: tanhCurve(s.drive), length: 4096 });
     // Keep the level: tanh squashes peaks but leaves quiet material nearly untouched.
     const trim = new Tone.Gain({ context, gain: 0.9 });
-    last.chain(shaper, trim);
-    nodes.push(shaper, trim);
+    last.chain(into, shaper, trim);
+    nodes.push(into, shaper, trim);
     last = trim;
   }
   if (s.wobble) {
