@@ -55,6 +55,7 @@ export class AmbienceLayer extends Layer {
 
   stopAt() {
     this._clearRepeat();
+    this.clearEvents(); // an entry not reached yet does not happen
   }
 
   _clearRepeat() {

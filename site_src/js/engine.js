@@ -28,13 +28,14 @@ export const CHOICES = Object.fromEntries(Object.entries(SLOTS).map(([slot, s]) 
  * site.loops key it loops over (else the piece's own loop); `keepsPhase`: it joins the
  * Transport's phase rather than starting from its top; `groove`: its swing is the groove's;
  * `swingFromGroove`: it plays with the groove's swing (AI solos are written straight);
- * `siteTempo`: the adjustable solo tempo; `humanise`: gentle timing and velocity nudges. */
+ * `siteTempo`: the adjustable solo tempo; `humanise`: gentle timing and velocity nudges;
+ * `speaks`: the quote the state reports on. */
 const KINDS = {
   songs: { Layer: PieceLayer, kind: "song" },
   solos: { Layer: PieceLayer, kind: "solo", loop: "solos", swingFromGroove: true, siteTempo: true, humanise: true },
   drums: { Layer: PieceLayer, kind: "drums", loop: "drums", keepsPhase: true, groove: true },
   ambience: { Layer: AmbienceLayer, kind: "ambience", loop: "ambience" },
-  quotes: { Layer: QuoteLayer, kind: "quote" },
+  quotes: { Layer: QuoteLayer, kind: "quote", speaks: true },
 };
 
 export const SOLO_BPM = { min: 60, max: 100 };
@@ -65,8 +66,9 @@ export class Engine {
    * sample before a layer counts as ready (offline rendering), not just its first bar.
    * `humanise`: AI solos get their gentle timing and velocity nudges (on for listeners).
    * `awake`: false defers every download until wake() (or a select or play that wakes it).
+   * `reverb`: false leaves the shared reverb out (measuring the layers dry).
    */
-  constructor({ manifest, context, loader, probe = false, eager = false, humanise = true, awake = true, volumes, soloBpm, onChange = () => {}, onNote = () => {} }) {
+  constructor({ manifest, context, loader, probe = false, eager = false, humanise = true, awake = true, reverb = true, volumes, soloBpm, onChange = () => {}, onNote = () => {} }) {
     this.manifest = manifest;
     this.context = context;
     this.transport = context.transport;
@@ -75,6 +77,7 @@ export class Engine {
     this.probe = probe;
     this.eager = eager;
     this.humanise = humanise;
+    this.wet = reverb && !probe;
     // Asleep, choices are taken but nothing downloads until wake(): see main.js (live reload).
     this.awake = awake;
     this._awake = awake ? Promise.resolve() : new Promise((resolve) => (this._wakeUp = resolve));
@@ -93,7 +96,7 @@ export class Engine {
     // silences them as fast as the layers.
     this.tails = new window.Tone.Gain({ context: ctx, gain: 1 });
     this.tails.connect(this.mixer.master);
-    this.reverb = this.probe ? null : await createReverb(ctx, this.tails);
+    this.reverb = this.wet ? await createReverb(ctx, this.tails) : null;
     this.chains = {};
     for (const spec of Object.values(SLOTS)) {
       const chain = createChain(spec.family, { context: ctx, reverb: this.reverb && this.reverb.input, probe: this.probe });
@@ -279,7 +282,8 @@ export class Engine {
    * `lofi-build serve`): playing, it comes in at the next bar as a clean change. Resolves to
    * {ticks} (where it takes effect) or {ticks: null} when that piece is not playing. */
   async replacePiece(id, piece) {
-    const entry = ["songs", "drums", "solos"].map((section) => this.manifest[section].find((e) => e.id === id)).find(Boolean);
+    const pieces = Object.keys(KINDS).filter((section) => KINDS[section].Layer === PieceLayer);
+    const entry = pieces.map((section) => this.manifest[section].find((e) => e.id === id)).find(Boolean);
     if (!entry) throw new Error(`no song, drum groove or solo called '${id}'`);
     if (!piece || !piece.header || !Array.isArray(piece.tracks) || !piece.lofi) throw new Error("a piece must be Tone.js JSON with header, tracks and lofi");
     // Every engine of the page (offline renders too) reads pieces through the one loader.
@@ -451,9 +455,9 @@ export class Engine {
         sounding: !!layer && t.state === "started" && layer.sounding(ticks),
         retiring: slot.retiring.size,
       };
-      if (layer && layer.loopTicks && layer.kind !== "quote") loops[layer.kind] = bars(layer);
+      if (layer && layer.loopTicks) loops[layer.kind] = bars(layer);
       if (layer && slot.spec.setsTempo) track = { id: slot.id, kind: layer.kind, title: slot.entry.title };
-      if (layer && layer.kind === "quote") quote = layer;
+      if (layer && layer.spec.speaks) quote = layer;
     }
     for (const kind of ["drums", "ambience", "solo", "song"]) loops[kind] = loops[kind] ?? null;
     return {

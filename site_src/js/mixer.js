@@ -16,7 +16,7 @@ export const DEFAULT_VOLUMES = { master: -4, drums: -1, ambience: -2, music: -5,
 // knee that rounds what its attack lets through, never above CEILING (-1 dBFS sample peak, so
 // the true peak between samples stays under -0.3 dBFS). The shaper's curve spans +-HEADROOM,
 // so no input sits flat at the curve's end.
-export const LIMITER = { threshold: -3, ratio: 20, attack: 0.001, release: 0.12 };
+export const LIMITER = { threshold: -4, ratio: 20, attack: 0, release: 0.12 };
 const CEILING = 0.891; // -1 dBFS
 const KNEE = 0.75; // linear below this
 const HEADROOM = 8; // the safety curve covers +18 dB over full scale

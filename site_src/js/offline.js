@@ -16,7 +16,7 @@ import { barTicksOf, PPQ } from "./transport.js";
  */
 export async function renderOffline(manifest, loader, options = {}) {
   const Tone = window.Tone;
-  const { bars = 4, probe = false, humanise = true, volumes, sampleRate = 44100, channels = 1, lead = 0.1, tail = 0.5, crackle = true, changes = [] } = options;
+  const { bars = 4, probe = false, humanise = true, volumes, sampleRate = 44100, channels = 1, lead = 0.1, tail = 0.5, crackle = true, reverb = true, changes = [] } = options;
   const choice = pick(options);
   const all = [...manifest.songs, ...manifest.solos];
   const entry = all.find((e) => e.id === choice.track);
@@ -29,7 +29,7 @@ export async function renderOffline(manifest, loader, options = {}) {
   let state = null;
   const changed = [];
   const buffer = await Tone.Offline(async (context) => {
-    const engine = new Engine({ manifest, context, loader, probe, humanise, eager: true, volumes, soloBpm: solo ? bpm : undefined });
+    const engine = new Engine({ manifest, context, loader, probe, humanise, reverb, eager: true, volumes, soloBpm: solo ? bpm : undefined });
     await engine.init();
     if (!crackle && engine.bed) engine.bed.gain.value = 0;
     await engine.select(choice);

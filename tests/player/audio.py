@@ -86,9 +86,10 @@ def true_peak(x: np.ndarray) -> float:
     return dbfs(np.max(np.abs(resample_poly(x.astype(np.float64), 4, 1))))
 
 
-def flat_tops(x: np.ndarray, level: float = 0.5, tolerance: float = 1e-4, run: int = 3) -> int:
+def flat_tops(x: np.ndarray, level: float = 0.5, tolerance: float = 1e-6, run: int = 3) -> int:
     """Samples held at a ceiling: in runs of at least `run` loud samples (above `level`) that
-    differ from their neighbour by less than `tolerance`."""
+    differ from their neighbour by less than `tolerance` (a clipped or saturated top; the crest
+    of a 40 Hz sine at 44.1 kHz still moves by more than 1e-5 a sample)."""
     loud = np.abs(x) > level
     held = (np.abs(np.diff(x)) < tolerance) & loud[1:] & loud[:-1]
     count, length = 0, 0
