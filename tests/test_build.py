@@ -35,7 +35,15 @@ def test_output_tree(project):
     for section in ("solos", "drums", "ambience", "quotes", "instruments", "credits"):
         assert isinstance(manifest[section], list)
     assert manifest["site"]["loops"] == {"drums": 8, "ambience": 12, "solos": 30}
-    assert manifest["site"]["quoteStart"] == "4:0:0"
+    assert manifest["site"]["quoteStartTicks"] == 4 * 1920  # "4:0:0", as ticks: the browser parses no TransportTime
+
+
+@pytest.mark.parametrize("text, ticks", [("2m", 2 * 1920), ("1:2:0", 1920 + 960), ("0:0:2", 240), ("8n", 240)])
+def test_the_quote_start_is_baked_as_ticks(project, text, ticks):
+    config = project / "lofi.yaml"
+    config.write_text(config.read_text() + f"quote_start: {text}\n")
+    build_project(project)
+    assert json.loads((project / "build" / "manifest.json").read_text())["site"]["quoteStartTicks"] == ticks
 
 
 def test_every_asset_is_hashed_and_every_link_is_relative(project):
