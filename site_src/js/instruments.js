@@ -21,7 +21,6 @@ class Sources {
   stop(time) {
     for (const src of this.set) {
       src.fadeOut = CUT;
-      src.curve = "linear";
       src.stop(time);
     }
     this.set.clear();
