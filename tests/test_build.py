@@ -24,15 +24,26 @@ def test_output_tree(project):
     assert {"index.html", "404.html", "manifest.json"} <= files
     manifest = json.loads((out / "manifest.json").read_text())
     song = manifest["songs"][0]
-    assert song["id"] == "test-song" and song["title"] == "Test Song" and song["bpm"] == 90
+    assert song["id"] == "test-song" and song["title"] == "Test Song"
+    assert "bpm" not in song  # the piece says its tempo; the manifest only points to it
     assert re.fullmatch(r"songs/test-song\.[0-9a-f]{10}\.json", song["url"])
     assert re.fullmatch(r"songs/test-song\.[0-9a-f]{10}\.mid", song["midi"])
     assert json.loads((out / song["url"]).read_text())["header"]["name"] == "Test Song"
+    assert json.loads((out / song["url"]).read_text())["header"]["tempos"][0]["bpm"] == 90
+    assert "90 bpm" in (out / "index.html").read_text()  # the track list, read from the piece
     assert (out / song["midi"]).read_bytes()[:4] == b"MThd"
     for section in ("solos", "drums", "ambience", "quotes", "instruments", "credits"):
         assert isinstance(manifest[section], list)
     assert manifest["site"]["loops"] == {"drums": 8, "ambience": 12, "solos": 30}
-    assert manifest["site"]["quoteStart"] == "4:0:0"
+    assert manifest["site"]["quoteStartTicks"] == 4 * 1920  # "4:0:0", as ticks: the browser parses no TransportTime
+
+
+@pytest.mark.parametrize("text, ticks", [("2m", 2 * 1920), ("1:2:0", 1920 + 960), ("0:0:2", 240), ("8n", 240)])
+def test_the_quote_start_is_baked_as_ticks(project, text, ticks):
+    config = project / "lofi.yaml"
+    config.write_text(config.read_text() + f"quote_start: {text}\n")
+    build_project(project)
+    assert json.loads((project / "build" / "manifest.json").read_text())["site"]["quoteStartTicks"] == ticks
 
 
 def test_every_asset_is_hashed_and_every_link_is_relative(project):
@@ -172,8 +183,9 @@ def test_the_shipped_site_builds(tmp_path):
     result = build(config, tmp_path / "site")
     assert result.songs >= 3
     manifest = json.loads((tmp_path / "site" / "manifest.json").read_text())
-    assert {s["bpm"] for s in manifest["songs"]} <= set(range(70, 91))
-    assert len({s.get("key") for s in manifest["songs"]}) == len(manifest["songs"])  # all in different keys
+    pieces = [json.loads((tmp_path / "site" / s["url"]).read_text())["header"] for s in manifest["songs"]]
+    assert {p["tempos"][0]["bpm"] for p in pieces} <= set(range(70, 91))
+    assert len({str(p["keySignatures"]) for p in pieces}) == len(pieces)  # all in different keys
 
 
 def test_the_shipped_site_with_its_ai_pool_builds_byte_identically_twice(tmp_path):

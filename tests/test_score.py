@@ -137,7 +137,19 @@ def test_swing_is_recorded_not_baked_into_ticks():
         parts: [{name: a, instrument: piano, notes: [["0:0:2", C4, 8n]]}]
         """)
     assert song["tracks"][0]["notes"][0]["ticks"] == 240
-    assert song["lofi"]["swing"] == 0.5
+    assert song["lofi"]["swing"] == 0.5 and song["lofi"]["swingSubdivision"] == "8n"
+
+
+def test_swing_subdivision_16n_is_recorded_for_the_player():
+    song = compile_("""
+        title: Sixteenths
+        bpm: 80
+        swing: 0.3
+        swing_subdivision: 16n
+        parts: [{name: a, instrument: drums, notes: [["0:0:1", hat, 16n]]}]
+        """)
+    assert song["tracks"][0]["notes"][0]["ticks"] == 120
+    assert song["lofi"]["swingSubdivision"] == "16n"
 
 
 def test_notes_sorted_by_ticks_then_midi():
@@ -248,6 +260,8 @@ def test_note_errors_are_located(note_line, needle, message):
         ("title: x\nbpm: 80\ntime_signature: 4/5\nparts: [{name: a, instrument: piano, notes: [[0, C4, 4n]]}]\n", "song.yaml:3:17: error: time signature denominator"),
         ("title: x\nbpm: 80\nkey: F lydian\nparts: [{name: a, instrument: piano, notes: [[0, C4, 4n]]}]\n", "song.yaml:3:6: error: unknown key 'F lydian'"),
         ("title: x\nbpm: 80\nswing: 1.2\nparts: [{name: a, instrument: piano, notes: [[0, C4, 4n]]}]\n", "song.yaml:3:8: error: 'swing' must be a number from 0 to 1"),
+        ("title: x\nbpm: 80\nswing_subdivision: 32n\nparts: [{name: a, instrument: piano, notes: [[0, C4, 4n]]}]\n", "song.yaml:3:20: error: 'swing_subdivision' must be 8n or 16n, not '32n'"),
+        ("title: x\nbpm: 80\nswing_subdivision: 16\nparts: [{name: a, instrument: piano, notes: [[0, C4, 4n]]}]\n", "song.yaml:3:20: error: 'swing_subdivision' must be 8n or 16n, not 16"),
         ("title: x\nbpm: 80\nloop_bars: 0\nparts: [{name: a, instrument: piano, notes: [[0, C4, 4n]]}]\n", "song.yaml:3:12: error: 'loop_bars' must be a whole number"),
         ("title: x\nbpm: 80\nparts: [{name: a, instrument: harp, notes: [[0, C4, 4n]]}]\n", "song.yaml:3:31: error: unknown instrument 'harp'"),
         ("title: x\nbpm: 80\nparts: [{name: a, instrument: piano}]\n", "song.yaml:3:9: error: part 'a' needs 'notes'"),

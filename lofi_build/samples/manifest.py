@@ -30,9 +30,8 @@ Paths are relative to samples.yaml and must stay inside its folder. :func:`load_
 every problem at once, each at its line in samples.yaml. :func:`publish` returns the sections of
 build/manifest.json the player reads:
 
-- ``instruments``: ``{id, title, percussion, urls, release, notes, bytes}``; ``urls`` maps sharp note
-  names ("C4", "D#4", what Tone.Sampler takes) or, for drum kits, MIDI numbers as strings ("36")
-  to URLs; ``notes`` lists the sampled MIDI numbers in order; ``bytes`` is the download size.
+- ``instruments``: ``{id, title, percussion, urls, release, notes, bytes}``; ``urls`` maps MIDI
+  numbers as strings ("60", "36"; instruments and drum kits alike) to URLs; ``notes`` lists the sampled MIDI numbers in order; ``bytes`` is the download size.
 - ``ambience``: ``{id, title, url, duration, loopStart, loopEnd, visual, bytes}`` (seconds).
 - ``quotes``: ``{id, title, text, author, source, url, duration, bytes}``.
 - ``credits``: ``{item, source, licence, attribution, author, url}``, one row per source used.
@@ -52,7 +51,7 @@ from . import audio
 from ..errors import Collector, ContentError, warn
 from ..schema import REQUIRED, Field, Number, Schema, Text, is_number
 from ..music.instruments import PRESETS
-from ..music.pitch import PitchError, midi_name, parse_pitch
+from ..music.pitch import PitchError, parse_pitch
 
 KINDS = ("instrument", "drumkit", "ambience", "quote")
 AUDIO_SUFFIXES = (".mp3", ".wav", ".flac", ".ogg")
@@ -499,7 +498,7 @@ def publish(kit: Kit, emit: Callable[[Path], str]) -> dict:
             "id": item.id,
             "title": item.title,
             "percussion": item.percussion,
-            "urls": {(str(m) if item.percussion else midi_name(m)): url(a) for m, a in item.notes.items()},
+            "urls": {str(m): url(a) for m, a in item.notes.items()},
             "notes": list(item.notes),
             "release": item.release,
             "bytes": size(item.files),

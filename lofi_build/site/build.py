@@ -18,6 +18,7 @@ from ..config import Config, as_config, as_dict
 from ..errors import Collector, ContentError, LofiError
 from ..music.midi import midi_bytes
 from ..music.score import compile_score
+from ..music.transport import Meter, parse_ticks
 from ..samples.manifest import Kit, load_kit, publish
 from . import csp
 from .output import Output, check_replaceable, commit, read_bytes
@@ -162,27 +163,36 @@ def collect(config: Config, strict: bool, cache: BuildCache) -> Content:
 
 
 def _piece_entry(out: Output, folder: str, piece: Piece, cache: BuildCache) -> dict:
+    """A piece in the manifest: its id and title and where its files are. Tempo, meter, loop,
+    swing, key and instruments are read from the piece itself (one fact, one place)."""
     song = piece.song
     lofi = song["lofi"]
     data = dumps(song)
     entry = {
         "id": piece.id,
         "title": song["header"]["name"],
-        "bpm": lofi["bpm"],
-        "loopBars": lofi["loopBars"],
-        "timeSignature": lofi["timeSignature"],
-        "swing": lofi["swing"],
-        "instruments": sorted({p["instrument"] for p in lofi["parts"]}),
         "url": out.add_hashed(f"{folder}/{piece.id}.json", data),
         "midi": out.add_hashed(f"{folder}/{piece.id}.mid", cache.midi(data, song)),
     }
-    keys = song["header"]["keySignatures"]
-    if keys:
-        entry["key"] = f"{keys[0]['key']} {keys[0]['scale']}"
     for extra in ("composer", "description"):
         if extra in lofi:
             entry[extra] = lofi[extra]
     return entry
+
+
+def track_rows(entries: list[dict], pieces: dict) -> list[dict]:
+    """What the page's track list shows of each song or solo, read from its piece."""
+    rows = []
+    for entry in entries:
+        song = pieces[entry["id"]]
+        keys = song["header"]["keySignatures"]
+        rows.append({
+            **entry,
+            "bpm": song["header"]["tempos"][0]["bpm"],
+            "key": f"{keys[0]['key']} {keys[0]['scale']}" if keys else "",
+            "instruments": sorted({p["instrument"] for p in song["lofi"]["parts"]}),
+        })
+    return rows
 
 
 def _solo_entry(out: Output, solo, cache: BuildCache) -> dict:
@@ -274,7 +284,8 @@ def render(config: Config, content: Content, cache: BuildCache | None = None) ->
             "basePath": config.base_path,
             "bpm": config.bpm,
             "loops": as_dict(config.loops),
-            "quoteStart": config.quote_start,
+            # Ticks at the site's 4/4 (the player reads no TransportTime strings).
+            "quoteStartTicks": parse_ticks(config.quote_start, Meter(), config.bpm),
         },
         "songs": [_piece_entry(out, "songs", p, cache) for p in content.songs],
         "drums": [_piece_entry(out, "drums", p, cache) for p in content.drums],
@@ -293,8 +304,10 @@ def render(config: Config, content: Content, cache: BuildCache | None = None) ->
     out.add("manifest.json", dumps(manifest))
 
     env = cache.templates(site_src / "templates")
+    pieces = {p.id: p.song for p in content.songs} | {s.id: s.song for s in content.solos}
     context = {
         "site": manifest["site"], "manifest": manifest, "assets": assets, "libraries": libraries(site_src),
+        "songs": track_rows(manifest["songs"], pieces), "solos": track_rows(manifest["solos"], pieces),
         "csp": csp.meta_policy(csp.policy(config.root)),
     }
     out.add("index.html", _render(env, "index.html", root="", **context))

@@ -8,6 +8,9 @@
 //   lofi.setVolume(layer, db)         drums | ambience | music | quote | master
 //   lofi.setBpm(bpm)                  the AI solos' tempo, 60-100
 //   lofi.level()                      the master output's peak level now, dBFS
+//   await lofi.replacePiece(id, piece) a song, groove or solo replaced by new Tone.js JSON: while
+//                                     it plays, a clean change at the next bar; resolves to
+//                                     {ticks} where it takes effect (null when not playing)
 //   await lofi.render({bars, ...})    the same engine rendered offline (Tone.Offline)
 import { renderOffline, toBase64 } from "./offline.js";
 
@@ -83,6 +86,12 @@ export function createApi({ engine, loader, manifest, hooks = {} }) {
 
     level() {
       return engine.mixer.level();
+    },
+
+    async replacePiece(id, piece) {
+      const result = await engine.replacePiece(id, piece);
+      call("changed");
+      return result;
     },
 
     /** Render offline through the same engine: resolves to {sampleRate, lead, bpm,

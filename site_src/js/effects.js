@@ -6,7 +6,7 @@ const T = () => window.Tone;
 
 // Settings per family. `wobble` is tape wow and flutter: a modulated delay around `center`
 // seconds (the chain's latency, which the note scheduler takes off so notes still land on
-// the grid). Saturation is a gentle tanh; `drive` 1 is nearly clean.
+// the grid). Saturation is gentle (see softCurve); `drive` 1 is nearly clean.
 export const FAMILY_SETTINGS = {
   music: { highpass: 45, lowpass: 3600, q: 0.6, drive: 1.8, reverb: 0.24, wobble: { center: 0.002, wow: 0.0008, wowHz: 0.55, flutter: 0.00006, flutterHz: 6.5 } },
   drums: { highpass: 35, lowpass: 8000, q: 0.5, drive: 1.5, reverb: 0.07 },
@@ -14,9 +14,16 @@ export const FAMILY_SETTINGS = {
   quote: { highpass: 170, lowpass: 5200, q: 0.7, drive: 1.2, reverb: 0.14 },
 };
 
-function tanhCurve(drive) {
-  const norm = Math.tanh(drive);
-  return (x) => Math.tanh(drive * x) / norm;
+// A WaveShaper holds its last value for any input beyond +-1, so the signal goes in at
+// 1 / SHAPER_HEADROOM and the curve spans that much more: +18 dB of overs stay round. The
+// saturation is algebraic (u / sqrt(1 + u^2)), close to tanh near full scale but still
+// rising at +12 dB, where tanh would already sit flat.
+export const SHAPER_HEADROOM = 8;
+
+function softCurve(drive) {
+  const g = (u) => u / Math.sqrt(1 + u * u);
+  const norm = g(drive);
+  return (x) => g(drive * x * SHAPER_HEADROOM) / norm;
 }
 
 /**
@@ -40,11 +47,12 @@ export function createChain(family, { context, reverb, probe = false }) {
   let last = lp;
   input.chain(hp, lp);
   if (s.drive > 1) {
-    const shaper = new Tone.WaveShaper({ context, mapping: tanhCurve(s.drive), length: 2048 });
-    // Keep the level: tanh squashes peaks but leaves quiet material nearly untouched.
+    const into = new Tone.Gain({ context, gain: 1 / SHAPER_HEADROOM });
+    const shaper = new Tone.WaveShaper({ context, mapping: softCurve(s.drive), length: 8192 });
+    // Keep the level: the curve squashes peaks but leaves quiet material nearly untouched.
     const trim = new Tone.Gain({ context, gain: 0.9 });
-    last.chain(shaper, trim);
-    nodes.push(shaper, trim);
+    last.chain(into, shaper, trim);
+    nodes.push(into, shaper, trim);
     last = trim;
   }
   if (s.wobble) {

@@ -1,35 +1,61 @@
-// The player's engine: the four layer slots (drums, ambience, quote, music) on one Transport,
-// what happens when a choice changes (now when stopped, at the next bar boundary while
-// playing), Play/Pause/Stop, and the state the API reports. It knows nothing of the page, so
-// the same engine runs in the browser's AudioContext and inside Tone.Offline.
+// The player's engine: four slots (drums, ambience, quote, music) each holding a layer on one
+// Transport, what happens when a choice changes (now when stopped, at the next bar boundary
+// while playing, the outgoing layer fading out from that bar), Play/Pause/Stop, and the state
+// the API reports. It knows nothing of the page, so the same engine runs in the browser's
+// AudioContext and inside Tone.Offline. Slots and layer kinds are tables, not branches.
+import { AmbienceLayer } from "./ambience-layer.js";
 import { createChain, createCrackle, createReverb } from "./effects.js";
-import { DrumKitVoice, DrumSynthVoice, ProbeVoice, SamplerVoice, SynthVoice } from "./instruments.js";
-import { AmbienceLayer, NotesLayer, QuoteLayer } from "./layers.js";
+import { PAUSE_FADE } from "./layers.js";
 import { Mixer } from "./mixer.js";
+import { PieceLayer } from "./piece-layer.js";
+import { pieceSwing } from "./pieces.js";
 import { configureTransport } from "./playback.js";
-import { NOW, SOON, pieceLoopTicks, samplePlan } from "./samples.js";
-import { PPQ, barTicks, barTicksOf, ceilBar, hashString, nextBar, safeTicks, secondsPerTick, ticksToPosition, transportTimeToTicks } from "./transport.js";
+import { QuoteLayer } from "./quote-layer.js";
+import { barTicks, ceilBar, hashString, nextBar, secondsPerTick, ticksToPosition } from "./transport.js";
 
-export const SLOTS = ["drums", "ambience", "quote", "music"];
-export const CHOICES = { drums: "drums", ambience: "ambience", quote: "quote", track: "music" };
+/** The slots: the choice key the API takes, the manifest sections it chooses from, the
+ * effect family it plays through, whether it downloads only after the first sound, and
+ * whether its layer sets the Transport's tempo and meter. */
+export const SLOTS = {
+  drums: { choice: "drums", sections: ["drums"], family: "drums" },
+  ambience: { choice: "ambience", sections: ["ambience"], family: "ambience", afterFirstSound: true },
+  quote: { choice: "quote", sections: ["quotes"], family: "quote", afterFirstSound: true },
+  music: { choice: "track", sections: ["songs", "solos"], family: "music", setsTempo: true },
+};
+export const CHOICES = Object.fromEntries(Object.entries(SLOTS).map(([slot, s]) => [s.choice, slot]));
+
+/** What each manifest section becomes: a layer class and how that layer behaves. `loop`: the
+ * site.loops key it loops over (else the piece's own loop); `keepsPhase`: it joins the
+ * Transport's phase rather than starting from its top; `groove`: its swing is the groove's;
+ * `swingFromGroove`: it plays with the groove's swing (AI solos are written straight);
+ * `siteTempo`: the adjustable solo tempo; `humanise`: gentle timing and velocity nudges;
+ * `speaks`: the quote the state reports on. */
+const KINDS = {
+  songs: { Layer: PieceLayer, kind: "song" },
+  solos: { Layer: PieceLayer, kind: "solo", loop: "solos", swingFromGroove: true, siteTempo: true, humanise: true },
+  drums: { Layer: PieceLayer, kind: "drums", loop: "drums", keepsPhase: true, groove: true },
+  ambience: { Layer: AmbienceLayer, kind: "ambience", loop: "ambience" },
+  quotes: { Layer: QuoteLayer, kind: "quote", speaks: true },
+};
+
 export const SOLO_BPM = { min: 60, max: 100 };
 const HUMANISE = { timing: 0.006, velocity: 0.08 };
 
-const LABELS = { drums: "drums", ambience: "ambience", quote: "quote", music: "music" };
-
 class Slot {
-  constructor(name) {
+  constructor(name, spec) {
     this.name = name;
+    this.spec = spec;
     this.id = null;
     this.entry = null;
+    this.kind = null;
     this.layer = null;
     this.status = "off"; // off | loading | ready | error
     this.error = null;
     this.progress = { done: 0, total: 0, failed: 0 };
     this.token = 0;
     this.ready = Promise.resolve();
-    this.retiring = []; // {layer, eventId}: layers on their way out after a live change
-    this.pending = []; // Transport event ids of a change not yet reached
+    this.retiring = new Set(); // layers fading out after a live change
+    this.tempoEvent = null; // a tempo change waiting for its bar
   }
 }
 
@@ -40,22 +66,24 @@ export class Engine {
    * sample before a layer counts as ready (offline rendering), not just its first bar.
    * `humanise`: AI solos get their gentle timing and velocity nudges (on for listeners).
    * `awake`: false defers every download until wake() (or a select or play that wakes it).
+   * `reverb`: false leaves the shared reverb out (measuring the layers dry).
    */
-  constructor({ manifest, context, loader, probe = false, eager = false, humanise = true, awake = true, volumes, soloBpm, onChange = () => {}, onNote = () => {} }) {
+  constructor({ manifest, context, loader, probe = false, eager = false, humanise = true, awake = true, reverb = true, volumes, soloBpm, onChange = () => {}, onNote = () => {} }) {
     this.manifest = manifest;
     this.context = context;
     this.transport = context.transport;
-    this.transport.PPQ = PPQ;
+    this.transport.PPQ = 480;
     this.loader = loader;
     this.probe = probe;
     this.eager = eager;
     this.humanise = humanise;
+    this.wet = reverb && !probe;
     // Asleep, choices are taken but nothing downloads until wake(): see main.js (live reload).
     this.awake = awake;
     this._awake = awake ? Promise.resolve() : new Promise((resolve) => (this._wakeUp = resolve));
     this.onChange = onChange;
     this.onNote = onNote;
-    this.slots = Object.fromEntries(SLOTS.map((s) => [s, new Slot(s)]));
+    this.slots = Object.fromEntries(Object.entries(SLOTS).map(([name, spec]) => [name, new Slot(name, spec)]));
     this.instruments = Object.fromEntries(manifest.instruments.map((i) => [i.id, i]));
     this.soloBpm = clampBpm(soloBpm ?? manifest.site.bpm);
     this.mixer = new Mixer(context, volumes, { probe });
@@ -64,30 +92,37 @@ export class Engine {
 
   async init() {
     const ctx = this.context;
-    this.reverb = this.probe ? null : await createReverb(ctx, this.mixer.master);
+    // The shared tails (reverb return, crackle bed) have a gate of their own, so that Pause
+    // silences them as fast as the layers.
+    this.tails = new window.Tone.Gain({ context: ctx, gain: 1 });
+    this.tails.connect(this.mixer.master);
+    this.reverb = this.wet ? await createReverb(ctx, this.tails) : null;
     this.chains = {};
-    for (const family of SLOTS) {
-      this.chains[family] = createChain(family, { context: ctx, reverb: this.reverb && this.reverb.input, probe: this.probe });
-      this.chains[family].output.connect(this.mixer.input(family));
+    for (const spec of Object.values(SLOTS)) {
+      const chain = createChain(spec.family, { context: ctx, reverb: this.reverb && this.reverb.input, probe: this.probe });
+      chain.output.connect(this.mixer.input(spec.family));
+      this.chains[spec.family] = chain;
     }
-    this.crackle = this.probe ? null : createCrackle(ctx, this.mixer.input("music"));
+    if (!this.probe) {
+      this.bed = new window.Tone.Gain({ context: ctx, gain: 1 }).connect(this.mixer.input("music"));
+      this.crackle = createCrackle(ctx, this.bed);
+    }
     configureTransport(this.transport, { bpm: this.manifest.site.bpm, timeSignature: [4, 4] });
-    this.transport.on("start", (time, offset) => this._onTransport("start", time, offset));
-    this.transport.on("pause", (time) => this._onTransport("pause", time));
-    this.transport.on("stop", (time) => this._onTransport("stop", time));
+    this.transport.on("start", (time, offset) => this._onStart(time, offset));
+    this.transport.on("pause", (time) => this._onStop(time));
+    this.transport.on("stop", (time) => this._onStop(time));
     return this;
   }
 
   // -- choices -----------------------------------------------------------------------------
 
-  entryFor(slot, id) {
-    const m = this.manifest;
-    const list = { drums: m.drums, ambience: m.ambience, quote: m.quotes, music: [...m.songs, ...m.solos] }[slot];
-    return list.find((e) => e.id === id) || null;
-  }
-
-  isSolo(entry) {
-    return !!entry && this.manifest.solos.includes(entry);
+  /** The manifest entry `id` names in a slot's sections, with the section's kind. */
+  find(slot, id) {
+    for (const section of SLOTS[slot].sections) {
+      const entry = this.manifest[section].find((e) => e.id === id);
+      if (entry) return { entry, spec: KINDS[section] };
+    }
+    return null;
   }
 
   /** Apply `{drums, ambience, quote, track}` (manifest ids or null); resolves once loaded and
@@ -98,25 +133,27 @@ export class Engine {
     for (const [key, id] of Object.entries(choice)) {
       const slot = CHOICES[key];
       if (!slot) throw new Error(`unknown layer '${key}' (one of: ${Object.keys(CHOICES).join(", ")})`);
-      if (id !== null && id !== undefined && id !== "" && !this.entryFor(slot, id)) throw new Error(`no ${key} called '${id}'`);
-      changes.push([slot, id || null]);
+      if (id !== null && id !== undefined && id !== "" && !this.find(slot, id)) throw new Error(`no ${key} called '${id}'`);
+      changes.push(this.slots[slot]);
+      changes[changes.length - 1].wanted = id || null;
     }
     // Ambience and quotes wait for the first sound before they download (page weight), so
     // until then a selection of them resolves once queued, not once loaded.
-    const deferred = (slot) => !this.awake || ((slot === "ambience" || slot === "quote") && !this.loader.gateOpen && !this.eager);
-    await Promise.all(changes.map(([slot, id]) => {
-      const loaded = this._change(slot, id);
+    const deferred = (slot) => !this.awake || (slot.spec.afterFirstSound && !this.loader.gateOpen && !this.eager);
+    await Promise.all(changes.map((slot) => {
+      const loaded = this._change(slot, slot.wanted);
       return deferred(slot) ? null : loaded;
     }));
     return this.state();
   }
 
-  _change(name, id) {
-    const slot = this.slots[name];
-    if (slot.id === id && slot.status !== "error") return slot.ready;
+  _change(slot, id, { force = false } = {}) {
+    if (slot.id === id && slot.status !== "error" && !force) return slot.ready;
     const token = ++slot.token;
+    const found = id ? this.find(slot.name, id) : null;
     slot.id = id;
-    slot.entry = id ? this.entryFor(name, id) : null;
+    slot.entry = found ? found.entry : null;
+    slot.kind = found ? found.spec : null;
     slot.error = null;
     slot.progress = { done: 0, total: 0, failed: 0 };
     slot.status = id ? "loading" : "off";
@@ -126,16 +163,20 @@ export class Engine {
       if (token !== slot.token) return;
       let layer = null;
       try {
-        if (id) layer = await this._build(name, slot, token);
+        if (found) layer = await found.spec.Layer.build(found.entry, found.spec, this._env(slot, token));
       } catch (error) {
         if (token !== slot.token) return;
         slot.status = "error";
-        slot.error = friendly(name, slot.entry, error);
+        slot.error = friendly(slot.name, slot.entry, error);
         layer = null;
       }
       if (token !== slot.token) {
         if (layer) layer.dispose();
         return;
+      }
+      if (layer && layer.failed && layer.failed.length) {
+        slot.status = "error";
+        slot.error = `Couldn't load the ${layer.failed.join(", ").toLowerCase()} samples (${this._lastError ? this._lastError.message : "network error"}); a simple synth stands in. Everything else keeps playing.`;
       }
       this._install(slot, layer);
       if (slot.status === "loading") slot.status = "ready";
@@ -144,25 +185,52 @@ export class Engine {
     return slot.ready;
   }
 
+  /** What a layer kind's build() gets: where to play, what to load with, how to report. */
+  _env(slot, token) {
+    const live = () => token === slot.token;
+    const chain = this.chains[slot.spec.family];
+    return {
+      context: this.context,
+      loader: this.loader,
+      piece: (entry) => this.loader.json(entry.url),
+      instruments: this.instruments,
+      loops: this.manifest.site.loops,
+      quoteStartTicks: this.manifest.site.quoteStartTicks,
+      probe: this.probe,
+      eager: this.eager,
+      destination: chain.input,
+      latency: chain.latency + this.mixer.latency,
+      duck: this.mixer.duck,
+      humanise: this.humanise ? HUMANISE : null,
+      hash: hashString,
+      live,
+      entryTick: () => this._entryTick(),
+      soloBpm: () => this.soloBpm,
+      groove: () => this.groove(),
+      count: (n) => {
+        if (live()) slot.progress.total += n;
+      },
+      track: (promise) => this._track(slot, token, promise),
+      lastError: () => this._lastError,
+      onNote: (ev, time, duration) => {
+        if (this.startup.firstNoteAt === null && this.startup.playAt !== null) this._firstNote(time);
+        this.onNote({ ...ev, family: slot.spec.family, layer: slot.name }, time, duration);
+      },
+    };
+  }
+
+  /** The swing of the groove playing now ({amount, subdivision}), or null without one. */
+  groove() {
+    for (const slot of Object.values(this.slots)) {
+      if (slot.layer && slot.layer.spec.groove) return pieceSwing(slot.layer.piece);
+    }
+    return null;
+  }
+
   /** Where a layer that is being built now will come in. */
   _entryTick() {
     if (this.transport.state === "started") return nextBar(this.transport);
     return ceilBar(Math.round(this.transport.ticks), barTicks(this.transport));
-  }
-
-  async _build(name, slot, token) {
-    const entry = slot.entry;
-    if (name === "drums" || name === "music") return this._buildNotes(name, slot, token);
-    const priority = this.eager ? NOW : SOON;
-    slot.progress.total = 1;
-    const buffer = await this._track(slot, token, this.loader.buffer(entry.url, priority));
-    if (buffer === undefined) throw this._lastError;
-    const destination = this.chains[name].input;
-    if (name === "ambience") {
-      const period = this._loopTicks("ambience");
-      return new AmbienceLayer({ context: this.context, entry, buffer, periodTicks: period, destination });
-    }
-    return new QuoteLayer({ context: this.context, entry, buffer, startTick: this.quoteStartTicks(), destination, duck: this.mixer.duck });
   }
 
   /** Count a file towards the slot's progress; undefined (and `_lastError`) when it failed. */
@@ -180,192 +248,110 @@ export class Engine {
     }
   }
 
-  _loopTicks(kind, piece) {
-    const loops = this.manifest.site.loops;
-    const perBar = piece ? barTicksOf(piece.lofi.timeSignature) : barTicks(this.transport);
-    if (kind === "drums") return loops.drums * perBar;
-    if (kind === "ambience") return loops.ambience * perBar;
-    if (kind === "solo") return loops.solos * perBar;
-    return pieceLoopTicks(piece); // songs play their own loop_bars
-  }
-
-  quoteStartTicks() {
-    return transportTimeToTicks(this.manifest.site.quoteStart, [Math.round(this.transport.timeSignature), 4]);
-  }
-
-  async _buildNotes(name, slot, token) {
-    const entry = slot.entry;
-    const piece = await this.loader.json(entry.url);
-    if (token !== slot.token) return null;
-    const solo = name === "music" && this.isSolo(entry);
-    const loopTicks = this._loopTicks(name === "drums" ? "drums" : solo ? "solo" : "song", piece);
-    // Drums keep the Transport's phase; a new song or solo starts from its own beginning.
-    const at = this._entryTick();
-    const fromTick = name === "drums" ? at : 0;
-    const plan = samplePlan(piece, this.instruments, { loopTicks, fromTick });
-    const gate = this.eager ? Infinity : barTicksOf(piece.lofi.timeSignature);
-    const family = name === "drums" ? "drums" : "music";
-    const destination = this.chains[family].input;
-    const voices = new Map();
-    const waits = [];
-    const presets = Object.fromEntries(piece.lofi.parts.map((p) => [p.name, p.instrument]));
-    const failedInstruments = [];
-    for (const preset of new Set(Object.values(presets))) {
-      const inst = this.instruments[preset];
-      const percussion = piece.tracks.some((t) => presets[t.name] === preset && t.channel === 9);
-      if (this.probe) {
-        voices.set(preset, new ProbeVoice({ context: this.context, destination }));
-        continue;
-      }
-      if (!inst) {
-        voices.set(preset, this._standIn(preset, percussion, destination));
-        continue;
-      }
-      const voice = inst.percussion
-        ? new DrumKitVoice({ context: this.context, destination })
-        : new SamplerVoice({ context: this.context, destination, release: inst.release });
-      voices.set(preset, voice);
-      const files = [...(plan.get(preset) || new Map()).values()].sort((a, b) => a.first - b.first);
-      slot.progress.total += files.length;
-      const now = [];
-      for (const f of files) {
-        const urgent = f.first < gate;
-        const p = this._track(slot, token, this.loader.buffer(f.url, urgent ? NOW : SOON)).then((buffer) => {
-          if (buffer !== undefined && token === slot.token) voice.add(f.midi, buffer);
-          return buffer !== undefined;
-        });
-        if (urgent) now.push(p);
-      }
-      waits.push(Promise.all(now).then((oks) => {
-        if (files.length && !voice.ready && (oks.length === 0 || oks.every((ok) => !ok))) failedInstruments.push([preset, percussion, inst]);
-      }));
-    }
-    await Promise.all(waits);
-    if (token !== slot.token) {
-      voices.forEach((v) => v.dispose());
-      return null;
-    }
-    for (const [preset, percussion, inst] of failedInstruments) {
-      voices.get(preset).dispose();
-      voices.set(preset, this._standIn(preset, percussion, destination));
-      slot.status = "error";
-      slot.error = `Couldn't load the ${inst.title.toLowerCase()} samples (${this._lastError ? this._lastError.message : "network error"}); a simple synth stands in. Everything else keeps playing.`;
-    }
-    const voiceForTrack = (track) => {
-      const preset = presets[track.name];
-      return { play: (ev, time, duration) => { const v = voices.get(preset); if (v) v.play(ev, time, duration); } };
-    };
-    const lofi = piece.lofi;
-    const layer = new NotesLayer({
-      piece, context: this.context, loopTicks, voices, voiceForTrack,
-      swing: lofi.swing || 0,
-      humanise: solo && this.humanise ? { seed: entry.seed ?? hashString(entry.id), ...HUMANISE } : null,
-      latency: this.chains[family].latency,
-      onNote: (ev, time, duration) => {
-        if (this.startup.firstNoteAt === null && this.startup.playAt !== null) this._firstNote(time);
-        this.onNote({ ...ev, family, layer: name }, time, duration);
-      },
-    });
-    layer.kind = name === "drums" ? "drums" : solo ? "solo" : "song";
-    layer.bpm = solo ? this.soloBpm : lofi.bpm;
-    layer.timeSignature = lofi.timeSignature;
-    return layer;
-  }
-
-  _standIn(preset, percussion, destination) {
-    return percussion
-      ? new DrumSynthVoice({ context: this.context, destination })
-      : new SynthVoice({ context: this.context, destination, preset });
-  }
-
   /** Put a built layer (or nothing) in its slot: at once when stopped or paused, at the next
-   * bar boundary while playing. */
+   * bar boundary while playing, where the outgoing layer starts its fade. */
   _install(slot, layer) {
     const transport = this.transport;
-    const playing = transport.state === "started";
+    const live = transport.state === "started";
     const old = slot.layer;
     const at = this._entryTick();
-    const name = slot.name;
     slot.layer = layer;
-    if (layer) layer.startTick = at;
-    if (name === "drums" || name === "music") {
-      if (layer) layer.start(at, name === "drums" ? at : 0);
-      if (name === "music" && layer) {
-        if (playing) {
-          slot.pending.push(transport.scheduleOnce((time) => configureTransport(transport, layer, time), `${at}i`));
-        } else {
-          configureTransport(transport, layer);
-        }
-      }
-      if (old) {
-        if (playing) {
-          old.stop(at);
-          this._retire(slot, old, at);
-        } else {
-          old.dispose();
-        }
-      }
-      return;
+    if (layer) layer.install(at, { live });
+    if (slot.spec.setsTempo && layer) this._tempo(slot, layer, live ? at : null);
+    if (old) {
+      slot.retiring.add(old);
+      old.retire(at, { live, onGone: () => slot.retiring.delete(old) });
     }
-    // Ambience and quote: crossfade at the bar while playing.
-    if (!playing) {
-      if (old) old.dispose();
-      if (layer && name === "ambience") layer.install(Math.round(transport.ticks));
-      if (layer && name === "quote") layer.install(this.quoteStartTicks());
-      return;
-    }
-    const quoteStart = this.quoteStartTicks();
-    // A quote chosen after its bar has passed speaks once, from the next bar.
-    if (layer && name === "quote") layer.install(at > quoteStart ? at : quoteStart);
-    if (layer && name === "ambience") layer.install(at, { live: true });
-    slot.pending.push(transport.scheduleOnce((time) => {
-      if (old) old.retire(time);
-      if (layer && name === "ambience") layer.enter(time, at);
-    }, `${at}i`));
-    if (old) this._retire(slot, old, at);
   }
 
-  /** Dispose of a replaced layer once its last notes have rung out. */
-  _retire(slot, layer, at) {
-    const entry = { layer };
-    entry.eventId = this.transport.scheduleOnce(() => {
-      // Off the audio clock's callback: voices may still be releasing, so wait a little more.
-      this.context.setTimeout(() => this._dispose(slot, entry), 0.01);
-    }, `${at + 2 * barTicks(this.transport)}i`);
-    slot.retiring.push(entry);
+  /** The tempo-setting slot's layer sets the Transport's tempo and meter, at its bar. */
+  _tempo(slot, layer, at) {
+    if (slot.tempoEvent !== null) this.transport.clear(slot.tempoEvent);
+    slot.tempoEvent = null;
+    if (at === null) {
+      configureTransport(this.transport, layer);
+      return;
+    }
+    slot.tempoEvent = this.transport.scheduleOnce((time) => {
+      slot.tempoEvent = null;
+      configureTransport(this.transport, layer, time);
+    }, `${at}i`);
   }
 
-  _dispose(slot, entry) {
-    const i = slot.retiring.indexOf(entry);
-    if (i < 0) return;
-    slot.retiring.splice(i, 1);
-    this.transport.clear(entry.eventId);
-    entry.layer.dispose();
+  /** Replace the piece a manifest id names (a song, groove or solo, e.g. an edited score under
+   * `lofi-build serve`): playing, it comes in at the next bar as a clean change. Resolves to
+   * {ticks} (where it takes effect) or {ticks: null} when that piece is not playing. */
+  async replacePiece(id, piece) {
+    const pieces = Object.keys(KINDS).filter((section) => KINDS[section].Layer === PieceLayer);
+    const entry = pieces.map((section) => this.manifest[section].find((e) => e.id === id)).find(Boolean);
+    if (!entry) throw new Error(`no song, drum groove or solo called '${id}'`);
+    if (!piece || !piece.header || !Array.isArray(piece.tracks) || !piece.lofi) throw new Error("a piece must be Tone.js JSON with header, tracks and lofi");
+    // Every engine of the page (offline renders too) reads pieces through the one loader.
+    this.loader.put(entry.url, piece);
+    entry.title = piece.header.name;
+    const slot = Object.values(this.slots).find((s) => s.entry === entry);
+    if (!slot) {
+      this.onChange();
+      return { ticks: null };
+    }
+    await this._change(slot, id, { force: true });
+    const playing = this.transport.state === "started";
+    return { ticks: playing && slot.layer && slot.entry === entry ? slot.layer.startTick : null };
   }
 
   // -- transport ---------------------------------------------------------------------------
 
-  _onTransport(what, time, offset = 0) {
-    if (what === "start") {
-      // Tone hands over where it starts as seconds at the current tempo; back to ticks. (Asking
-      // the TickSource for the ticks at `time` can fail right after a first start.)
-      const ticks = Math.round(offset / secondsPerTick(this.transport.bpm.value));
-      if (this.crackle) this.crackle.start(time);
-      for (const name of ["ambience", "quote"]) {
-        const layer = this.slots[name].layer;
-        if (layer) layer.onStart(time, ticks);
-      }
-      return;
-    }
-    if (this.crackle) this.crackle.stop(time);
+  _layers() {
+    const out = [];
     for (const slot of Object.values(this.slots)) {
-      for (const layer of [slot.layer, ...slot.retiring.map((r) => r.layer)]) {
-        if (!layer) continue;
-        if (layer.releaseAll) layer.releaseAll(time);
-        if (layer.onStop) layer.onStop(time);
-      }
+      if (slot.layer) out.push(slot.layer);
+      out.push(...slot.retiring);
     }
+    return out;
+  }
+
+  _onStart(time, offset = 0) {
+    // Tone hands over where it starts as seconds at the current tempo; back to ticks. (Asking
+    // the TickSource for the ticks at `time` can fail right after a first start.)
+    const ticks = Math.round(offset / secondsPerTick(this.transport.bpm.value));
+    if (this._hushed) {
+      this._hushed = false;
+      this._gate(this.tails, 1, time);
+      if (this.bed) this._gate(this.bed, 1, time);
+    }
+    if (this.crackle) this.crackle.start(time);
+    for (const layer of this._layers()) {
+      layer.unhush(time);
+      layer.onStart(time, ticks);
+    }
+  }
+
+  _onStop(time) {
+    // Anything a Part handed over before the Transport stopped is cut too.
+    for (const layer of this._layers()) layer.silence(time);
+    if (this.crackle) this.crackle.stop(time);
     this.mixer.duck.release(time);
+  }
+
+  /** Silence now (the call's audio time, not the Transport's look-ahead): every layer's gain
+   * and the shared tails ramp down over PAUSE_FADE. */
+  _hush() {
+    const now = this.context.currentTime;
+    this._hushed = true;
+    for (const layer of this._layers()) layer.hush(now, PAUSE_FADE);
+    this._gate(this.tails, 0, now, PAUSE_FADE);
+    if (this.bed) this._gate(this.bed, 0, now, PAUSE_FADE);
+  }
+
+  _gate(node, value, time, fade = 0) {
+    const g = node.gain;
+    g.cancelScheduledValues(time);
+    if (fade > 0) {
+      g.setValueAtTime(g.getValueAtTime(time), time);
+      g.linearRampToValueAtTime(value, time + fade);
+    } else {
+      g.setValueAtTime(value, time);
+    }
   }
 
   /** Start (or resume) once the first bar's samples of the music and drums are in. */
@@ -381,7 +367,7 @@ export class Engine {
     if (this.transport.state === "started") return;
     this.startup.playAt = performance.now();
     this.startup.firstNoteAt = null;
-    await Promise.all([this.slots.music.ready, this.slots.drums.ready]);
+    await Promise.all(Object.values(this.slots).filter((s) => !s.spec.afterFirstSound).map((s) => s.ready));
     if (!this.wantPlay || this.transport.state === "started") return;
     this.transport.start();
     this.startup.startAt = performance.now();
@@ -402,25 +388,24 @@ export class Engine {
 
   pause() {
     this.wantPlay = false;
-    if (this.transport.state === "started") this.transport.pause();
+    if (this.transport.state === "started") {
+      this._hush();
+      this.transport.pause();
+    }
     this.onChange();
   }
 
   /** Back to the top: pending changes take effect now and every layer starts again at 0. */
   stop() {
     this.wantPlay = false;
+    if (this.transport.state === "started") this._hush();
     this.transport.stop();
     for (const slot of Object.values(this.slots)) {
-      for (const id of slot.pending) this.transport.clear(id);
-      slot.pending = [];
-      for (const entry of [...slot.retiring]) this._dispose(slot, entry);
-      const layer = slot.layer;
-      if (!layer) continue;
-      if (slot.name === "drums" || slot.name === "music") layer.restart(0, 0);
-      else if (slot.name === "ambience") { layer.retire(this.context.currentTime, 0.05); layer.install(0); }
-      else layer.install(this.quoteStartTicks());
-      if (slot.name !== "quote") layer.startTick = 0;
-      if (slot.name === "music") configureTransport(this.transport, layer);
+      for (const old of [...slot.retiring]) old.dispose();
+      slot.retiring.clear();
+      if (!slot.layer) continue;
+      slot.layer.restart();
+      if (slot.spec.setsTempo) this._tempo(slot, slot.layer, null);
     }
     this.onChange();
   }
@@ -434,10 +419,11 @@ export class Engine {
   /** The tempo for AI solos (60-100 bpm); songs keep their own. */
   setSoloBpm(bpm) {
     this.soloBpm = clampBpm(bpm);
-    const layer = this.slots.music.layer;
-    if (layer && layer.kind === "solo") {
+    for (const slot of Object.values(this.slots)) {
+      const layer = slot.layer;
+      if (!layer || !layer.spec.siteTempo) continue;
       layer.bpm = this.soloBpm;
-      this.transport.bpm.rampTo(this.soloBpm, 0.05);
+      if (slot.spec.setsTempo) this.transport.bpm.rampTo(this.soloBpm, 0.05);
     }
     this.onChange();
     return this.soloBpm;
@@ -448,38 +434,40 @@ export class Engine {
   state() {
     const t = this.transport;
     const perBar = barTicks(t);
-    const bars = (layer) => (layer ? +(layer.loopTicks / perBar).toFixed(4) : null);
-    const music = this.slots.music.layer;
-    const quote = this.slots.quote.layer;
+    const ticks = Math.round(t.ticks);
+    const bars = (layer) => (layer && layer.loopTicks ? +(layer.loopTicks / perBar).toFixed(4) : null);
     const layers = {};
+    const selected = {};
+    const loops = {};
+    let track = null;
+    let quote = null;
     for (const [name, slot] of Object.entries(this.slots)) {
+      const layer = slot.layer;
+      selected[slot.spec.choice] = slot.id;
       layers[name] = {
         id: slot.id,
         status: slot.status,
         error: slot.error,
         progress: { ...slot.progress },
-        startsAt: slot.layer && slot.layer.startTick !== undefined ? ticksToPosition(slot.layer.startTick, perBar) : null,
-        startTick: slot.layer && slot.layer.startTick !== undefined ? slot.layer.startTick : null,
-        loopBars: bars(slot.layer),
-        sounding: sounding(slot, t),
+        startsAt: layer && layer.startTick !== null ? ticksToPosition(layer.startTick, perBar) : null,
+        startTick: layer ? layer.startTick : null,
+        loopBars: bars(layer),
+        sounding: !!layer && t.state === "started" && layer.sounding(ticks),
+        retiring: slot.retiring.size,
       };
+      if (layer && layer.loopTicks) loops[layer.kind] = bars(layer);
+      if (layer && slot.spec.setsTempo) track = { id: slot.id, kind: layer.kind, title: slot.entry.title };
+      if (layer && layer.spec.speaks) quote = layer;
     }
-    const ticks = Math.round(t.ticks);
+    for (const kind of ["drums", "ambience", "solo", "song"]) loops[kind] = loops[kind] ?? null;
     return {
-      selected: {
-        drums: this.slots.drums.id, ambience: this.slots.ambience.id, quote: this.slots.quote.id, track: this.slots.music.id,
-      },
-      track: music ? { id: this.slots.music.id, kind: music.kind, title: this.slots.music.entry.title } : null,
+      selected,
+      track,
       bpm: +t.bpm.value.toFixed(3),
       soloBpm: this.soloBpm,
       timeSignature: Math.round(t.timeSignature),
       transport: { state: t.state, position: ticksToPosition(ticks, perBar), ticks, seconds: +t.seconds.toFixed(4), bar: Math.floor(ticks / perBar), ppq: t.PPQ },
-      loops: {
-        drums: bars(this.slots.drums.layer),
-        ambience: bars(this.slots.ambience.layer),
-        solo: music && music.kind === "solo" ? bars(music) : null,
-        song: music && music.kind === "song" ? bars(music) : null,
-      },
+      loops,
       quoteStart: quote ? ticksToPosition(quote.startTick, perBar) : null,
       quoteSpeaking: !!(quote && quote.speaking),
       layers,
@@ -496,19 +484,12 @@ export class Engine {
     };
   }
 
-  /** Ticks from which playing would continue (the bar after now when running). */
-  get safeTicks() {
-    return safeTicks(this.transport);
-  }
-
   dispose() {
-    for (const slot of Object.values(this.slots)) {
-      if (slot.layer) slot.layer.dispose();
-      for (const r of slot.retiring) r.layer.dispose();
-    }
+    for (const layer of this._layers()) layer.dispose();
     for (const c of Object.values(this.chains || {})) c.dispose();
     if (this.crackle) this.crackle.dispose();
     if (this.reverb) this.reverb.dispose();
+    for (const node of [this.tails, this.bed]) if (node) node.dispose();
     this.mixer.dispose();
   }
 }
@@ -519,16 +500,7 @@ export function clampBpm(bpm) {
   return Math.min(SOLO_BPM.max, Math.max(SOLO_BPM.min, Math.round(n)));
 }
 
-/** Whether a slot's layer is making sound now (ambience and quote: their source is playing). */
-function sounding(slot, transport) {
-  const layer = slot.layer;
-  if (!layer || transport.state !== "started") return false;
-  if (slot.name === "ambience") return layer.playing;
-  if (slot.name === "quote") return layer.speaking;
-  return Math.round(transport.ticks) >= layer.startTick;
-}
-
 function friendly(name, entry, error) {
-  const what = entry ? `“${entry.title}”` : `the ${LABELS[name]}`;
+  const what = entry ? `“${entry.title}”` : `the ${name}`;
   return `Couldn't load ${what} (${error && error.message ? error.message : "network error"}). Everything else keeps playing.`;
 }

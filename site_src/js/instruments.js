@@ -1,37 +1,75 @@
-// Voices: what plays a note. Tone.Sampler per preset from the sound kit, a drum kit of one-shot
-// buffers, synth stand-ins (no kit, or its samples failed to load), and a probe for timing tests.
-import { drumFallback, noteName } from "./samples.js";
+// Voices: what plays a note. A pitched sampler per preset from the sound kit, a drum kit of
+// one-shot buffers, synth stand-ins (no kit, or its samples failed to load), and a probe for
+// timing tests. Every voice can fall silent at a given time (Pause, Stop, the end of a fade).
+import { drumFallback, nearestSample } from "./pieces.js";
 
 const T = () => window.Tone;
+const CUT = 0.015; // seconds: how fast silence() stops a ringing source (after the layer's own fade)
 
-/** A pitched instrument from the kit: Tone.Sampler fed with the decoded samples it needs. */
+/** Sources that are sounding or scheduled, so that they can all be stopped at once. */
+class Sources {
+  constructor() {
+    this.set = new Set();
+  }
+
+  add(src) {
+    this.set.add(src);
+    src.onended = () => this.set.delete(src);
+    return src;
+  }
+
+  stop(time) {
+    for (const src of this.set) {
+      src.fadeOut = CUT;
+      src.stop(time);
+    }
+    this.set.clear();
+  }
+}
+
+/**
+ * A pitched instrument from the kit: each note its own buffer source, played from the nearest
+ * sample so far at the rate that gives its pitch (what Tone.Sampler does), with the
+ * instrument's release as an exponential fade. Unlike Tone.Sampler, every note it started
+ * can still be stopped after its release has been scheduled.
+ */
 export class SamplerVoice {
   constructor({ context, destination, release = 1 }) {
-    this.sampler = new (T().Sampler)({ context, release, attack: 0, curve: "exponential" }).connect(destination);
-    this.count = 0;
+    this.context = context;
+    this.destination = destination;
+    this.release = release;
+    this.buffers = new Map(); // sample midi -> ToneAudioBuffer
+    this.sources = new Sources();
   }
 
   /** Samples arrive in the order they are first heard; a note plays from the nearest one so far. */
   add(midi, audioBuffer) {
-    this.sampler.add(noteName(midi), new (T().ToneAudioBuffer)(audioBuffer));
-    this.count++;
+    this.buffers.set(midi, new (T().ToneAudioBuffer)(audioBuffer));
   }
 
   get ready() {
-    return this.count > 0;
+    return this.buffers.size > 0;
   }
 
   play(ev, time, duration) {
-    if (!this.count) return;
-    this.sampler.triggerAttackRelease(noteName(ev.midi), duration, time, ev.velocity);
+    const key = nearestSample(this.buffers, ev.midi);
+    if (key === null) return;
+    const buffer = this.buffers.get(key);
+    const rate = Math.pow(2, (ev.midi - key) / 12);
+    const src = new (T().ToneBufferSource)({
+      context: this.context, url: buffer, curve: "exponential", fadeIn: 0, fadeOut: this.release, playbackRate: rate,
+    }).connect(this.destination);
+    src.start(time, 0, buffer.duration / rate, ev.velocity);
+    src.stop(time + duration);
+    this.sources.add(src);
   }
 
-  releaseAll(time) {
-    this.sampler.releaseAll(time);
+  silence(time) {
+    this.sources.stop(time);
   }
 
   dispose() {
-    this.sampler.dispose();
+    this.silence(this.context.currentTime);
   }
 }
 
@@ -46,6 +84,7 @@ export class DrumKitVoice {
     this.destination = destination;
     this.buffers = new Map();
     this.open = new Set();
+    this.sources = new Sources();
   }
 
   add(midi, audioBuffer) {
@@ -63,20 +102,26 @@ export class DrumKitVoice {
       for (const src of this.open) src.stop(time);
       this.open.clear();
     }
-    const src = new (T().ToneBufferSource)({
-      context: this.context, url: this.buffers.get(key), fadeOut: 0.012, onended: () => this.open.delete(src),
-    }).connect(this.destination);
+    const src = new (T().ToneBufferSource)({ context: this.context, url: this.buffers.get(key), fadeOut: 0.012 }).connect(this.destination);
     src.start(time, 0, undefined, ev.velocity);
-    if (OPEN_HATS.has(key)) this.open.add(src);
+    this.sources.add(src);
+    if (OPEN_HATS.has(key)) {
+      this.open.add(src);
+      const ended = src.onended;
+      src.onended = (s) => {
+        ended(s);
+        this.open.delete(src);
+      };
+    }
   }
 
-  releaseAll(time) {
-    for (const src of this.open) src.stop(time);
+  silence(time) {
+    this.sources.stop(time);
     this.open.clear();
   }
 
   dispose() {
-    this.releaseAll(this.context.currentTime);
+    this.silence(this.context.currentTime);
   }
 }
 
@@ -99,10 +144,10 @@ export class SynthVoice {
   }
 
   play(ev, time, duration) {
-    this.synth.triggerAttackRelease(noteName(ev.midi), duration, time, ev.velocity);
+    this.synth.triggerAttackRelease(ev.name, duration, time, ev.velocity);
   }
 
-  releaseAll(time) {
+  silence(time) {
     this.synth.releaseAll(time);
   }
 
@@ -128,7 +173,7 @@ export class DrumSynthVoice {
     else this.hat.triggerAttackRelease("C6", "32n", time, ev.velocity * 0.6);
   }
 
-  releaseAll() {}
+  silence() {}
 
   dispose() {
     this.kick.dispose();
@@ -155,7 +200,7 @@ export class ProbeVoice {
     src.start(time, 0, undefined, this.height);
   }
 
-  releaseAll() {}
+  silence() {}
 
   dispose() {}
 }

@@ -1,5 +1,6 @@
-// The mixer: a volume per layer (drums, ambience, music, quote) into a master volume, the
-// quote's duck on the music, and a level meter on the master for "is it making sound yet".
+// The mixer: a volume per layer (drums, ambience, music, quote) into a master volume and a
+// limiter, the quote's duck on the music, and a level meter on the master for "is it making
+// sound yet".
 const T = () => window.Tone;
 
 export const LAYER_NAMES = ["drums", "ambience", "music", "quote"];
@@ -10,12 +11,28 @@ export const MAX_DB = 6;
 // drums a few dB under it, the ambience a bed well below, the quote above the ducked music.
 export const DEFAULT_VOLUMES = { master: -4, drums: -1, ambience: -2, music: -5, quote: 2 };
 
-/** Linear up to 0.8, then a tanh knee towards 1: the odd coinciding peak is rounded, not
- * clipped, with no look-ahead delay (a compressor would move every onset). */
-function softClip(x) {
-  const a = Math.abs(x);
-  return a <= 0.8 ? x : Math.sign(x) * (0.8 + 0.2 * Math.tanh((a - 0.8) / 0.2));
+// The master limiter: a DynamicsCompressor as a brick-wall-ish limiter (hard knee, ratio 20,
+// fastest attack; Web Audio's own 6 ms pre-delay is its only look-ahead), then a soft safety
+// knee that rounds what its attack lets through, never above CEILING (-1 dBFS sample peak, so
+// the true peak between samples stays under -0.3 dBFS). The shaper's curve spans +-HEADROOM,
+// so no input sits flat at the curve's end.
+export const LIMITER = { threshold: -4, ratio: 20, attack: 0, release: 0.12 };
+const CEILING = 0.891; // -1 dBFS
+const KNEE = 0.75; // linear below this
+const HEADROOM = 8; // the safety curve covers +18 dB over full scale
+
+/** Web Audio's compressor adds makeup gain (spec: (1 / gain at full scale) ^ 0.6); this undoes
+ * it, so that below the threshold the master is exactly what the sliders say. */
+export function makeupGain({ threshold, ratio }) {
+  const fullScaleDb = threshold - threshold / ratio;
+  return Math.pow(10, (0.6 * fullScaleDb) / 20);
 }
+
+export function safetyCurve(s) {
+  const a = Math.abs(s);
+  return a <= KNEE ? s : Math.sign(s) * (KNEE + (CEILING - KNEE) * Math.tanh((a - KNEE) / (CEILING - KNEE)));
+}
+
 export const DUCK_DB = -6;
 
 export function clampDb(db) {
@@ -29,11 +46,19 @@ export class Mixer {
     const Tone = T();
     this.context = context;
     this.master = new Tone.Volume({ context });
+    this.limiter = [];
+    // Web Audio's compressor delays what it passes by its pre-delay (6 ms, whole samples):
+    // the note scheduler takes this off, as it does a chain's latency, so notes stay on the grid.
+    this.latency = probe ? 0 : Math.floor(0.006 * context.sampleRate) / context.sampleRate;
     if (probe) {
       this.master.connect(context.destination);
     } else {
-      this.limiter = new Tone.WaveShaper({ context, mapping: softClip, length: 4096 });
-      this.master.chain(this.limiter, context.destination);
+      const compressor = new Tone.Compressor({ context, knee: 0, ...LIMITER });
+      const unmakeup = new Tone.Gain({ context, gain: makeupGain(LIMITER) });
+      const into = new Tone.Gain({ context, gain: 1 / HEADROOM });
+      const safety = new Tone.WaveShaper({ context, mapping: (x) => safetyCurve(x * HEADROOM), length: 8192 });
+      this.master.chain(compressor, unmakeup, into, safety, context.destination);
+      this.limiter = [compressor, unmakeup, into, safety];
     }
     this.duckGain = new Tone.Gain({ context, gain: 1 });
     this.channels = {};
@@ -43,7 +68,7 @@ export class Mixer {
     for (const name of VOLUME_NAMES) this.setVolume(name, volumes[name] ?? DEFAULT_VOLUMES[name], 0);
     this.analyser = context.rawContext.createAnalyser();
     this.analyser.fftSize = 1024;
-    this.master.connect(this.analyser);
+    (this.limiter.length ? this.limiter[this.limiter.length - 1] : this.master).connect(this.analyser);
     this.duck = {
       dip: (from, until) => {
         const g = this.duckGain.gain;
@@ -87,7 +112,7 @@ export class Mixer {
     return +T().gainToDb(Math.max(this.duckGain.gain.getValueAtTime(this.context.currentTime), 1e-6)).toFixed(2);
   }
 
-  /** Peak level of the master output over the analyser's window, in dBFS. */
+  /** Peak level of the output (after the limiter) over the analyser's window, in dBFS. */
   level() {
     const data = new Float32Array(this.analyser.fftSize);
     this.analyser.getFloatTimeDomainData(data);
@@ -98,6 +123,6 @@ export class Mixer {
 
   dispose() {
     for (const node of [this.master, this.duckGain, ...Object.values(this.channels)]) node.dispose();
-    if (this.limiter) this.limiter.dispose();
+    for (const node of this.limiter) node.dispose();
   }
 }

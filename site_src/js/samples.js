@@ -1,6 +1,5 @@
-// Fetching and decoding: one cache of JSON and audio for the page, a priority queue, and the
-// choice of which samples a piece needs (and which of them its first bar needs).
-import { PPQ } from "./transport.js";
+// Fetching and decoding: one cache of JSON and audio for the page and a priority queue
+// (which samples a piece needs is pieces.js's business).
 
 export const NOW = 0; // needed for the first sound (or for a change the listener just made)
 export const SOON = 1; // the rest of a piece's samples, ambience, quotes: after the first sound
@@ -19,7 +18,6 @@ export class Loader {
     this.gateOpen = false; // SOON waits until the first sound (see open())
     this.loaded = new Map(); // url -> bytes
     this.failed = new Map(); // url -> message
-    this.listeners = new Set();
   }
 
   /** JSON files (pieces) are small and always needed now: fetched at once, cached. */
@@ -30,6 +28,11 @@ export class Loader {
       this.jsonCache.set(url, p);
     }
     return this.jsonCache.get(url);
+  }
+
+  /** Serve `data` as the JSON of `url` from now on (a piece replaced in place). */
+  put(url, data) {
+    this.jsonCache.set(url, Promise.resolve(data));
   }
 
   /** An AudioBuffer for `url`; a later call with a more urgent priority moves it up. */
@@ -48,10 +51,6 @@ export class Loader {
     return job.promise;
   }
 
-  has(url) {
-    return this.loaded.has(url);
-  }
-
   /** Let SOON jobs run: called once the first sound is out. */
   open() {
     if (!this.gateOpen) {
@@ -62,15 +61,6 @@ export class Loader {
 
   pending() {
     return this.queue.length + this.running;
-  }
-
-  onChange(fn) {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  }
-
-  _emit() {
-    for (const fn of this.listeners) fn();
   }
 
   _pump() {
@@ -103,7 +93,6 @@ export class Loader {
       job.reject(error);
     } finally {
       this.running--;
-      this._emit();
       this._pump();
     }
   }
@@ -122,80 +111,4 @@ export class Loader {
     if (!response.ok) throw new Error(`the server answered ${response.status}`);
     return response;
   }
-}
-
-/** The sampled note Tone.Sampler would play `midi` from (it prefers the sample above on a tie). */
-export function nearestSample(sampled, midi) {
-  for (let d = 0; d < 128; d++) {
-    if (sampled.has(midi + d)) return midi + d;
-    if (sampled.has(midi - d)) return midi - d;
-  }
-  return null;
-}
-
-/**
- * Which files a piece needs, per instrument, with the tick each is first heard at (counted
- * from `fromTick` within the layer's loop of `loopTicks`, wrapping round): samplers need only
- * the samples nearest to the notes played, and the first bar's samples gate the first sound.
- */
-export function samplePlan(piece, instrumentsById, { loopTicks, fromTick = 0 }) {
-  const parts = Object.fromEntries(piece.lofi.parts.map((p) => [p.name, p.instrument]));
-  const phase = ((fromTick % loopTicks) + loopTicks) % loopTicks;
-  const plan = new Map(); // instrument id -> Map(sample midi -> {url, midi, first})
-  for (const track of piece.tracks) {
-    const inst = instrumentsById[parts[track.name]];
-    if (!inst) continue;
-    const sampled = new Set(inst.notes);
-    const byKey = plan.get(inst.id) || new Map();
-    plan.set(inst.id, byKey);
-    for (const ev of layerEvents(track, pieceLoopTicks(piece), loopTicks)) {
-      const key = inst.percussion ? (sampled.has(ev.midi) ? ev.midi : drumFallback(sampled, ev.midi)) : nearestSample(sampled, ev.midi);
-      if (key === null) continue;
-      const url = inst.urls[inst.percussion ? String(key) : noteName(key)];
-      const first = (ev.ticks - phase + loopTicks) % loopTicks;
-      const prev = byKey.get(key);
-      if (url && (!prev || first < prev.first)) byKey.set(key, { url, midi: key, first });
-    }
-  }
-  return plan;
-}
-
-/**
- * A track's notes laid out over a layer loop of `loopTicks`: the piece's own loop
- * (`pieceTicks`) repeats to fill it and is cut where it ends, so a 2-bar groove fills an
- * 8-bar drum loop and a 32-bar solo stops at bar 30 before it starts again.
- */
-export function layerEvents(track, pieceTicks, loopTicks) {
-  const events = [];
-  for (let offset = 0; offset < loopTicks; offset += pieceTicks) {
-    for (const n of track.notes) {
-      const ticks = n.ticks + offset;
-      if (n.ticks < pieceTicks && ticks < loopTicks) events.push({ ...n, ticks, source: n.ticks });
-    }
-  }
-  return events.sort((a, b) => a.ticks - b.ticks || a.midi - b.midi);
-}
-
-/** The loop length a piece itself declares, in ticks. */
-export function pieceLoopTicks(piece) {
-  const [n, d] = piece.lofi.timeSignature;
-  return Math.round((piece.lofi.loopBars * n * 4 * PPQ) / d);
-}
-
-const NAMES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"];
-export function noteName(midi) {
-  return NAMES[midi % 12] + (Math.floor(midi / 12) - 1);
-}
-
-// General MIDI drum notes a kit may lack, and the sound that stands in for each.
-const DRUM_ALIASES = {
-  35: [36], 36: [35], 37: [38, 39], 38: [40, 37], 39: [38, 37], 40: [38], 41: [45, 43, 47], 43: [45, 41, 47],
-  44: [42], 42: [44], 46: [42], 45: [47, 43, 41], 47: [45, 48, 50], 48: [47, 50], 50: [48, 47],
-  49: [57, 52, 55, 51], 52: [49, 57], 55: [49, 57], 57: [49, 52], 51: [59, 53], 59: [51], 53: [51, 59],
-  54: [42], 56: [37], 69: [42], 70: [42], 75: [37], 76: [37], 77: [37],
-};
-
-export function drumFallback(sampled, midi) {
-  for (const alt of DRUM_ALIASES[midi] || []) if (sampled.has(alt)) return alt;
-  return null;
 }

@@ -1,4 +1,4 @@
-// Transport arithmetic: ticks at PPQ 480, bars in the Transport's meter, Tone's swing curve,
+// Transport arithmetic: ticks at PPQ 480, bars in the Transport's meter, Tone's swing curves,
 // and "the next bar boundary that is still safely in the future" for live changes.
 export const PPQ = 480;
 
@@ -13,14 +13,6 @@ export function barTicks(transport) {
   return Math.round(transport.timeSignature * PPQ);
 }
 
-/** TransportTime "BARS:QUARTERS[:SIXTEENTHS]" as ticks, read the way Tone.js reads it. */
-export function transportTimeToTicks(text, timeSignature = [4, 4]) {
-  const m = /^\s*(\d+(?:\.\d+)?):(\d+(?:\.\d+)?)(?::(\d+(?:\.\d+)?))?\s*$/.exec(String(text));
-  if (!m) throw new Error(`not a TransportTime: ${text}`);
-  const [bars, quarters, sixteenths] = [m[1], m[2], m[3] || "0"].map(Number);
-  return Math.round(bars * barTicksOf(timeSignature) + quarters * PPQ + (sixteenths * PPQ) / 4);
-}
-
 /** Ticks as "BARS:QUARTERS:SIXTEENTHS" (zero-based, like Tone's Transport.position). */
 export function ticksToPosition(ticks, perBar) {
   const bars = Math.floor(ticks / perBar);
@@ -30,15 +22,19 @@ export function ticksToPosition(ticks, perBar) {
   return `${bars}:${quarters}:${+sixteenths.toFixed(3)}`;
 }
 
-/** Tone.Transport's swing for an eighth-note subdivision, in ticks, for a note at `ticks`.
- * Same curve as Tone's Transport._processTick: off-beats move late by up to a third of an
- * eighth; notes on the beat stay. Each layer applies its own score's swing this way, so
- * a swung drum groove and a straight song can share the one Transport. */
-export function swingTicks(ticks, swing) {
-  const eighth = PPQ / 2;
-  if (!swing || ticks % PPQ === 0 || ticks % (2 * eighth) === 0) return 0;
-  const progress = (ticks % (2 * eighth)) / (2 * eighth);
-  return ((2 * eighth) / 3) * Math.sin(progress * Math.PI) * swing;
+export const SUBDIVISION_TICKS = { "8n": PPQ / 2, "16n": PPQ / 4 };
+
+/** Tone.Transport's swing for a subdivision ("8n" or "16n"), in ticks, for a note at `ticks`.
+ * Same curve as Tone's Transport._processTick with that swingSubdivision: every second
+ * subdivision moves late by up to two thirds of one (an MPC's 16th swing with "16n"); notes
+ * on the pairs' grid stay. Each layer applies its own swing this way, so a swung drum groove
+ * and a straight song can share the one Transport. */
+export function swingTicks(ticks, swing, subdivision = "8n") {
+  const sub = SUBDIVISION_TICKS[subdivision];
+  if (!sub) throw new Error(`swing subdivision must be 8n or 16n, not ${subdivision}`);
+  const pair = 2 * sub;
+  if (!swing || ticks % pair === 0) return 0;
+  return ((pair / 3) * Math.sin(((ticks % pair) / pair) * Math.PI)) * swing;
 }
 
 export function secondsPerTick(bpm) {
@@ -54,7 +50,7 @@ export function safeTicks(transport, margin = 0.12) {
 
 /** The first bar boundary at or after `ticks`. */
 export function ceilBar(ticks, perBar) {
-  return Math.ceil(ticks / perBar - 1e-9) * perBar;
+  return Math.ceil(ticks / perBar - 1e-9) * perBar || 0;
 }
 
 /** Where a live change lands: the next bar boundary that the clock has not reached yet. */

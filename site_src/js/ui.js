@@ -1,5 +1,6 @@
-// The page: step 1 (drums, ambience, quote), step 2 (songs and AI solos), the deck (now
-// playing, transport, mixer, tempo). Every control calls the same window.lofi functions that
+// The page: step 1 (drums, ambience, quote), step 2 (songs and AI solos, rendered by the
+// template), the deck (now playing, transport, mixer, tempo; the sliders' bounds set here
+// from the mixer and engine). Every control calls the same window.lofi functions that
 // automation calls; the page only reflects state().
 import { MIN_DB, MAX_DB, VOLUME_NAMES } from "./mixer.js";
 import { SOLO_BPM } from "./engine.js";
@@ -25,15 +26,6 @@ export function formatDb(db) {
   return `${rounded > 0 ? "+" : rounded < 0 ? "−" : ""}${Math.abs(rounded)} dB`;
 }
 
-function describe(entry, manifest) {
-  const bits = [];
-  if (manifest.solos.includes(entry)) bits.push(`${manifest.site.bpm} bpm (adjustable)`);
-  else bits.push(`${entry.bpm} bpm`);
-  if (entry.key) bits.push(entry.key);
-  if (entry.instruments && entry.instruments.length) bits.push(entry.instruments.join(", "));
-  return bits.join(" · ");
-}
-
 export class UI {
   constructor({ api, manifest, position, onError }) {
     this.api = api;
@@ -45,8 +37,8 @@ export class UI {
   }
 
   mount() {
-    this._renderPicks();
-    this._renderTracks();
+    this._wirePicks();
+    this._wireTracks();
     this._wireTransport();
     this._wireMixer();
     this._wireKeyboard();
@@ -69,39 +61,23 @@ export class UI {
 
   // -- step 1 --------------------------------------------------------------------------------
 
-  _renderPicks() {
-    for (const [layer, section] of PICKS) {
+  /** The choices are the page's own (rendered by the template): wire them. */
+  _wirePicks() {
+    for (const [layer] of PICKS) {
       const select = $(`pick-${layer}`);
-      select.replaceChildren(el("option", { value: "", text: "None" }), ...this.manifest[section].map((e) => el("option", { value: e.id, text: e.title })));
       select.addEventListener("change", () => this.api.select({ [layer]: select.value || null }).catch((e) => this.fail(e)));
     }
   }
 
   // -- step 2 --------------------------------------------------------------------------------
 
-  _renderTracks() {
-    const songs = $("songs");
-    songs.replaceChildren(...this.manifest.songs.map((s) => this._trackRow(s)));
-    const solos = $("solos");
-    if (this.manifest.solos.length) {
-      solos.replaceChildren(...this.manifest.solos.map((s) => this._trackRow(s)));
-    } else {
-      solos.replaceChildren(el("p", { class: "empty", text: "No AI solos yet. Once the model has baked some, they appear here; the songs above play now." }));
+  /** The track list is the page's own (rendered once, by the template): wire its radios. */
+  _wireTracks() {
+    for (const input of document.querySelectorAll('input[name="track"]')) {
+      input.addEventListener("change", () => {
+        if (input.checked) this.api.select({ track: input.value }).catch((e) => this.fail(e));
+      });
     }
-  }
-
-  _trackRow(entry) {
-    const id = `track-${entry.id}`;
-    const input = el("input", { type: "radio", name: "track", id, value: entry.id });
-    input.addEventListener("change", () => {
-      if (input.checked) this.api.select({ track: entry.id }).catch((e) => this.fail(e));
-    });
-    const label = el("label", { for: id },
-      el("span", { class: "track-title", text: entry.title }),
-      el("span", { class: "track-meta", text: describe(entry, this.manifest) }));
-    const midi = el("a", { class: "midi", href: entry.midi, download: `${entry.id}.mid`, title: `Download the MIDI file of ${entry.title}` });
-    midi.append(el("span", { "aria-hidden": "true", text: "MIDI ↓" }), el("span", { class: "visually-hidden", text: `Download the MIDI file of ${entry.title}` }));
-    return el("div", { class: "track", "data-id": entry.id }, input, label, midi);
   }
 
   // -- deck ----------------------------------------------------------------------------------

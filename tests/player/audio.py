@@ -22,23 +22,31 @@ def render(page, **options) -> tuple[np.ndarray, dict]:
     return samples, out
 
 
-def swing_ticks(ticks: int, swing: float) -> float:
-    """Tone.Transport's swing for eighths (Transport._processTick), in ticks."""
-    if not swing or ticks % PPQ == 0:
+SUBDIVISION = {"8n": PPQ // 2, "16n": PPQ // 4}
+
+
+def swing_ticks(ticks: int, swing: float, subdivision: str = "8n") -> float:
+    """Tone.Transport's swing (Transport._processTick) for a swingSubdivision, in ticks: every
+    second eighth (or 16th) moves late by up to two thirds of one."""
+    pair = 2 * SUBDIVISION[subdivision]
+    if not swing or ticks % pair == 0:
         return 0.0
-    return (2 * (PPQ // 2) / 3) * math.sin((ticks % PPQ) / PPQ * math.pi) * swing
+    return (pair / 3) * math.sin((ticks % pair) / pair * math.pi) * swing
 
 
 def piece(site: Path, entry: dict) -> dict:
     return json.loads((site / entry["url"]).read_text("utf-8"))
 
 
-def grid(site: Path, entry: dict, layer_bars: int, bars: int, bpm: float, lead: float) -> list[tuple[float, str, int, int]]:
+def grid(site: Path, entry: dict, layer_bars: int, bars: int, bpm: float, lead: float,
+         swing: tuple[float, str] | None = None) -> list[tuple[float, str, int, int]]:
     """(seconds, track, midi, tick) of every note the player should play in `bars` bars: the
     piece's own loop repeated to fill the layer's loop of `layer_bars` (cut at its end), that
-    loop repeated from bar 0, each note moved by the piece's swing."""
+    loop repeated from bar 0, each note moved by the piece's swing (or `swing`: (amount,
+    subdivision), a groove's swing that a solo plays with)."""
     song = piece(site, entry)
-    own = entry["loopBars"] * BAR
+    own = song["lofi"]["loopBars"] * BAR
+    amount, subdivision = swing or (song["lofi"]["swing"], song["lofi"]["swingSubdivision"])
     layer = layer_bars * BAR
     spt = 60 / (bpm * PPQ)
     out = []
@@ -52,7 +60,7 @@ def grid(site: Path, entry: dict, layer_bars: int, bars: int, bpm: float, lead: 
                     continue
                 for start in range(0, bars * BAR, layer):
                     if start + t < bars * BAR:
-                        at = lead + (start + t + swing_ticks(t, entry["swing"])) * spt
+                        at = lead + (start + t + swing_ticks(t, amount, subdivision)) * spt
                         out.append((at, track["name"], note["midi"], start + t))
     return sorted(out)
 
@@ -65,3 +73,37 @@ def clicks(x: np.ndarray, rate: int, threshold: float = 0.1) -> np.ndarray:
 
 def first_sound(x: np.ndarray, rate: int, level: float = 1e-3) -> float:
     return float(np.flatnonzero(np.abs(x) > level)[0] / rate)
+
+
+def dbfs(x: float) -> float:
+    return 20 * math.log10(max(float(x), 1e-12))
+
+
+def true_peak(x: np.ndarray) -> float:
+    """The peak between samples too (4x oversampled, as a true-peak meter reads it), in dBFS."""
+    from scipy.signal import resample_poly
+
+    return dbfs(np.max(np.abs(resample_poly(x.astype(np.float64), 4, 1))))
+
+
+def flat_tops(x: np.ndarray, level: float = 0.5, tolerance: float = 1e-6, run: int = 3) -> int:
+    """Samples held at a ceiling: in runs of at least `run` loud samples (above `level`) that
+    differ from their neighbour by less than `tolerance` (a clipped or saturated top; the crest
+    of a 40 Hz sine at 44.1 kHz still moves by more than 1e-5 a sample)."""
+    loud = np.abs(x) > level
+    held = (np.abs(np.diff(x)) < tolerance) & loud[1:] & loud[:-1]
+    count, length = 0, 0
+    for h in np.append(held, False):
+        if h:
+            length += 1
+        else:
+            if length + 1 >= run:
+                count += length + 1
+            length = 0
+    return count
+
+
+def silent_after(x: np.ndarray, rate: int, at: float, level_db: float = -60.0) -> float:
+    """Seconds from `at` until the signal stays below `level_db` (0 when it already is)."""
+    loud = np.flatnonzero(np.abs(x[int(at * rate):]) > 10 ** (level_db / 20))
+    return 0.0 if len(loud) == 0 else float((loud[-1] + 1) / rate)

@@ -1,6 +1,6 @@
 """A fixture AI solo for the player's tests: until the model lands, `solos` in manifest.json is
 empty, so the tests write one solo (Tone.js JSON with ``"lofi": {"solo": true}`` + its MIDI)
-into a built site and list it in build/manifest.json, shaped like the model's entries."""
+into a built site and list it in build/manifest.json and on its page, shaped like the model's entries."""
 
 from __future__ import annotations
 
@@ -51,13 +51,24 @@ def add_fixture_solo(site: Path, solo_id: str = "fixture-solo", seed: int = 11) 
     (site / midi).write_bytes(mid)
     lofi = song["lofi"]
     entry = {
-        "id": solo_id, "title": "Fixture Solo", "bpm": lofi["bpm"], "loopBars": lofi["loopBars"],
-        "timeSignature": lofi["timeSignature"], "swing": lofi["swing"], "instruments": ["piano"],
-        "url": url, "midi": midi, "seed": seed, "temperature": 0.9, "topK": 8,
+        "id": solo_id, "title": "Fixture Solo", "url": url, "midi": midi, "seed": seed, "temperature": 0.9, "topK": 8,
         "stats": {"notes": sum(len(t["notes"]) for t in song["tracks"])},
     }
     manifest_path = site / "manifest.json"
     manifest = json.loads(manifest_path.read_text("utf-8"))
     manifest["solos"] = [s for s in manifest["solos"] if s["id"] != solo_id] + [entry]
     manifest_path.write_bytes(dumps(manifest))
+    # The page lists the tracks (the template renders them once): add the solo's row as the
+    # template would have.
+    page = site / "index.html"
+    html = page.read_text("utf-8")
+    if f'id="track-{solo_id}"' not in html:
+        row = (f'<div class="track" data-id="{solo_id}"><input type="radio" name="track" id="track-{solo_id}" '
+               f'value="{solo_id}"><label for="track-{solo_id}"><span class="track-title">Fixture Solo</span>'
+               f'<span class="track-meta">piano</span></label><a class="midi" href="{midi}" download="{solo_id}.mid" '
+               f'title="Download the MIDI file of Fixture Solo"><span aria-hidden="true">MIDI ↓</span>'
+               f'<span class="visually-hidden">Download the MIDI file of Fixture Solo</span></a></div>\n')
+        html = html.replace('<div id="solos">\n', '<div id="solos">\n' + row, 1)
+        assert row in html, "the page has no solo list to add the fixture to"
+        page.write_text(html, "utf-8")
     return entry

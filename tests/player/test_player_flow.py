@@ -48,10 +48,11 @@ def test_a_song_with_drums_ambience_and_quote_plays_through_the_two_steps(open_p
     wait_for(page, f"{STATE}.layers.ambience.sounding", timeout=30)
     s = state(page)
     song = next(e for e in man["songs"] if e["id"] == "paper-lanterns")
-    assert s["bpm"] == song["bpm"] and s["transport"]["ppq"] == 480
+    own = json.loads((player_site / song["url"]).read_text())
+    assert s["bpm"] == own["header"]["tempos"][0]["bpm"] and s["transport"]["ppq"] == 480
     loops = man["site"]["loops"]
-    assert s["loops"] == {"drums": loops["drums"], "ambience": loops["ambience"], "solo": None, "song": song["loopBars"]}
-    assert s["quoteStart"] == man["site"]["quoteStart"] == "4:0:0"
+    assert s["loops"] == {"drums": loops["drums"], "ambience": loops["ambience"], "solo": None, "song": own["lofi"]["loopBars"]}
+    assert man["site"]["quoteStartTicks"] == 4 * 1920 and s["quoteStart"] == "4:0:0"
     assert all(s["layers"][k]["status"] == "ready" for k in ("drums", "ambience", "quote", "music"))
     assert s["samples"]["failed"] == [] and len(s["samples"]["loaded"]) > 10
     # Only the samples the pieces play were fetched (the default song's first bar was fetched

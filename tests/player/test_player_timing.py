@@ -52,12 +52,12 @@ def test_drum_and_song_onsets_land_on_the_grid_and_loops_repeat_without_drift(op
     page = open_player()
     man = manifest(player_site)
     drums, song = entry(man, "drums", "dusty-boom-bap"), entry(man, "songs", "paper-lanterns")
-    assert drums["swing"] != song["swing"] != 0  # each layer keeps its own swing
+    assert piece(player_site, drums)["lofi"]["swing"] != piece(player_site, song)["lofi"]["swing"] != 0  # each its own
     bpm, bars = 100, 16  # two 8-bar loops of each, at a brisk tempo to keep the render short
     x, info = render(page, drums=drums["id"], track=song["id"], bars=bars, bpm=bpm, probe=True, humanise=False,
                      sampleRate=RATE, volumes=FLAT)
     loops = info["state"]["loops"]
-    assert loops["drums"] == man["site"]["loops"]["drums"] and loops["song"] == song["loopBars"]
+    assert loops["drums"] == man["site"]["loops"]["drums"] and loops["song"] == piece(player_site, song)["lofi"]["loopBars"]
     lead, spb = info["lead"], info["secondsPerBar"]
     assert spb == pytest.approx(BAR / PPQ * 60 / bpm)
     notes = grid(player_site, drums, loops["drums"], bars, bpm, lead) + grid(player_site, song, loops["song"], bars, bpm, lead)
@@ -113,7 +113,8 @@ def test_real_drum_samples_through_the_drum_chain_land_within_2_ms(open_player, 
     page = open_player()
     man = manifest(player_site)
     drums = entry(man, "drums", "dusty-boom-bap")
-    kit = entry(man, "instruments", drums["instruments"][0])
+    groove = piece(player_site, drums)
+    kit = entry(man, "instruments", groove["lofi"]["parts"][0]["instrument"])
     bpm, bars, rate = 100, 4, 44100
     x, info = render(page, drums=drums["id"], track=None, bars=bars, bpm=bpm, sampleRate=rate, volumes=FLAT)
     assert np.max(np.abs(x)) > 0.05
@@ -121,7 +122,7 @@ def test_real_drum_samples_through_the_drum_chain_land_within_2_ms(open_player, 
     spt = 60 / (bpm * PPQ)
     window = int(0.005 * rate)
     checked = []
-    for track in piece(player_site, drums)["tracks"]:
+    for track in groove["tracks"]:
         for note in track["notes"]:
             url = kit["urls"].get(str(note["midi"]))
             if note["ticks"] >= bars * BAR or url is None or note["velocity"] < 0.5:
@@ -129,7 +130,7 @@ def test_real_drum_samples_through_the_drum_chain_land_within_2_ms(open_player, 
             sample, file_rate = sf.read(player_site / url, dtype="float32", always_2d=True)
             assert file_rate == rate
             template = sample[: int(0.03 * rate), 0]
-            at = round((lead + (note["ticks"] + swing_ticks(note["ticks"], drums["swing"])) * spt) * rate)
+            at = round((lead + (note["ticks"] + swing_ticks(note["ticks"], groove["lofi"]["swing"])) * spt) * rate)
             scores = []
             for lag in range(-window, window + 1):
                 seg = x[at + lag: at + lag + len(template)]
@@ -148,7 +149,7 @@ def test_the_quote_starts_at_bar_5_once_and_the_music_dips_6_db_under_it(open_pl
     quote = entry(man, "quotes", "transformation")
     bpm, rate = 120, 44100
     x, info = render(page, quote=quote["id"], track=None, bars=8, bpm=bpm, probe=True, sampleRate=rate, volumes=FLAT)
-    assert info["state"]["quoteStart"] == man["site"]["quoteStart"] == "4:0:0"
+    assert man["site"]["quoteStartTicks"] == 4 * BAR and info["state"]["quoteStart"] == "4:0:0"
     own, _ = sf.read(player_site / quote["url"], dtype="float32", always_2d=True)
     start = first_sound(x, rate) - first_sound(own[:, 0], rate)
     assert start - info["lead"] == pytest.approx(4 * info["secondsPerBar"], abs=TOLERANCE)

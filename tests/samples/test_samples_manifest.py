@@ -89,7 +89,7 @@ def test_publish_gives_the_site_its_sections(make_kit):
     out = publish(kit, emit)
     assert set(out) == {"instruments", "ambience", "quotes", "credits"}
     piano, drums = out["instruments"]
-    assert piano["urls"] == {"C4": "assets/samples/C4.0123abcd.mp3", "D#4": "assets/samples/Ds4.0123abcd.mp3"}
+    assert piano["urls"] == {"60": "assets/samples/C4.0123abcd.mp3", "63": "assets/samples/Ds4.0123abcd.mp3"}  # keyed by MIDI number, as drums
     assert piano["percussion"] is False and piano["release"] == 0.8 and piano["notes"] == [60, 63]
     assert drums["percussion"] is True and list(drums["urls"]) == ["36", "38"]
     (rain,) = out["ambience"]
