@@ -26,7 +26,9 @@ export async function renderOffline(manifest, loader, options = {}) {
   const buffer = await Tone.Offline(async (context) => {
     const engine = new Engine({ manifest, context, loader, probe, humanise, eager: true, volumes, soloBpm: solo ? bpm : undefined });
     await engine.init();
-    await engine.select(choice);
+    // One layer at a time, in a fixed order: together, whichever download finished first was
+    // scheduled first, under whatever tempo the Transport had then, and the render changed.
+    for (const key of Object.keys(CHOICES)) if (key in choice) await engine.select({ [key]: choice[key] });
     context.transport.bpm.value = bpm;
     context.transport.start(lead);
     state = engine.state();

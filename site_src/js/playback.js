@@ -66,12 +66,24 @@ export class PieceLayer {
 
   _schedule(voice, ev, time) {
     const spt = secondsPerTick(this.transport.bpm.getValueAtTime(time));
+    time -= this._slip(ev, time) * spt;
     // No clamping to currentTime: inside Tone.Offline the clock runs ahead of the render, and
     // online a time just past simply plays at once.
     const at = time + ev.swing * spt + ev.jitter - this.latency;
     const duration = Math.max(ev.durationTicks * spt, 0.02);
     voice.play(ev, at, duration);
     if (this.onNote) this.onNote(ev, at + this.latency, duration);
+  }
+
+  /** Whole ticks by which Tone handed a note over late (or early): Tone 15 turns a note's tick
+   * into seconds at the tempo of the moment and back, may land at T - 1e-12, floors that to
+   * T - 1 and then adds the ~1 tick remainder twice (TransportEvent and TransportRepeatEvent),
+   * so at some tempos a note fired a whole tick late. The note's own tick is known: use it. */
+  _slip(ev, time) {
+    const loop = this.loopTicks;
+    let off = this.transport.getTicksAtTime(time) - this.startTick - ((ev.ticks - this.phaseTicks + loop) % loop);
+    off -= loop * Math.round(off / loop);
+    return Math.round(off);
   }
 
   /** Start at Transport tick `atTick`, `phaseTicks` into the loop. */
