@@ -6,10 +6,11 @@
 export const CONTEXT_OPTIONS = { latencyHint: "playback", lookAhead: 0.3, updateInterval: 0.05 };
 export const IDLE_SUSPEND_S = 30;
 
-/** The page's Tone context (created here, explicitly, so nothing depends on Tone's global one). */
+/** The page's Tone context (created here, explicitly, so nothing depends on Tone's global one).
+ * Tone made a default one when it loaded; that one is closed (a phone gives a page few). */
 export function createContext(Tone) {
   const context = new Tone.Context(CONTEXT_OPTIONS);
-  Tone.setContext(context);
+  Tone.setContext(context, true);
   return context;
 }
 
