@@ -1,4 +1,4 @@
-// Boots the player: reads manifest.json, builds the engine on Tone's context, draws the page,
+// Boots the player: reads manifest.json, builds the engine on the page's own playback context, draws the page,
 // restores the listener's choices (link, then localStorage) and exposes window.lofi.
 import { createApi } from "./api.js";
 import { createAudioSession, createContext, outputLatency } from "./audio-session.js";
