@@ -53,6 +53,17 @@ def test_an_interruption_shows_tap_to_resume_and_a_tap_resumes(open_player):
     assert page.log.errors == []
 
 
+def test_back_in_view_a_page_that_may_resume_by_itself_does(open_player):
+    page = open_player("#track=late-bus-home")
+    playing(page)
+    page.evaluate("Tone.getContext().rawContext.suspend()")  # what a tab in the background may get
+    wait_for(page, "!document.getElementById('resume').hidden", timeout=10)
+    # Visible again: desktop Chromium lets the page resume without a tap (a phone would not).
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    wait_for(page, f"{STATE}.audio.state === 'running' && document.getElementById('resume').hidden", timeout=10)
+    assert page.log.errors == []
+
+
 def test_the_context_sleeps_after_30_s_paused_and_play_wakes_it(open_player):
     page = open_player("#track=late-bus-home")
     playing(page)
@@ -126,6 +137,6 @@ def test_a_soak_of_random_switches_keeps_the_js_heap_small(open_player):
     cdp = page.context.new_cdp_session(page)
     result = soak(page, cdp, SOAK_SECONDS, log=lambda *_: None)
     heaps = [bytes_ for _, bytes_ in result["heap"]]
-    assert result["switches"] >= SOAK_SECONDS / 5
     assert max(heaps) < HEAP_LIMIT, f"JS heap after GC: {[round(h / 1e6, 1) for h in heaps]} MB"
+    assert result["switches"] >= SOAK_SECONDS / 8  # one every 4 s, plus the page's own time
     assert page.log.errors == []
