@@ -21,6 +21,7 @@ from ..music.score import compile_score
 from ..music.transport import Meter, parse_ticks
 from ..samples.manifest import Kit, load_kit, publish
 from . import csp
+from .icons import ICON_SIZES, icon_png
 from .output import Output, check_replaceable, commit, read_bytes
 
 log = logging.getLogger("lofi_build")
@@ -267,6 +268,8 @@ def render(config: Config, content: Content, cache: BuildCache | None = None) ->
         "modules": [f"{js_dir}/{p.name}" for p in sorted((site_src / "js").glob("*.js")) if p.name != "main.js"],
         "tone": out.add_file(site_src / "vendor" / "tone" / "Tone.js", "assets/vendor/Tone.js"),
         "icon": out.add_file(site_src / "icon.svg", "assets/icon.svg"),
+        # PNG for lock screens (Media Session) and the web app manifest: {size: URL}.
+        "icons": {size: out.add_hashed(f"assets/icon-{size}.png", icon_png(size)) for size in ICON_SIZES},
     }
     p5 = site_src / "vendor" / "p5" / "p5.min.js"
     if p5.is_file():  # loaded by the player only after the first sound

@@ -35,9 +35,10 @@ export function createApi({ engine, loader, manifest, hooks = {} }) {
       return api.state();
     },
 
-    /** Start or resume. Tone.start() runs first, inside the user's click. */
+    /** Start or resume. The page's own context resumes first, inside the user's click (not
+     * Tone.start(): while an offline render is being set up, Tone's global context is that one). */
     play() {
-      const resumed = window.Tone.start();
+      const resumed = engine.context.resume();
       call("gesture");
       return (async () => {
         await resumed;

@@ -79,34 +79,62 @@ export function createChain(family, { context, reverb, probe = false }) {
   return { input, output, latency, dispose: () => nodes.forEach((n) => n.dispose()) };
 }
 
+/** An AudioBuffer of `context`'s own (Tone's fromArray would use the global context, which is
+ * the offline one while a render is being set up). */
+function audioBuffer(context, channels, sampleRate = context.sampleRate) {
+  const Tone = T();
+  const raw = context.rawContext.createBuffer(channels.length, channels[0].length, sampleRate);
+  channels.forEach((data, c) => raw.copyToChannel(data, c));
+  return new Tone.ToneAudioBuffer(raw);
+}
+
+/** A reverb impulse: decaying noise per channel, from a seeded sequence, so that every engine
+ * (and every offline render) gets the same room. Tone.Reverb draws it from Math.random. */
+export function reverbImpulse(sampleRate, { decay = 2.8, preDelay = 0.025, seed = 91, channels = 2 } = {}) {
+  const rnd = prng(seed);
+  const pre = Math.round(preDelay * sampleRate);
+  const n = pre + Math.round(decay * sampleRate);
+  const out = [];
+  for (let c = 0; c < channels; c++) {
+    const data = new Float32Array(n);
+    for (let i = pre; i < n; i++) data[i] = (rnd() * 2 - 1) * Math.exp((-6.9 * (i - pre)) / (n - pre)); // -60 dB at `decay`
+    out.push(data);
+  }
+  return out;
+}
+
 /** The shared reverb: a generated impulse, darkened, fed by each chain's send. */
 export async function createReverb(context, destination) {
   const Tone = T();
-  const reverb = new Tone.Reverb({ context, decay: 2.8, preDelay: 0.025, wet: 1 });
+  const reverb = new Tone.Convolver({ context, normalize: true });
+  reverb.buffer = audioBuffer(context, reverbImpulse(context.sampleRate));
   const tone = new Tone.Filter({ context, type: "lowpass", frequency: 2800, rolloff: -12 });
   reverb.chain(tone, destination);
-  await reverb.ready;
   return { input: reverb, dispose: () => { reverb.dispose(); tone.dispose(); } };
 }
 
-/** A looped vinyl crackle bed, made here from a seeded random sequence (no sample to fetch). */
-export function createCrackle(context, destination, { seconds = 3.7, seed = 33 } = {}) {
-  const Tone = T();
-  const rate = context.sampleRate;
+// The crackle bed runs at a low rate (it is band-passed around 2.4 kHz anyway) so that a bed
+// long enough not to be heard repeating stays small: 24 s at 16 kHz is 1.5 MB of float32.
+export const CRACKLE = { seconds: 24, rate: 16000, seed: 33 };
+
+/** The vinyl crackle's samples: a faint rumble and pops, from a seeded random sequence. */
+export function crackleSamples({ seconds = CRACKLE.seconds, rate = CRACKLE.rate, seed = CRACKLE.seed } = {}) {
   const n = Math.round(seconds * rate);
   const data = new Float32Array(n);
   const rnd = prng(seed);
+  const pole = Math.pow(0.995, 44100 / rate); // the same rumble at any rate
   let brown = 0;
   for (let i = 0; i < n; i++) {
-    brown = 0.995 * brown + 0.02 * (rnd() * 2 - 1); // faint rumble under the pops
+    brown = pole * brown + 0.02 * Math.sqrt(44100 / rate) * (rnd() * 2 - 1); // faint rumble under the pops
     data[i] = brown * 0.15;
   }
   // Pops: short decaying bursts, a few dozen per second, most of them tiny.
   const pops = Math.round(seconds * 38);
+  const scale = rate / 44100;
   for (let p = 0; p < pops; p++) {
-    const at = Math.floor(rnd() * (n - 400));
+    const len = Math.max(4, Math.round((20 + Math.floor(rnd() * 160)) * scale));
+    const at = Math.floor(rnd() * (n - len));
     const amp = Math.pow(rnd(), 3) * 0.9 + 0.03;
-    const len = 20 + Math.floor(rnd() * 160);
     for (let i = 0; i < len; i++) data[at + i] += amp * (rnd() * 2 - 1) * Math.exp((-6 * i) / len);
   }
   // Fade both ends into each other so the loop point is silent.
@@ -115,7 +143,13 @@ export function createCrackle(context, destination, { seconds = 3.7, seed = 33 }
     data[i] *= i / edge;
     data[n - 1 - i] *= i / edge;
   }
-  const buffer = Tone.ToneAudioBuffer.fromArray(data);
+  return data;
+}
+
+/** A looped vinyl crackle bed, made here (no sample to fetch); it repeats every 24 s. */
+export function createCrackle(context, destination, options = {}) {
+  const Tone = T();
+  const buffer = audioBuffer(context, [crackleSamples(options)], options.rate ?? CRACKLE.rate);
   const filter = new Tone.Filter({ context, type: "bandpass", frequency: 2400, Q: 0.5 });
   const level = new Tone.Gain({ context, gain: Tone.dbToGain(-30) });
   filter.chain(level, destination);

@@ -1,6 +1,7 @@
-// Boots the player: reads manifest.json, builds the engine on Tone's context, draws the page,
+// Boots the player: reads manifest.json, builds the engine on the page's own playback context, draws the page,
 // restores the listener's choices (link, then localStorage) and exposes window.lofi.
 import { createApi } from "./api.js";
+import { createAudioSession, createContext, outputLatency } from "./audio-session.js";
 import { Backgrounds } from "./backgrounds.js";
 import { Engine } from "./engine.js";
 import { createMediaSession } from "./media-session.js";
@@ -40,15 +41,32 @@ function prefetchAfterStart({ loader, manifest, visualizer }) {
   };
 }
 
+/** The sample URLs the current selection may play: its ambience, its quote and every sample of
+ * the instruments its drum groove and music use. Everything else decoded can go. */
+function selectionSamples(manifest, selected) {
+  const keep = new Set();
+  const find = (list, id) => list.find((e) => e.id === id);
+  for (const entry of [find(manifest.ambience, selected.ambience), find(manifest.quotes, selected.quote)]) if (entry) keep.add(entry.url);
+  const pieces = [find(manifest.drums, selected.drums), find([...manifest.songs, ...manifest.solos], selected.track)];
+  for (const piece of pieces) {
+    for (const id of (piece && piece.instruments) || []) {
+      const inst = manifest.instruments.find((i) => i.id === id);
+      if (inst) for (const url of Object.values(inst.urls)) keep.add(url);
+    }
+  }
+  return keep;
+}
+
 async function boot() {
   const Tone = window.Tone;
   if (!Tone) throw new Error("Tone.js did not load");
   const manifest = await loadManifest();
-  const context = Tone.getContext();
+  // The page's own context, made for playback (see audio-session.js); renders make their own.
+  const context = createContext(Tone);
   const motion = reducedMotionQuery();
   const root = $("player");
   const backgrounds = new Backgrounds($("scene"), { reducedMotion: motion.matches });
-  const visualizer = new Visualizer($("visualizer"), { context, p5Url: root.dataset.p5, reducedMotion: motion.matches });
+  const visualizer = new Visualizer($("visualizer"), { context, p5Url: root.dataset.p5, reducedMotion: motion.matches, latency: () => outputLatency(context) });
   motion.addEventListener("change", (e) => {
     backgrounds.setReducedMotion(e.matches);
     visualizer.setReducedMotion(e.matches);
@@ -70,6 +88,11 @@ async function boot() {
   });
   await engine.init();
   const afterStart = prefetchAfterStart({ loader, manifest, visualizer });
+  const session = createAudioSession({
+    context,
+    overlay: $("resume"),
+    wantsSound: () => engine.transport.state === "started" || !!engine.wantPlay,
+  });
   let lastSaved = "";
   const persist = () => {
     const s = engine.state();
@@ -79,6 +102,8 @@ async function boot() {
       lastSaved = text;
       save(data);
     }
+    const keep = selectionSamples(manifest, s.selected);
+    loader.evict((url) => keep.has(url));
     const ambience = manifest.ambience.find((a) => a.id === s.selected.ambience);
     backgrounds.show(ambience ? ambience.visual : "none");
     if (media) media.update(s);
@@ -88,18 +113,28 @@ async function boot() {
     hooks: {
       gesture: () => media.started(),
       started: () => {
+        session.playing();
         afterStart();
         persist();
       },
       paused: () => {
-        if (engine.transport.state !== "started") media.stopped();
+        if (engine.transport.state !== "started") {
+          media.stopped();
+          session.paused();
+        }
         persist();
       },
       changed: persist,
-      extraState: () => ({ visualizer: visualizer.state(), scene: { visual: backgrounds.visual, frames: backgrounds.frames } }),
+      extraState: () => ({ audio: session.state(), decoded: { bytes: loader.decodedBytes(), total: loader.decodedTotal }, visualizer: visualizer.state(), scene: { visual: backgrounds.visual, frames: backgrounds.frames, mode: backgrounds.mode } }),
     },
   });
-  media = createMediaSession({ api, siteTitle: manifest.site.title, artwork: [{ src: new URL(root.dataset.icon, location.href).href, sizes: "any", type: "image/svg+xml" }] });
+  // PNG first: lock screens show no SVG.
+  const artwork = [
+    { src: new URL(root.dataset["icon-512"], location.href).href, sizes: "512x512", type: "image/png" },
+    { src: new URL(root.dataset["icon-192"], location.href).href, sizes: "192x192", type: "image/png" },
+    { src: new URL(root.dataset.icon, location.href).href, sizes: "any", type: "image/svg+xml" },
+  ];
+  media = createMediaSession({ api, siteTitle: manifest.site.title, artwork });
   ui = new UI({
     api, manifest,
     position: () => {

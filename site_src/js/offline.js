@@ -32,7 +32,9 @@ export async function renderOffline(manifest, loader, options = {}) {
     const engine = new Engine({ manifest, context, loader, probe, humanise, reverb, eager: true, volumes, soloBpm: solo ? bpm : undefined });
     await engine.init();
     if (!crackle && engine.bed) engine.bed.gain.value = 0;
-    await engine.select(choice);
+    // One layer at a time, in a fixed order: together, whichever download finished first was
+    // scheduled first, and the render changed from run to run.
+    for (const key of Object.keys(CHOICES)) if (key in choice) await engine.select({ [key]: choice[key] });
     // One tempo from the top: the layers' own tempo settings leave events at time 0 that
     // would otherwise stay in the tempo's timeline.
     context.transport.bpm.cancelScheduledValues(0);

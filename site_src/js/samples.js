@@ -16,7 +16,8 @@ export class Loader {
     this.queue = [];
     this.running = 0;
     this.gateOpen = false; // SOON waits until the first sound (see open())
-    this.loaded = new Map(); // url -> bytes
+    this.loaded = new Map(); // url -> bytes downloaded
+    this.decodedTotal = 0; // bytes of float32 ever decoded (evicted ones included)
     this.failed = new Map(); // url -> message
   }
 
@@ -49,6 +50,26 @@ export class Loader {
     }
     this._pump();
     return job.promise;
+  }
+
+  /** Bytes of decoded audio this loader holds now. */
+  decodedBytes() {
+    let sum = 0;
+    for (const job of this.jobs.values()) sum += job.decoded || 0;
+    return sum;
+  }
+
+  /** Forget every decoded buffer whose URL `keep(url)` does not want: the layers that play a
+   * buffer hold it themselves, so it goes once they do; asking again downloads (from the HTTP
+   * cache) and decodes it again. Jobs not finished yet stay. Returns the bytes let go. */
+  evict(keep) {
+    let freed = 0;
+    for (const [url, job] of this.jobs) {
+      if (!job.audio || keep(url)) continue;
+      this.jobs.delete(url);
+      freed += job.decoded;
+    }
+    return freed;
   }
 
   /** Let SOON jobs run: called once the first sound is out. */
@@ -85,6 +106,9 @@ export class Loader {
       const bytes = await response.arrayBuffer();
       const audio = await this.decode(bytes);
       this.loaded.set(job.url, bytes.byteLength);
+      job.audio = audio;
+      job.decoded = audio.length * audio.numberOfChannels * 4;
+      this.decodedTotal += job.decoded;
       job.resolve(audio);
     } catch (error) {
       const message = error && error.name === "EncodingError" ? "the file does not decode as audio" : error.message;

@@ -45,7 +45,10 @@ export class UI {
     $("play").disabled = false;
     $("player").setAttribute("aria-busy", "false");
     this.setStatus("");
-    requestAnimationFrame(() => this._tick());
+    // The position changes once a beat: a few looks a second are plenty, and unlike a
+    // frame-by-frame loop they do not make the page produce a new frame 60 times a second.
+    this._tick();
+    setInterval(() => this._tick(), 200);
   }
 
   fail(error) {
@@ -132,10 +135,10 @@ export class UI {
   }
 
   _tick() {
+    if (document.hidden) return;
     const text = this.position();
     const out = $("position");
     if (out.textContent !== text) out.textContent = text;
-    requestAnimationFrame(() => this._tick());
   }
 
   /** Reflect the engine's state (coalesced to one update per frame). */

@@ -1,12 +1,17 @@
 // The note visualiser, drawn with p5.js (vendored, LGPL-2.1, loaded by URL only after the first
 // sound so it never delays it). It draws the notes that are actually played, every music part
-// and the drums, at the audio time they sound: a scrolling roll with a glowing playhead.
+// and the drums, at the time they reach the ears (audio time less the output latency): a
+// scrolling roll with a glowing playhead, at a modest frame rate that costs the main thread
+// (where the notes are scheduled) little.
 const PALETTE = [[242, 199, 139], [255, 150, 130], [180, 160, 255], [120, 214, 200], [250, 230, 170]];
 const DRUM_COLOUR = [255, 236, 210];
 const WINDOW = 6; // seconds of notes kept on screen
+export const FPS = 20;
+const STILL_FPS = 6;
 
 export class Visualizer {
-  constructor(container, { context, p5Url, reducedMotion = false }) {
+  constructor(container, { context, p5Url, reducedMotion = false, latency = () => 0 }) {
+    this.latency = latency;
     this.container = container;
     this.context = context;
     this.p5Url = p5Url;
@@ -60,24 +65,33 @@ export class Visualizer {
   }
 
   _sketch(p) {
+    this._p = p;
     const size = () => [Math.max(120, this.container.clientWidth), Math.max(90, this.container.clientHeight)];
     p.setup = () => {
       const [w, h] = size();
       p.createCanvas(w, h);
-      p.frameRate(this.reducedMotion ? 6 : 30);
       p.noStroke();
+      // Our own clock instead of p5's loop: p5 wakes the main thread on every display frame
+      // (60 a second) to decide whether to draw; a timer wakes it only for the frames drawn,
+      // and a late one is simply late (a frame skipped), never made up.
+      p.noLoop();
+      this._frame();
     };
     p.windowResized = () => {
       const [w, h] = size();
       p.resizeCanvas(w, h);
     };
     p.draw = () => {
-      const now = this.context.currentTime;
-      p.frameRate(this.reducedMotion ? 6 : 30);
+      const now = this.context.currentTime - this.latency();
       p.clear();
       if (this.reducedMotion) this._drawKeys(p, now);
       else this._drawRoll(p, now);
     };
+  }
+
+  _frame() {
+    if (!document.hidden) this._p.redraw();
+    this.timer = setTimeout(() => this._frame(), 1000 / (this.reducedMotion ? STILL_FPS : FPS));
   }
 
   _y(p, midi) {
