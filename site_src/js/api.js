@@ -8,6 +8,7 @@
 //   lofi.setVolume(layer, db)         drums | ambience | music | quote | master
 //   lofi.setBpm(bpm)                  the AI solos' tempo, 60-100
 //   lofi.level()                      the master output's peak level now, dBFS
+//   await lofi.replacePiece(id, piece) hot swap: the new version from the next bar
 //   await lofi.render({bars, ...})    the same engine rendered offline (Tone.Offline)
 import { renderOffline, toBase64 } from "./offline.js";
 
@@ -79,6 +80,14 @@ export function createApi({ engine, loader, manifest, hooks = {} }) {
       const i = all.findIndex((e) => e.id === engine.slots.music.id);
       const next = all[(i + direction + all.length) % all.length];
       return api.select({ track: next.id });
+    },
+
+    /** Hot swap (lofi-build serve): `piece` replaces the piece known by manifest id `id`; if it
+     * is playing it comes in at the next bar. Resolves to {ticks} (null when not playing). */
+    async replacePiece(id, piece) {
+      const result = await engine.replacePiece(id, piece);
+      call("changed");
+      return result;
     },
 
     level() {

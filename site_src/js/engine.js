@@ -111,9 +111,9 @@ export class Engine {
     return this.state();
   }
 
-  _change(name, id) {
+  _change(name, id, { force = false } = {}) {
     const slot = this.slots[name];
-    if (slot.id === id && slot.status !== "error") return slot.ready;
+    if (!force && slot.id === id && slot.status !== "error") return slot.ready;
     const token = ++slot.token;
     slot.id = id;
     slot.entry = id ? this.entryFor(name, id) : null;
@@ -289,7 +289,10 @@ export class Engine {
     slot.layer = layer;
     if (layer) layer.startTick = at;
     if (name === "drums" || name === "music") {
-      if (layer) layer.start(at, name === "drums" ? at : 0);
+      // A hot-swapped song goes on from where the old version is at that bar.
+      const phase = name === "drums" ? at : slot.keepPhase && old ? Math.max(0, old.body.phaseTicks + at - old.startTick) : 0;
+      slot.keepPhase = false;
+      if (layer) layer.start(at, phase);
       if (name === "music" && layer) {
         if (playing) {
           slot.pending.push(transport.scheduleOnce((time) => configureTransport(transport, layer, time), `${at}i`));
@@ -341,6 +344,34 @@ export class Engine {
     slot.retiring.splice(i, 1);
     this.transport.clear(entry.eventId);
     entry.layer.dispose();
+  }
+
+  // -- hot swap (lofi-build serve; a minimal version until the engine refactor lands) --------
+
+  /** The piece known by manifest id `id` (song, AI solo or drum groove) becomes `piece` (Tone
+   * JSON): its entry takes the new title, and if it is playing the new version comes in at the
+   * next bar, in phase. Resolves to {ticks} where it takes effect, ticks null when not playing. */
+  async replacePiece(id, piece) {
+    const name = this.manifest.drums.some((e) => e.id === id) ? "drums" : "music";
+    const entry = this.entryFor(name, id);
+    if (!entry) throw new Error(`no piece called '${id}'`);
+    this._swaps = (this._swaps || 0) + 1;
+    const url = `${entry.url.split("#")[0]}#swap-${this._swaps}`; // a key for the loader's cache only
+    this.loader.jsonCache.set(url, Promise.resolve(piece));
+    const lofi = piece.lofi || {};
+    Object.assign(entry, { url, title: piece.header.name });
+    for (const key of ["bpm", "loopBars", "timeSignature", "swing"]) if (lofi[key] !== undefined) entry[key] = lofi[key];
+    const slot = this.slots[name];
+    if (slot.id !== id) {
+      this.onChange();
+      return { ticks: null };
+    }
+    const playing = this.transport.state === "started";
+    slot.keepPhase = true;
+    const ready = this._change(name, id, { force: true });
+    if (!this.awake) return { ticks: null }; // it loads with everything else on wake()
+    await ready;
+    return { ticks: playing && slot.layer ? slot.layer.startTick : null };
   }
 
   // -- transport ---------------------------------------------------------------------------
