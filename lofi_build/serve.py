@@ -120,13 +120,15 @@ def plan_push(sources: set[Path], root: Path, old: dict[str, bytes], new: dict[s
 class Site:
     """The served site: rebuilds on demand, writes what changed, and says what the pages must do."""
 
-    def __init__(self, config_file: Path, strict: bool, push=None):
+    def __init__(self, config_file: Path, strict: bool, push=None, superseded=None):
         self.config_file = Path(config_file).absolute()
         self.strict = strict
         self.cache = BuildCache()
         self.config: Config | None = None
         self.error: LofiError | None = None
         self.push = push or (lambda event, data: None)
+        # True when more saves are already waiting: a failure then is likely a half-written file.
+        self.superseded = superseded or (lambda: False)
         self.files: dict[str, bytes] | None = None  # what build/ holds (the last good build)
         self.version = ""  # names the last good build; a page that saw another one reloads
         self.builds = 0
@@ -173,7 +175,8 @@ class Site:
                 for diagnostic in e.diagnostics:
                     log.error("%s", diagnostic)
                 log.error("Build failed; the page shows the error until the files are fixed.")
-                self.push("failed", {"diagnostics": [str(d) for d in e.diagnostics]})
+                if not self.superseded():
+                    self.push("failed", {"diagnostics": [str(d) for d in e.diagnostics]})
                 return
             except OSError as e:  # build/ changed under us (another build?): start afresh next time
                 self.files = None
@@ -260,6 +263,7 @@ class Watcher:
         self.stopping = threading.Event()
         self.changes: queue.Queue[tuple[float, set[Path]]] = queue.Queue()
         self.threads: list[threading.Thread] = []
+        site.superseded = lambda: not self.changes.empty()
 
     def start(self) -> None:
         root, config = self.site.root, self.site.config_file
