@@ -81,6 +81,13 @@ def write_changes(old: dict[str, bytes], new: dict[str, bytes], outdir: Path) ->
     return changed + gone
 
 
+def _relative(path: Path, root: Path) -> tuple[str, ...]:
+    try:
+        return path.relative_to(root).parts
+    except ValueError:
+        return ()
+
+
 def _entries(manifest: dict) -> dict[tuple[str, str], dict]:
     return {(kind, e["id"]): e for kind in PIECE_LISTS for e in manifest.get(kind, [])}
 
@@ -117,13 +124,28 @@ def plan_push(sources: set[Path], root: Path, old: dict[str, bytes], new: dict[s
             "css": css[0] if css else None}
 
 
+class ServeCache(BuildCache):
+    """A ``BuildCache`` told which sources changed: after an edit of songs or drum grooves only,
+    the AI pool is the last one, without walking the training corpus to prove it."""
+
+    def __init__(self):
+        super().__init__()
+        self.pool_may_change = True
+        self._last_solos = None
+
+    def solos(self, config, strict):
+        if self.pool_may_change or self._last_solos is None:
+            self._last_solos = super().solos(config, strict)
+        return self._last_solos
+
+
 class Site:
     """The served site: rebuilds on demand, writes what changed, and says what the pages must do."""
 
     def __init__(self, config_file: Path, strict: bool, push=None, superseded=None):
         self.config_file = Path(config_file).absolute()
         self.strict = strict
-        self.cache = BuildCache()
+        self.cache = ServeCache()
         self.config: Config | None = None
         self.error: LofiError | None = None
         self.push = push or (lambda event, data: None)
@@ -156,6 +178,8 @@ class Site:
                 self.files = None
             else:
                 self._dirty |= sources
+            self.cache.pool_may_change = sources is None or any(
+                _relative(p, self.root)[:2] not in (("content", "songs"), ("content", "drums")) for p in self._dirty)
             try:
                 config = load_config(self.config_file, strict=self.strict)
                 self.config = config

@@ -49,7 +49,12 @@ async function swap(data) {
     const received = Date.now();
     const lofi = await player();
     const result = await lofi.replacePiece(id, piece);
-    dev.swaps.push({ id, kind, title: piece.header.name, version: data.version, ...data.timing, received, scheduled: Date.now(), ticks: result ? result.ticks : null });
+    const scheduled = Date.now();
+    const ticks = result ? result.ticks : null;
+    // When the new version sounds: the bar it comes in at, from the Transport's tempo now.
+    const t = lofi.state();
+    const heard = ticks === null ? null : scheduled + ((ticks - t.transport.ticks) * 60000) / (t.bpm * t.transport.ppq);
+    dev.swaps.push({ id, kind, title: piece.header.name, version: data.version, ...data.timing, received, scheduled, heard, ticks });
   }
   dev.version = data.version;
 }

@@ -66,6 +66,30 @@ class BuildCache:
         self._kit: tuple | None = None
         self._pool: tuple | None = None
         self._midi: dict[bytes, bytes] = {}
+        self._json: dict[int, tuple[dict, bytes]] = {}
+        self._files: dict[str, tuple] = {}
+
+    def dumps(self, song: dict) -> bytes:
+        """A compiled piece's JSON, written again only for a new piece (compiled pieces are kept)."""
+        hit = self._json.get(id(song))
+        if hit is None or hit[0] is not song:
+            if len(self._json) > 1024:
+                self._json.clear()
+            hit = self._json[id(song)] = (song, dumps(song))
+        return hit[1]
+
+    def add_file(self, out: Output, src: Path, rel: str) -> str:
+        """``out.add_file``, with the file's bytes and hashed name kept while its stat is unchanged."""
+        try:
+            st = src.stat()
+        except OSError:
+            return out.add_file(src, rel)  # reports the error
+        key = (rel, st.st_mtime_ns, st.st_size, st.st_ino)
+        hit = self._files.get(str(src))
+        if hit is None or hit[0] != key:
+            data = read_bytes(src)
+            hit = self._files[str(src)] = (key, data, out.add_hashed(rel, data))
+        return out.add(hit[2], hit[1])
 
     def solos(self, config: Config, strict: bool) -> list:
         """The AI pool, regenerated only when the checkpoint or the ai settings, seed, tempo or loop change."""
@@ -169,7 +193,7 @@ def collect(config: Config, strict: bool, cache: BuildCache) -> Content:
 def _piece_entry(out: Output, folder: str, piece: Piece, cache: BuildCache) -> dict:
     song = piece.song
     lofi = song["lofi"]
-    data = dumps(song)
+    data = cache.dumps(song)
     entry = {
         "id": piece.id,
         "title": song["header"]["name"],
@@ -256,16 +280,16 @@ def render(config: Config, content: Content, cache: BuildCache | None = None) ->
     out = Output()
     js_dir = out.add_tree(site_src / "js", "assets/js")
     assets = {
-        "css": out.add_file(site_src / "css" / "site.css", "assets/site.css"),
+        "css": cache.add_file(out, site_src / "css" / "site.css", "assets/site.css"),
         "js": js_dir + "/main.js",
         # Every module main.js needs, so the browser fetches them in parallel, not one import at a time.
         "modules": [f"{js_dir}/{p.name}" for p in sorted((site_src / "js").glob("*.js")) if p.name != "main.js"],
-        "tone": out.add_file(site_src / "vendor" / "tone" / "Tone.js", "assets/vendor/Tone.js"),
-        "icon": out.add_file(site_src / "icon.svg", "assets/icon.svg"),
+        "tone": cache.add_file(out, site_src / "vendor" / "tone" / "Tone.js", "assets/vendor/Tone.js"),
+        "icon": cache.add_file(out, site_src / "icon.svg", "assets/icon.svg"),
     }
     p5 = site_src / "vendor" / "p5" / "p5.min.js"
     if p5.is_file():  # loaded by the player only after the first sound
-        assets["p5"] = out.add_file(p5, "assets/vendor/p5.min.js")
+        assets["p5"] = cache.add_file(out, p5, "assets/vendor/p5.min.js")
     else:
         assets["p5"] = ""
     for licence in sorted((site_src / "vendor").rglob("*LICENSE*")):
@@ -293,7 +317,7 @@ def render(config: Config, content: Content, cache: BuildCache | None = None) ->
         samples_root = content.kit.root
         manifest.update(publish(
             content.kit,
-            lambda path: out.add_file(path, "assets/samples/" + path.relative_to(samples_root).as_posix()),
+            lambda path: cache.add_file(out, path, "assets/samples/" + path.relative_to(samples_root).as_posix()),
         ))
     out.add("manifest.json", dumps(manifest))
 
