@@ -19,7 +19,7 @@ from ..errors import Collector, ContentError, ErrorGroup, LofiError
 from ..music.midi import midi_bytes
 from ..music.score import compile_score
 from ..samples.manifest import Kit, load_kit, publish
-from . import csp
+from . import csp, worker
 from .output import Output, check_replaceable, commit, read_bytes
 
 log = logging.getLogger("lofi_build")
@@ -286,6 +286,9 @@ def render(config: Config, content: Content, cache: BuildCache | None = None) ->
         "modules": [f"{js_dir}/{p.name}" for p in sorted((site_src / "js").glob("*.js")) if p.name != "main.js"],
         "tone": cache.add_file(out, site_src / "vendor" / "tone" / "Tone.js", "assets/vendor/Tone.js"),
         "icon": cache.add_file(out, site_src / "icon.svg", "assets/icon.svg"),
+        "icons": {size: out.add_hashed(f"assets/icon-{size}.png", worker.icon(size)) for size in worker.ICON_SIZES},
+        "webmanifest": worker.WEB_MANIFEST,
+        "theme": worker.THEME,
     }
     p5 = site_src / "vendor" / "p5" / "p5.min.js"
     if p5.is_file():  # loaded by the player only after the first sound
@@ -329,6 +332,8 @@ def render(config: Config, content: Content, cache: BuildCache | None = None) ->
     out.add("index.html", _render(env, "index.html", root="", **context))
     # The 404 page is served at any depth, so its links start from the base path.
     out.add("404.html", _render(env, "404.html", root=config.base_path, **context))
+    out.add(worker.WEB_MANIFEST, worker.web_manifest(config.title, config.description, assets["icons"], assets["icon"]))
+    out.add(worker.WORKER, worker.service_worker(read_bytes(site_src / worker.WORKER), out.files))  # last: it lists the rest
     return out
 
 
