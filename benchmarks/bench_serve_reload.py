@@ -15,7 +15,10 @@ apart (closer edits would simply be lost), and it injects an inline script, so i
 site runs without the CSP <meta> tag. Idle CPU: utime + stime from /proc/PID/stat over 10 s
 with one page connected and nothing changing.
 
-    .venv/bin/python benchmarks/bench_serve_reload.py [--edits 10] [--idle-seconds 10]
+    .venv/bin/python benchmarks/bench_serve_reload.py [--edits 10] [--idle-seconds 10] [--reduced-motion]
+
+--reduced-motion opens the pages with prefers-reduced-motion (the scene and the visualiser hold
+still), which shows how much of the page's share is its own animation competing for the CPU.
 """
 
 from __future__ import annotations
@@ -121,8 +124,8 @@ def start_playing(page, track: str) -> None:
     poll(page, "lofi.state().transport.state === 'started' && lofi.state().layers.music.sounding")
 
 
-def measure_ours(browser, url, song, template, track, edits, idle_seconds, pid):
-    page = browser.new_page()
+def measure_ours(browser, url, song, template, track, edits, idle_seconds, pid, motion):
+    page = browser.new_page(reduced_motion=motion)
     page.goto(url)
     poll(page, "window.lofi && window.__lofiDev && window.__lofiDev.connected")
     idle = idle_cpu(pid, idle_seconds)
@@ -159,8 +162,8 @@ def measure_ours(browser, url, song, template, track, edits, idle_seconds, pid):
     return {"pushed": pushed, "scheduled": scheduled, "heard": heard, "reloaded": reloaded, "idle": idle}
 
 
-def measure_reference(browser, url, song, template, track, edits, idle_seconds, pid):
-    page = browser.new_page()
+def measure_reference(browser, url, song, template, track, edits, idle_seconds, pid, motion):
+    page = browser.new_page(reduced_motion=motion)
     page.add_init_script(AUTOPLAY)
     page.goto(url)
     connected = "window.LiveReload && window.LiveReload.connector && window.LiveReload.connector.protocol"
@@ -217,9 +220,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--edits", type=int, default=10)
     parser.add_argument("--idle-seconds", type=float, default=10)
+    parser.add_argument("--reduced-motion", action="store_true", help="pages with prefers-reduced-motion: reduce")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
+    motion = "reduce" if args.reduced_motion else "no-preference"
     with tempfile.TemporaryDirectory() as tmp:
         project = Path(tmp) / "site"
         shutil.copytree(ROOT, project, ignore=shutil.ignore_patterns(".venv", "build", ".git", ".lofi-cache", "tests",
@@ -233,7 +238,8 @@ def main() -> None:
             url = f"http://127.0.0.1:{port}/"
             ours = run_server([sys.executable, "-m", "lofi_build", "serve", "-a", f"127.0.0.1:{port}"], project, url)
             try:
-                mine = measure_ours(browser, url, song, template, track, args.edits, args.idle_seconds, ours.pid)
+                mine = measure_ours(browser, url, song, template, track, args.edits, args.idle_seconds, ours.pid,
+                                    motion)
             finally:
                 stop(ours)
             # livereload injects an inline <script>, which the site's CSP <meta> forbids: give the
@@ -245,7 +251,8 @@ def main() -> None:
             url = f"http://127.0.0.1:{port}/"
             ref = run_server([sys.executable, "-c", REFERENCE, str(port)], project, url)
             try:
-                theirs = measure_reference(browser, url, song, template, track, args.edits, args.idle_seconds, ref.pid)
+                theirs = measure_reference(browser, url, song, template, track, args.edits, args.idle_seconds, ref.pid,
+                                            motion)
             finally:
                 stop(ref)
             browser.close()
@@ -253,7 +260,8 @@ def main() -> None:
     def row(name, times):
         return f"  {name:44s} median {statistics.median(times):6.0f} ms   max {max(times):6.0f} ms"
 
-    print(f"{args.edits} edits each, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    print(f"{args.edits} edits each, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, "
+          f"prefers-reduced-motion: {motion}")
     print("lofi-build serve (hot swap):")
     print(row("save -> pushed (watch + rebuild + send)", mine["pushed"]))
     print(row("save -> new version scheduled in the page", mine["scheduled"]))

@@ -64,7 +64,8 @@ self.addEventListener("fetch", (event) => {
   const request = event.request;
   if (request.method !== "GET" || request.headers.has("range")) return;
   const rel = relative(request);
-  if (rel === null || rel === "sw.js") return; // another site, or the worker itself
+  // Another site, the worker itself, or lofi-build serve's own files (its event stream never ends).
+  if (rel === null || rel === "sw.js" || rel.startsWith("__lofi__/")) return;
   if (request.mode === "navigate" || FRESH.has(rel) || rel.endsWith(".html")) {
     event.respondWith(networkFirst(request, rel));
   } else {

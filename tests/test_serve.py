@@ -167,7 +167,7 @@ def test_saves_that_come_during_a_rebuild_are_never_lost(lofi_project):
                 continue
             assert event == "swap", (event, data)
             titles += [p["piece"]["header"]["name"] for p in data["pieces"]]
-        assert f"Save 29" in get(server.url + "/lofi/manifest.json")[1]
+        assert "Save 29" in get(server.url + "/lofi/manifest.json")[1]
         assert titles == sorted(set(titles), key=titles.index)  # in order, never an older one after a newer one
         assert [int(t.split()[1]) for t in titles] == sorted(int(t.split()[1]) for t in titles)
 

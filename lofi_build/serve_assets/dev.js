@@ -59,6 +59,9 @@ async function swap(data) {
   dev.version = data.version;
 }
 
+// A worker left on this origin by a built copy of the site would serve its own cached files.
+if (navigator.serviceWorker) navigator.serviceWorker.getRegistrations().then((all) => all.forEach((r) => r.unregister()));
+
 const source = new EventSource("/__lofi__/events");
 const on = (event, handle) => source.addEventListener(event, (e) => {
   const data = JSON.parse(e.data);
