@@ -132,7 +132,7 @@ def measure_ours(browser, url, song, template, track, edits, idle_seconds, pid, 
     start_playing(page, track)
     page.evaluate("window.__mark = 'kept'")
     original = song.read_text()
-    scheduled, heard, pushed = [], [], []
+    scheduled, heard, pushed, seen = [], [], [], []
     try:
         for i in range(edits):
             saved = edit(song, original, i)
@@ -142,6 +142,7 @@ def measure_ours(browser, url, song, template, track, edits, idle_seconds, pid, 
             scheduled.append(swap["scheduled"] - saved)
             heard.append(swap["heard"] - saved)
             pushed.append(swap["built"] - saved)
+            seen.append(swap["seen"] - saved)
             time.sleep(0.3)
     finally:
         song.write_text(original)
@@ -159,7 +160,7 @@ def measure_ours(browser, url, song, template, track, edits, idle_seconds, pid, 
     finally:
         template.write_text(original)
     page.close()
-    return {"pushed": pushed, "scheduled": scheduled, "heard": heard, "reloaded": reloaded, "idle": idle}
+    return {"seen": seen, "pushed": pushed, "scheduled": scheduled, "heard": heard, "reloaded": reloaded, "idle": idle}
 
 
 def measure_reference(browser, url, song, template, track, edits, idle_seconds, pid, motion):
@@ -263,7 +264,8 @@ def main() -> None:
     print(f"{args.edits} edits each, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, "
           f"prefers-reduced-motion: {motion}")
     print("lofi-build serve (hot swap):")
-    print(row("save -> pushed (watch + rebuild + send)", mine["pushed"]))
+    print(row("save -> seen by the watcher (inotify)", mine["seen"]))
+    print(row("save -> pushed (+ settle, rebuild, send)", mine["pushed"]))
     print(row("save -> new version scheduled in the page", mine["scheduled"]))
     print(row("save -> new version heard (next bar)", mine["heard"]))
     print(row("save -> page reloaded (template edit)", mine["reloaded"]))

@@ -37,7 +37,7 @@ from .site.output import MARKER, check_replaceable, commit
 
 log = logging.getLogger("lofi_build")
 
-SETTLE_SECONDS = 0.04  # saves closer together than this are one burst, rebuilt once
+SETTLE_SECONDS = 0.03  # saves closer together than this are one burst, rebuilt once
 WATCH_STEP_MS = 20  # how often the watcher thread looks at what inotify has collected
 PING_SECONDS = 20  # a comment on every idle stream, so dead connections are noticed
 ASSETS = Path(__file__).parent / "serve_assets"
@@ -94,20 +94,13 @@ def _entries(manifest: dict) -> dict[tuple[str, str], dict]:
 
 def plan_push(sources: set[Path], root: Path, old: dict[str, bytes], new: dict[str, bytes]) -> dict | None:
     """What the open pages must do after a good build: ``None`` (nothing they see changed),
-    ``{"reload": True}``, or ``{"pieces": [(kind, id, url)], "css": url | None}``."""
+    ``{"reload": True}``, or ``{"pieces": [(kind, id, manifest entry)], "css": url | None}``."""
     if old == new:
         return None
-    folders = set()
     for path in sources:
-        try:
-            parts = path.relative_to(root).parts
-        except ValueError:
-            return {"reload": True}
-        if len(parts) >= 2 and parts[0] == "content" and parts[1] in PIECE_FOLDERS:
-            folders.add("pieces")
-        elif len(parts) >= 2 and parts[:2] == ("site_src", "css"):
-            folders.add("css")
-        else:
+        parts = _relative(path, root)
+        piece = len(parts) >= 2 and parts[0] == "content" and parts[1] in PIECE_FOLDERS
+        if not piece and parts[:2] != ("site_src", "css"):
             return {"reload": True}  # templates, JS, the kit, lofi.yaml: a new page
     before, after = json.loads(old[MARKER]), json.loads(new[MARKER])
     old_entries, new_entries = _entries(before), _entries(after)
@@ -115,13 +108,12 @@ def plan_push(sources: set[Path], root: Path, old: dict[str, bytes], new: dict[s
         return {"reload": True}  # a piece came or went: the page's lists change
     swapped = [key for key, entry in new_entries.items() if entry != old_entries[key]]
     # Everything else in the manifest must be as it was, or the page would be out of date.
-    unswapped = {kind: [old_entries[(kind, e["id"])] if (kind, e["id"]) in swapped else e
-                        for e in after.get(kind, [])] for kind in PIECE_LISTS}
+    unswapped = {kind: [old_entries[(kind, e["id"])] if (kind, e["id"]) in swapped else e for e in after[kind]]
+                 for kind in PIECE_LISTS if kind in after}
     if {**after, **unswapped} != before:
         return {"reload": True}
     css = [rel for rel in new if _CSS.match(rel) and rel not in old]
-    return {"pieces": [(kind, id_, new_entries[(kind, id_)]["url"]) for kind, id_ in swapped],
-            "css": css[0] if css else None}
+    return {"pieces": [(kind, id_, new_entries[(kind, id_)]) for kind, id_ in swapped], "css": css[0] if css else None}
 
 
 class ServeCache(BuildCache):
@@ -214,7 +206,7 @@ class Site:
             self.builds += 1
             seconds = time.perf_counter() - started
             if plan is not None and plan.get("pieces") is not None:
-                names = ", ".join(url for _, _, url in plan["pieces"]) or plan["css"] or "nothing"
+                names = ", ".join(entry["url"] for _, _, entry in plan["pieces"]) or plan["css"] or "nothing"
                 log.info("Rebuilt in %.2f s (%d files); hot swap: %s.", seconds, len(written), names)
             else:
                 log.info("%s in %.2f s.", "Rebuilt" if written else "No changes", seconds)
@@ -224,7 +216,8 @@ class Site:
         elif plan.get("reload"):
             self.push("reload", {"version": self.version})
         else:
-            pieces = [{"kind": kind, "id": id_, "url": url, "piece": _Raw(files[url].decode("utf-8"))} for kind, id_, url in plan["pieces"]]
+            pieces = [{"kind": kind, "id": id_, "url": entry["url"], "entry": entry,
+                       "piece": _Raw(files[entry["url"]].decode("utf-8"))} for kind, id_, entry in plan["pieces"]]
             css = self.base_path + plan["css"] if plan["css"] else None
             timing = {"seen": round(seen * 1000, 1) if seen else None, "built": round(time.time() * 1000, 1)}
             self.push("swap", {"version": self.version, "pieces": pieces, "css": css, "timing": timing})

@@ -45,9 +45,12 @@ function swapStylesheet(href) {
 async function swap(data) {
   clearErrors();
   if (data.css) swapStylesheet(data.css);
-  for (const { id, kind, piece } of data.pieces) {
+  for (const { id, kind, entry, piece } of data.pieces) {
     const received = Date.now();
     const lofi = await player();
+    // The page's copy of the manifest entry (key, instruments, MIDI link) as the build has it now.
+    const listed = (lofi.manifest[kind] || []).find((e) => e.id === id);
+    if (listed) Object.assign(listed, entry);
     const result = await lofi.replacePiece(id, piece);
     const scheduled = Date.now();
     const ticks = result ? result.ticks : null;
