@@ -67,6 +67,10 @@ document.addEventListener("lofi:ready", () => {
 LOADED = "performance.timeOrigin + performance.getEntriesByType('navigation')[0].loadEventEnd"
 
 
+def progress(*parts) -> None:
+    print(*parts, file=sys.stderr, flush=True)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -140,6 +144,7 @@ def measure_ours(browser, url, song, template, track, edits, idle_seconds, pid, 
             if page.evaluate("window.__mark") != "kept":
                 raise SystemExit("the page reloaded on a score edit")
             scheduled.append(swap["scheduled"] - saved)
+            progress(f"ours: score edit {i}: scheduled after {scheduled[-1]:.0f} ms")
             heard.append(swap["heard"] - saved)
             pushed.append(swap["built"] - saved)
             seen.append(swap["seen"] - saved)
@@ -156,6 +161,7 @@ def measure_ours(browser, url, song, template, track, edits, idle_seconds, pid, 
             template.write_text(original.replace("</main>", f"<!-- edit {i} --></main>", 1))
             poll(page, f"window.__mark !== {i} && document.readyState === 'complete' && window.__lofiDev.connected")
             reloaded.append(page.evaluate(LOADED) - saved)
+            progress(f"ours: template edit {i}: reloaded after {reloaded[-1]:.0f} ms")
             time.sleep(0.3)
     finally:
         template.write_text(original)
@@ -180,6 +186,7 @@ def measure_reference(browser, url, song, template, track, edits, idle_seconds, 
             loaded.append(page.evaluate(LOADED) - saved)
             first = poll(page, "window.lofi && lofi.state().startup.firstNoteAt")
             heard.append(page.evaluate("performance.timeOrigin") + first - saved)
+            progress(f"reference: score edit {i}: reloaded after {loaded[-1]:.0f} ms, heard after {heard[-1]:.0f} ms")
             poll(page, connected)
             time.sleep(3.5)
     finally:
@@ -194,6 +201,7 @@ def measure_reference(browser, url, song, template, track, edits, idle_seconds, 
             template.write_text(original.replace("</main>", f"<!-- edit {i} --></main>", 1))
             poll(page, f"window.__mark !== {i} && document.readyState === 'complete'")
             reloaded.append(page.evaluate(LOADED) - saved)
+            progress(f"reference: template edit {i}: reloaded after {reloaded[-1]:.0f} ms")
             poll(page, connected)
             time.sleep(3.5)
     finally:

@@ -43,6 +43,7 @@ PING_SECONDS = 20  # a comment on every idle stream, so dead connections are not
 ASSETS = Path(__file__).parent / "serve_assets"
 PIECE_FOLDERS = ("songs", "drums", "progressions")  # content/ folders whose changes hot-swap
 PIECE_LISTS = ("songs", "drums", "solos")  # manifest lists whose entries can be swapped in place
+POOL_FREE = (("content", "songs"), ("content", "drums"))  # with site_src/: sources the AI pool never reads
 _ADDR = re.compile(r"^(?:\[(?P<v6>[0-9a-fA-F:]+)\]|(?P<host>[A-Za-z0-9.-]+)):(?P<port>[0-9]{1,5})$")
 _CSS = re.compile(r"^assets/site\.[0-9a-f]+\.css$")
 
@@ -117,8 +118,8 @@ def plan_push(sources: set[Path], root: Path, old: dict[str, bytes], new: dict[s
 
 
 class ServeCache(BuildCache):
-    """A ``BuildCache`` told which sources changed: after an edit of songs or drum grooves only,
-    the AI pool is the last one, without walking the training corpus to prove it."""
+    """A ``BuildCache`` told which sources changed: after edits of songs, drum grooves or site_src
+    only, the AI pool is the last one, without walking the training corpus to prove it."""
 
     def __init__(self):
         super().__init__()
@@ -171,7 +172,8 @@ class Site:
             else:
                 self._dirty |= sources
             self.cache.pool_may_change = sources is None or any(
-                _relative(p, self.root)[:2] not in (("content", "songs"), ("content", "drums")) for p in self._dirty)
+                _relative(p, self.root)[:2] not in POOL_FREE and _relative(p, self.root)[:1] != ("site_src",)
+                for p in self._dirty)
             try:
                 config = load_config(self.config_file, strict=self.strict)
                 self.config = config
