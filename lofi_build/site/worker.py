@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import struct
 import zlib
 
@@ -19,6 +20,7 @@ THEME = "#17121f"
 # Fetched by the worker when it installs: what the page needs to start at all. Everything else
 # (pieces, samples, p5, licences) is cached in the background after the first sound.
 SHELL_PREFIXES = ("assets/js-", "assets/site.", "assets/vendor/Tone.", "assets/icon")
+HASHED = re.compile(r"\.([0-9a-f]{10})\.[^./]+$")  # Output.add_hashed's names: stem.<hash>.ext
 NEVER = {WORKER, "404.html"}  # the browser fetches the worker itself; 404 is the host's page
 
 
@@ -79,7 +81,8 @@ def precache(files: dict[str, bytes]) -> dict:
     for rel in sorted(files):
         if rel in NEVER:
             continue
-        entry = ["./" if rel == "index.html" else rel, content_hash(files[rel])]
+        named = HASHED.search(rel)  # the build named it by its content hash already
+        entry = ["./" if rel == "index.html" else rel, named.group(1) if named else content_hash(files[rel])]
         if rel in ("index.html", "manifest.json", WEB_MANIFEST) or rel.startswith(SHELL_PREFIXES):
             shell.append(entry)
         else:
