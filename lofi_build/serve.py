@@ -1,19 +1,29 @@
-"""``lofi-build serve``: build, serve build/ under its base path, rebuild and reload on every change.
+"""``lofi-build serve``: build, serve build/ under its base path, watch the sources, push every change to the open pages.
 
-Built on the ``livereload`` package's WebSocket handler and browser client, but not on its
-file watcher, which polls every 800 ms and drops any change that comes within 3 s of the
-last reload (so a quick second save is silently lost). Here a thread polls every 30 ms,
-waits for a burst of saves to settle, rebuilds once, and reloads every connected page.
-The client is loaded from an external script that computes the port from ``location``, so
-the page reconnects to the port it came from (livereload's own injection falls back to
-35729 when the URL has no explicit port).
+The sources are watched through ``watchfiles`` (the kernel's inotify, through Rust's notify):
+nothing is polled while nothing changes. A burst of saves settles into one rebuild; a save that
+lands during a rebuild is kept and triggers the next one. Each rebuild renders the whole site in
+memory (compiled scores, the kit and the pool come from a ``BuildCache``), then writes only the
+files that differ, so build/ always equals what ``lofi-build site`` would write.
+
+What the open pages hear, over one Server-Sent Events stream (``/__lofi__/events``):
+  ``swap``   scores, drum grooves or the progression library changed: the new pieces' JSON,
+             which the page hands to ``lofi.replacePiece`` (in at the next bar, no reload); a
+             stylesheet-only change sends the new stylesheet's URL instead;
+  ``reload`` templates, JavaScript, the kit or lofi.yaml changed;
+  ``failed`` the build failed: the page shows the error overlay and keeps playing the last
+             good build; the next good build clears it.
 """
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 import html
+import json
 import logging
 import os
+import queue
 import re
 import threading
 import time
@@ -22,14 +32,20 @@ from pathlib import Path
 
 from .config import Config, load_config
 from .errors import LofiError
-from .site.build import BuildCache, build
+from .site.build import BuildCache, collect, render
+from .site.output import MARKER, check_replaceable, commit
 
 log = logging.getLogger("lofi_build")
 
-POLL_SECONDS = 0.03
-SETTLE_SECONDS = 0.06  # saves closer together than this are one burst, rebuilt once
+SETTLE_SECONDS = 0.03  # saves closer together than this are one burst, rebuilt once
+WATCH_STEP_MS = 20  # how often the watcher thread looks at what inotify has collected
+PING_SECONDS = 20  # a comment on every idle stream, so dead connections are noticed
 ASSETS = Path(__file__).parent / "serve_assets"
+PIECE_FOLDERS = ("songs", "drums", "progressions")  # content/ folders whose changes hot-swap
+PIECE_LISTS = ("songs", "drums", "solos")  # manifest lists whose entries can be swapped in place
+POOL_FREE = (("content", "songs"), ("content", "drums"))  # with site_src/: sources the AI pool never reads
 _ADDR = re.compile(r"^(?:\[(?P<v6>[0-9a-fA-F:]+)\]|(?P<host>[A-Za-z0-9.-]+)):(?P<port>[0-9]{1,5})$")
+_CSS = re.compile(r"^assets/site\.[0-9a-f]+\.css$")
 
 
 def parse_address(addr: str) -> tuple[str, int]:
@@ -40,39 +56,98 @@ def parse_address(addr: str) -> tuple[str, int]:
     return m.group("v6") or m.group("host"), int(m.group("port"))
 
 
-def snapshot(paths: list[Path]) -> dict[str, tuple[int, int]]:
-    """(mtime, size) of every file under ``paths``; dotfiles and editor temp files are skipped."""
-    seen: dict[str, tuple[int, int]] = {}
-    for top in paths:
-        if top.is_file():
-            st = top.stat()
-            seen[str(top)] = (st.st_mtime_ns, st.st_size)
-            continue
-        for dirpath, dirnames, filenames in os.walk(top):
-            dirnames[:] = [d for d in dirnames if not d.startswith(".") and d != "__pycache__"]
-            for name in filenames:
-                if name.startswith(".") or name.endswith(("~", ".swp", ".tmp")):
-                    continue
-                path = os.path.join(dirpath, name)
-                try:
-                    st = os.stat(path)
-                except OSError:  # deleted between listing and stat
-                    continue
-                seen[path] = (st.st_mtime_ns, st.st_size)
-    return seen
+def write_changes(old: dict[str, bytes], new: dict[str, bytes], outdir: Path) -> list[str]:
+    """Turn build/ (holding ``old``) into ``new`` in place: new files first (hashed names, nothing
+    points at them yet), then each changed file by an atomic rename, then the files that went.
+    A page that reads build/ meanwhile sees either manifest, and every file each one names."""
+    changed = sorted(rel for rel, data in new.items() if old.get(rel) != data)
+    changed.sort(key=lambda rel: rel in old)  # added before replaced
+    for rel in changed:
+        path = outdir / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.new")
+        tmp.write_bytes(new[rel])
+        os.replace(tmp, path)
+    gone = sorted(set(old) - set(new))
+    for rel in gone:
+        path = outdir / rel
+        path.unlink(missing_ok=True)
+        for parent in path.parents:
+            if parent == outdir:
+                break
+            try:
+                parent.rmdir()
+            except OSError:  # not empty
+                break
+    return changed + gone
+
+
+def _relative(path: Path, root: Path) -> tuple[str, ...]:
+    try:
+        return path.relative_to(root).parts
+    except ValueError:
+        return ()
+
+
+def _entries(manifest: dict) -> dict[tuple[str, str], dict]:
+    return {(kind, e["id"]): e for kind in PIECE_LISTS for e in manifest.get(kind, [])}
+
+
+def plan_push(sources: set[Path], root: Path, old: dict[str, bytes], new: dict[str, bytes]) -> dict | None:
+    """What the open pages must do after a good build: ``None`` (nothing they see changed),
+    ``{"reload": True}``, or ``{"pieces": [(kind, id, manifest entry)], "css": url | None}``."""
+    if old == new:
+        return None
+    for path in sources:
+        parts = _relative(path, root)
+        piece = len(parts) >= 2 and parts[0] == "content" and parts[1] in PIECE_FOLDERS
+        if not piece and parts[:2] != ("site_src", "css"):
+            return {"reload": True}  # templates, JS, the kit, lofi.yaml: a new page
+    before, after = json.loads(old[MARKER]), json.loads(new[MARKER])
+    old_entries, new_entries = _entries(before), _entries(after)
+    if old_entries.keys() != new_entries.keys():
+        return {"reload": True}  # a piece came or went: the page's lists change
+    swapped = [key for key, entry in new_entries.items() if entry != old_entries[key]]
+    # Everything else in the manifest must be as it was, or the page would be out of date.
+    unswapped = {kind: [old_entries[(kind, e["id"])] if (kind, e["id"]) in swapped else e for e in after[kind]]
+                 for kind in PIECE_LISTS if kind in after}
+    if {**after, **unswapped} != before:
+        return {"reload": True}
+    css = [rel for rel in new if _CSS.match(rel) and rel not in old]
+    return {"pieces": [(kind, id_, new_entries[(kind, id_)]) for kind, id_ in swapped], "css": css[0] if css else None}
+
+
+class ServeCache(BuildCache):
+    """A ``BuildCache`` told which sources changed: after edits of songs, drum grooves or site_src
+    only, the AI pool is the last one, without walking the training corpus to prove it."""
+
+    def __init__(self):
+        super().__init__()
+        self.pool_may_change = True
+        self._last_solos = None
+
+    def solos(self, config, strict):
+        if self.pool_may_change or self._last_solos is None:
+            self._last_solos = super().solos(config, strict)
+        return self._last_solos
 
 
 class Site:
-    """The served site: rebuilds on demand and remembers the last error for the overlay."""
+    """The served site: rebuilds on demand, writes what changed, and says what the pages must do."""
 
-    def __init__(self, config_file: Path, strict: bool, on_built=None):
-        self.config_file = Path(config_file)
+    def __init__(self, config_file: Path, strict: bool, push=None, superseded=None):
+        self.config_file = Path(config_file).absolute()
         self.strict = strict
-        self.cache = BuildCache()
+        self.cache = ServeCache()
         self.config: Config | None = None
         self.error: LofiError | None = None
-        self.on_built = on_built or (lambda: None)
+        self.push = push or (lambda event, data: None)
+        # True when more saves are already waiting: a failure then is likely a half-written file.
+        self.superseded = superseded or (lambda: False)
+        self.files: dict[str, bytes] | None = None  # what build/ holds (the last good build)
+        self.version = ""  # names the last good build; a page that saw another one reloads
         self.builds = 0
+        self._dirty: set[Path] = set()  # sources changed since the last good build
         self._lock = threading.Lock()
 
     @property
@@ -81,61 +156,182 @@ class Site:
 
     @property
     def outdir(self) -> Path:
-        return Config(path=self.config_file).build_dir
+        return (self.config or Config(path=self.config_file)).build_dir
 
     @property
     def base_path(self) -> str:
         return self.config.base_path if self.config else "/"
 
-    def watched(self) -> list[Path]:
-        return Config(path=self.config_file).sources
-
-    def rebuild(self) -> None:
+    def rebuild(self, sources: set[Path] | None = None, seen: float | None = None) -> None:
+        """Build again after ``sources`` changed (None: from scratch) and tell the pages;
+        ``seen``: when the watcher saw the first change (epoch seconds, for the benchmark)."""
         with self._lock:
             started = time.perf_counter()
+            if sources is None:
+                self.files = None
+            else:
+                self._dirty |= sources
+            self.cache.pool_may_change = sources is None or any(
+                _relative(p, self.root)[:2] not in POOL_FREE and _relative(p, self.root)[:1] != ("site_src",)
+                for p in self._dirty)
             try:
                 config = load_config(self.config_file, strict=self.strict)
                 self.config = config
-                result = build(config, strict=self.strict, cache=self.cache)
+                outdir = config.resolve("build")
+                check_replaceable(outdir, [config.root, config.resolve("content"), config.resolve("site_src")])
+                files = render(config, collect(config, self.strict, self.cache), self.cache).files
+                old = self.files
+                if old is not None and self._intact(outdir, old):
+                    written = write_changes(old, files, outdir)
+                    plan = plan_push(self._dirty, self.root, old, files)
+                else:
+                    written = list(files) if commit(files, outdir) else []
+                    plan = {"reload": True} if sources is not None else None
             except LofiError as e:
                 self.error = e
+                self.builds += 1
                 for diagnostic in e.diagnostics:
                     log.error("%s", diagnostic)
                 log.error("Build failed; the page shows the error until the files are fixed.")
-            else:
-                self.error = None
-                log.info("%s in %.2f s.", "Rebuilt" if result.changed else "No changes", time.perf_counter() - started)
+                if not self.superseded():
+                    self.push("failed", {"diagnostics": [str(d) for d in e.diagnostics]})
+                return
+            except OSError as e:  # build/ changed under us (another build?): start afresh next time
+                self.files = None
+                log.error("cannot write %s: %s; the next save rebuilds everything.", e.filename, e.strerror)
+                return
+            recovered = self.error is not None
+            self.error = None
+            self.files = files
+            self._dirty = set()
+            self.version = hashlib.sha256(files[MARKER] + files.get("index.html", b"")).hexdigest()[:12]
             self.builds += 1
-        self.on_built()
+            seconds = time.perf_counter() - started
+            if plan is not None and plan.get("pieces") is not None:
+                names = ", ".join(entry["url"] for _, _, entry in plan["pieces"]) or plan["css"] or "nothing"
+                log.info("Rebuilt in %.2f s (%d files); hot swap: %s.", seconds, len(written), names)
+            else:
+                log.info("%s in %.2f s.", "Rebuilt" if written else "No changes", seconds)
+        if plan is None:
+            if recovered:
+                self.push("swap", {"version": self.version, "pieces": [], "css": None})
+        elif plan.get("reload"):
+            self.push("reload", {"version": self.version})
+        else:
+            pieces = [{"kind": kind, "id": id_, "url": entry["url"], "entry": entry,
+                       "piece": _Raw(files[entry["url"]].decode("utf-8"))} for kind, id_, entry in plan["pieces"]]
+            css = self.base_path + plan["css"] if plan["css"] else None
+            timing = {"seen": round(seen * 1000, 1) if seen else None, "built": round(time.time() * 1000, 1)}
+            self.push("swap", {"version": self.version, "pieces": pieces, "css": css, "timing": timing})
+
+    def _intact(self, outdir: Path, files: dict[str, bytes]) -> bool:
+        """build/ still holds our last build (nobody else rebuilt it meanwhile)."""
+        try:
+            return (outdir / MARKER).read_bytes() == files[MARKER]
+        except OSError:
+            return False
 
 
-class Watcher(threading.Thread):
-    """Polls the watched files and rebuilds once per settled burst of changes."""
+class _Raw(str):
+    """JSON text spliced into a message as it is (a piece is already compact JSON)."""
+
+
+def event_text(event: str, data: dict) -> str:
+    """One Server-Sent Event; the data is one line of JSON (pieces go in verbatim)."""
+    raws: list[str] = []
+
+    def default(value):
+        raise TypeError(value)
+
+    def mark(value):
+        if isinstance(value, _Raw):
+            raws.append(value)
+            return f"\0RAW{len(raws) - 1}\0"
+        if isinstance(value, dict):
+            return {k: mark(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [mark(v) for v in value]
+        return value
+
+    text = json.dumps(mark(data), separators=(",", ":"), default=default)
+    text = re.sub(r'"\\u0000RAW(\d+)\\u0000"', lambda m: raws[int(m.group(1))], text)
+    return f"event: {event}\ndata: {text}\n\n"
+
+
+class Hub:
+    """The open pages' event streams; ``send`` may be called from any thread."""
+
+    def __init__(self, loop):
+        self.loop = loop
+        self.streams: set = set()
+
+    def send(self, event: str, data: dict) -> None:
+        text = event_text(event, data)
+        self.loop.add_callback(self._send, text)
+
+    def _send(self, text: str) -> None:
+        for stream in list(self.streams):
+            stream.put_nowait(text)
+
+
+class Watcher:
+    """Watches the sources with inotify (watchfiles) and rebuilds once per settled burst."""
 
     def __init__(self, site: Site):
-        super().__init__(daemon=True, name="lofi-watcher")
         self.site = site
         self.stopping = threading.Event()
+        self.changes: queue.Queue[tuple[float, set[Path]]] = queue.Queue()
+        self.threads: list[threading.Thread] = []
+        site.superseded = lambda: not self.changes.empty()
 
-    def run(self) -> None:
-        before = snapshot(self.site.watched())
-        while not self.stopping.wait(POLL_SECONDS):
-            now = snapshot(self.site.watched())
-            if now == before:
+    def start(self) -> None:
+        config = self.site.config_file
+        layout = Config(path=config)
+        trees = [p for p in (layout.content_dir, layout.site_src) if p.is_dir()]
+        if trees:
+            self._spawn(trees, recursive=True, keep=lambda path: True)
+        # The config file's folder, not the file: an editor that saves by renaming would end a
+        # watch on the file itself.
+        self._spawn([config.parent], recursive=False, keep=lambda path: path == config)
+        builder = threading.Thread(target=self._build_loop, daemon=True, name="lofi-builder")
+        builder.start()
+        self.threads.append(builder)
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def _spawn(self, paths, recursive, keep) -> None:
+        import watchfiles
+
+        def run():
+            for batch in watchfiles.watch(*paths, recursive=recursive, step=WATCH_STEP_MS, debounce=400,
+                                          stop_event=self.stopping, raise_interrupt=False):
+                changed = {Path(p) for _, p in batch if keep(Path(p))}
+                if changed:
+                    self.changes.put((time.time(), changed))
+
+        thread = threading.Thread(target=run, daemon=True, name="lofi-watcher")
+        thread.start()
+        self.threads.append(thread)
+
+    def _build_loop(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                seen, changed = self.changes.get(timeout=1)
+            except queue.Empty:
                 continue
-            while not self.stopping.wait(SETTLE_SECONDS):  # let the burst finish
-                later = snapshot(self.site.watched())
-                if later == now:
+            while True:  # let the burst finish
+                try:
+                    changed |= self.changes.get(timeout=SETTLE_SECONDS)[1]
+                except queue.Empty:
                     break
-                now = later
-            before = now
-            self.site.rebuild()
+            # Saves that arrive from here on wait in the queue: the next turn rebuilds them.
+            self.site.rebuild(changed, seen)
 
 
-def make_app(site: Site, livereload: bool = True):
-    """The tornado application: the site under its base path, the reload socket, the overlay."""
-    from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
-    from tornado import web
+def make_app(site: Site, hub: Hub | None = None, livereload: bool = True):
+    """The tornado application: the site under its base path, the event stream, the overlay."""
+    from tornado import iostream, queues, util, web
 
     class SiteHandler(web.StaticFileHandler):
         def initialize(self):
@@ -180,11 +376,43 @@ def make_app(site: Site, livereload: bool = True):
             self.set_header("Content-Type", "text/html; charset=utf-8")
             self.finish(inject(body))
 
+    class EventsHandler(web.RequestHandler):
+        """One page's Server-Sent Events stream."""
+
+        async def get(self):
+            self.set_header("Content-Type", "text/event-stream")
+            self.set_header("Cache-Control", "no-cache")
+            self.stream = queues.Queue()
+            hub.streams.add(self.stream)
+            try:
+                self.write(event_text("hello", {"version": site.version, "basePath": site.base_path}))
+                if site.error is not None:
+                    self.write(event_text("failed", {"diagnostics": [str(d) for d in site.error.diagnostics]}))
+                await self.flush()
+                while True:
+                    try:
+                        text = await self.stream.get(timeout=datetime.timedelta(seconds=PING_SECONDS))
+                    except util.TimeoutError:
+                        text = ": ping\n\n"
+                    if text is None:
+                        break
+                    self.write(text)
+                    await self.flush()
+            except iostream.StreamClosedError:
+                pass
+            finally:
+                hub.streams.discard(self.stream)
+
+        def on_connection_close(self):
+            if getattr(self, "stream", None) is not None:
+                self.stream.put_nowait(None)
+
     def inject(text: str) -> str:
         tags = []
         if livereload:
-            tags.append('<script src="/__lofi__/reload.js"></script>')
-        if site.error is not None:
+            tags.append(f'<script type="module" src="/__lofi__/dev.js" data-build="{site.version}"></script>')
+            tags.append('<link rel="stylesheet" href="/__lofi__/overlay.css">')
+        elif site.error is not None:
             tags.append('<link rel="stylesheet" href="/__lofi__/overlay.css">')
         extra = "".join(tags)
         if site.error is not None:
@@ -192,14 +420,14 @@ def make_app(site: Site, livereload: bool = True):
             text = re.sub(
                 r"(<body[^>]*>)",
                 lambda m: m.group(1) + '<div id="lofi-build-error" role="alert"><strong>lofi-build: the last '
-                'build failed; fix the file and this page reloads by itself.</strong><pre>'
+                'build failed; the page keeps the last good build until the file is fixed.</strong><pre>'
                 + lines + "</pre></div>",
                 text, count=1,
             )
         return re.sub(r"</head>", lambda m: extra + m.group(0), text, count=1) if extra else text
 
     class Injector(web.OutputTransform):
-        """Adds the reload client (and the error overlay) to every HTML page."""
+        """Adds the dev client (and the error overlay) to every HTML page."""
 
         def transform_first_chunk(self, status_code, headers, chunk, finishing):
             if headers.get("Content-Type", "").startswith("text/html") and status_code == 200:
@@ -208,25 +436,15 @@ def make_app(site: Site, livereload: bool = True):
                     headers["Content-Length"] = str(len(chunk))
             return status_code, headers, chunk
 
-    routes = [
-        (r"/livereload", LiveReloadHandler),
-        (r"/livereload.js", LiveReloadJSHandler),
-        (r"/__lofi__/(reload\.js|overlay\.css)", web.StaticFileHandler, {"path": str(ASSETS)}),
-        (r"/(.*)", SiteHandler),
-    ]
-    return web.Application(routes, transforms=[Injector], websocket_ping_interval=20)
+    class AssetHandler(web.StaticFileHandler):
+        def set_extra_headers(self, path):
+            self.set_header("Cache-Control", "no-cache")
 
-
-def reload_browsers() -> None:
-    """Tell every connected page to reload (livereload's protocol, without its 3 s throttle)."""
-    from livereload.handlers import LiveReloadHandler
-
-    message = {"command": "reload", "path": "*", "liveCSS": False, "liveImg": False}
-    for waiter in list(LiveReloadHandler.waiters):
-        try:
-            waiter.write_message(message)
-        except Exception:  # a page that went away mid-send
-            LiveReloadHandler.waiters.discard(waiter)
+    routes = [(r"/__lofi__/(dev\.js|overlay\.css)", AssetHandler, {"path": str(ASSETS)})]
+    if hub is not None:
+        routes.append((r"/__lofi__/events", EventsHandler))
+    routes.append((r"/(.*)", SiteHandler))
+    return web.Application(routes, transforms=[Injector])
 
 
 def serve(config_file, host: str = "127.0.0.1", port: int = 8000, *, open_browser=False,
@@ -234,11 +452,12 @@ def serve(config_file, host: str = "127.0.0.1", port: int = 8000, *, open_browse
     from tornado import ioloop
 
     loop = ioloop.IOLoop.current()
-    site = Site(config_file, strict, on_built=lambda: loop.add_callback(reload_browsers))
+    hub = Hub(loop)
+    site = Site(config_file, strict, push=hub.send if livereload else None)
     site.rebuild()
     if site.config is None:  # the config itself is broken: nothing to serve yet
         raise site.error
-    app = make_app(site, livereload)
+    app = make_app(site, hub if livereload else None, livereload)
     try:
         app.listen(port, address=host)
     except OSError as e:
@@ -252,4 +471,4 @@ def serve(config_file, host: str = "127.0.0.1", port: int = 8000, *, open_browse
     try:
         loop.start()
     finally:
-        watcher.stopping.set()
+        watcher.stop()

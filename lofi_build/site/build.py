@@ -20,7 +20,7 @@ from ..music.midi import midi_bytes
 from ..music.score import compile_score
 from ..music.transport import Meter, parse_ticks
 from ..samples.manifest import Kit, load_kit, publish
-from . import csp
+from . import csp, worker
 from .icons import ICON_SIZES, icon_png
 from .output import Output, check_replaceable, commit, read_bytes
 
@@ -68,6 +68,30 @@ class BuildCache:
         self._kit: tuple | None = None
         self._pool: tuple | None = None
         self._midi: dict[bytes, bytes] = {}
+        self._json: dict[int, tuple[dict, bytes]] = {}
+        self._files: dict[str, tuple] = {}
+
+    def dumps(self, song: dict) -> bytes:
+        """A compiled piece's JSON, written again only for a new piece (compiled pieces are kept)."""
+        hit = self._json.get(id(song))
+        if hit is None or hit[0] is not song:
+            if len(self._json) > 1024:
+                self._json.clear()
+            hit = self._json[id(song)] = (song, dumps(song))
+        return hit[1]
+
+    def add_file(self, out: Output, src: Path, rel: str) -> str:
+        """``out.add_file``, with the file's bytes and hashed name kept while its stat is unchanged."""
+        try:
+            st = src.stat()
+        except OSError:
+            return out.add_file(src, rel)  # reports the error
+        key = (rel, st.st_mtime_ns, st.st_size, st.st_ino)
+        hit = self._files.get(str(src))
+        if hit is None or hit[0] != key:
+            data = read_bytes(src)
+            hit = self._files[str(src)] = (key, data, out.add_hashed(rel, data))
+        return out.add(hit[2], hit[1])
 
     def solos(self, config: Config, strict: bool) -> list:
         """The AI pool, regenerated only when the model package says it would change."""
@@ -168,7 +192,7 @@ def _piece_entry(out: Output, folder: str, piece: Piece, cache: BuildCache) -> d
     swing, key and instruments are read from the piece itself (one fact, one place)."""
     song = piece.song
     lofi = song["lofi"]
-    data = dumps(song)
+    data = cache.dumps(song)
     entry = {
         "id": piece.id,
         "title": song["header"]["name"],
@@ -262,18 +286,20 @@ def render(config: Config, content: Content, cache: BuildCache | None = None) ->
     out = Output()
     js_dir = out.add_tree(site_src / "js", "assets/js")
     assets = {
-        "css": out.add_file(site_src / "css" / "site.css", "assets/site.css"),
+        "css": cache.add_file(out, site_src / "css" / "site.css", "assets/site.css"),
         "js": js_dir + "/main.js",
         # Every module main.js needs, so the browser fetches them in parallel, not one import at a time.
         "modules": [f"{js_dir}/{p.name}" for p in sorted((site_src / "js").glob("*.js")) if p.name != "main.js"],
-        "tone": out.add_file(site_src / "vendor" / "tone" / "Tone.js", "assets/vendor/Tone.js"),
-        "icon": out.add_file(site_src / "icon.svg", "assets/icon.svg"),
+        "tone": cache.add_file(out, site_src / "vendor" / "tone" / "Tone.js", "assets/vendor/Tone.js"),
+        "icon": cache.add_file(out, site_src / "icon.svg", "assets/icon.svg"),
         # PNG for lock screens (Media Session) and the web app manifest: {size: URL}.
         "icons": {size: out.add_hashed(f"assets/icon-{size}.png", icon_png(size)) for size in ICON_SIZES},
+        "webmanifest": worker.WEB_MANIFEST,
+        "theme": worker.THEME,
     }
     p5 = site_src / "vendor" / "p5" / "p5.min.js"
     if p5.is_file():  # loaded by the player only after the first sound
-        assets["p5"] = out.add_file(p5, "assets/vendor/p5.min.js")
+        assets["p5"] = cache.add_file(out, p5, "assets/vendor/p5.min.js")
     else:
         assets["p5"] = ""
     for licence in sorted((site_src / "vendor").rglob("*LICENSE*")):
@@ -302,7 +328,7 @@ def render(config: Config, content: Content, cache: BuildCache | None = None) ->
         samples_root = content.kit.root
         manifest.update(publish(
             content.kit,
-            lambda path: out.add_file(path, "assets/samples/" + path.relative_to(samples_root).as_posix()),
+            lambda path: cache.add_file(out, path, "assets/samples/" + path.relative_to(samples_root).as_posix()),
         ))
     out.add("manifest.json", dumps(manifest))
 
@@ -316,6 +342,8 @@ def render(config: Config, content: Content, cache: BuildCache | None = None) ->
     out.add("index.html", _render(env, "index.html", root="", **context))
     # The 404 page is served at any depth, so its links start from the base path.
     out.add("404.html", _render(env, "404.html", root=config.base_path, **context))
+    out.add(worker.WEB_MANIFEST, worker.web_manifest(config.title, config.description, assets["icons"], assets["icon"]))
+    out.add(worker.WORKER, worker.service_worker(read_bytes(site_src / worker.WORKER), out.files))  # last: it lists the rest
     return out
 
 

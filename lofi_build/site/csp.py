@@ -12,7 +12,7 @@ from ..errors import ConfigError
 DEFAULT_POLICY = (
     "default-src 'self'; script-src 'self' blob:; worker-src 'self' blob:; style-src 'self'; "
     "img-src 'self' data: blob:; media-src 'self' blob: data:; connect-src 'self' blob: data:; "
-    "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'none'; frame-ancestors 'none'"
+    "font-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'self'; form-action 'none'; frame-ancestors 'none'"
 )
 # Browsers ignore these in a <meta> policy and complain on the console about them.
 _HEADER_ONLY = {"frame-ancestors", "report-uri", "report-to", "sandbox"}

@@ -85,14 +85,16 @@ export function createApi({ engine, loader, manifest, hooks = {} }) {
       return api.select({ track: next.id });
     },
 
-    level() {
-      return engine.mixer.level();
-    },
-
+    /** Hot swap (lofi-build serve): `piece` replaces the piece known by manifest id `id`; if it
+     * is playing it comes in at the next bar. Resolves to {ticks} (null when not playing). */
     async replacePiece(id, piece) {
       const result = await engine.replacePiece(id, piece);
       call("changed");
       return result;
+    },
+
+    level() {
+      return engine.mixer.level();
     },
 
     /** Render offline through the same engine: resolves to {sampleRate, lead, bpm,

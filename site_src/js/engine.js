@@ -56,6 +56,7 @@ class Slot {
     this.ready = Promise.resolve();
     this.retiring = new Set(); // layers fading out after a live change
     this.tempoEvent = null; // a tempo change waiting for its bar
+    this.keepPhase = false; // a hot swap: the new layer starts where the old one is
   }
 }
 
@@ -256,7 +257,9 @@ export class Engine {
     const old = slot.layer;
     const at = this._entryTick();
     slot.layer = layer;
-    if (layer) layer.install(at, { live });
+    const phase = slot.keepPhase && old && old.parts ? old.parts.phaseTicks + at - old.startTick : undefined;
+    slot.keepPhase = false;
+    if (layer) layer.install(at, { live, phase });
     if (slot.spec.setsTempo && layer) this._tempo(slot, layer, live ? at : null);
     if (old) {
       slot.retiring.add(old);
@@ -294,8 +297,11 @@ export class Engine {
       this.onChange();
       return { ticks: null };
     }
-    await this._change(slot, id, { force: true });
     const playing = this.transport.state === "started";
+    slot.keepPhase = true; // an edited song goes on from where the old version is at that bar
+    const ready = this._change(slot, id, { force: true });
+    if (!this.awake) return { ticks: null }; // asleep (under serve, before a gesture): it loads on wake()
+    await ready;
     return { ticks: playing && slot.layer && slot.entry === entry ? slot.layer.startTick : null };
   }
 

@@ -4,6 +4,7 @@ import { createApi } from "./api.js";
 import { createAudioSession, createContext, outputLatency } from "./audio-session.js";
 import { Backgrounds } from "./backgrounds.js";
 import { Engine } from "./engine.js";
+import { createInstaller } from "./install.js";
 import { createMediaSession } from "./media-session.js";
 import { initialChoices, readHash, readSaved, save } from "./persistence.js";
 import { Loader } from "./samples.js";
@@ -25,7 +26,7 @@ function reducedMotionQuery() {
 
 /** Once the first sound is out and the samples have arrived: p5 and the visualiser, then the
  * other pieces' scores, so a change of song starts quickly. */
-function prefetchAfterStart({ loader, manifest, visualizer }) {
+function prefetchAfterStart({ loader, manifest, visualizer, installer }) {
   let done = false;
   return () => {
     if (done) return;
@@ -37,6 +38,7 @@ function prefetchAfterStart({ loader, manifest, visualizer }) {
     whenIdle(() => {
       visualizer.load().catch((e) => console.warn("lofi: the visualiser is off:", e.message));
       for (const entry of [...manifest.songs, ...manifest.drums, ...manifest.solos]) loader.json(entry.url).catch(() => {});
+      installer.start();
     });
   };
 }
@@ -87,7 +89,9 @@ async function boot() {
     onNote: (ev, time, duration) => visualizer.note(ev, time, duration),
   });
   await engine.init();
-  const afterStart = prefetchAfterStart({ loader, manifest, visualizer });
+  // Not under `lofi-build serve`: a worker there would outlive the session on that origin.
+  const installer = createInstaller({ enabled: !liveReload });
+  const afterStart = prefetchAfterStart({ loader, manifest, visualizer, installer });
   const session = createAudioSession({
     context,
     overlay: $("resume"),
@@ -125,7 +129,7 @@ async function boot() {
         persist();
       },
       changed: persist,
-      extraState: () => ({ audio: session.state(), decoded: { bytes: loader.decodedBytes(), total: loader.decodedTotal }, visualizer: visualizer.state(), scene: { visual: backgrounds.visual, frames: backgrounds.frames, mode: backgrounds.mode } }),
+      extraState: () => ({ audio: session.state(), decoded: { bytes: loader.decodedBytes(), total: loader.decodedTotal }, visualizer: visualizer.state(), scene: { visual: backgrounds.visual, frames: backgrounds.frames, mode: backgrounds.mode }, offline: installer.state() }),
     },
   });
   // PNG first: lock screens show no SVG.

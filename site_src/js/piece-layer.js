@@ -60,11 +60,12 @@ export class PieceLayer extends Layer {
     this.parts = null;
   }
 
-  install(tick) {
+  /** Start at `tick`; `phase`: ticks into the piece to start from (a hot swap keeps the old
+   * version's), else a groove keeps the Transport's phase and a song or solo starts at its top. */
+  install(tick, { phase } = {}) {
     if (this.parts) this.parts.dispose();
     this.parts = new PieceParts(this.piece, this.options);
-    // A groove keeps the Transport's phase; a song or solo starts from its own beginning.
-    this.parts.start(tick, this.spec.keepsPhase ? tick : 0);
+    this.parts.start(tick, phase ?? (this.spec.keepsPhase ? tick : 0));
     this.startTick = tick;
     return this;
   }
