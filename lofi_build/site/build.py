@@ -54,6 +54,7 @@ class Content:
     drums: list[Piece] = field(default_factory=list)
     kit: Kit | None = None  # None: the project has no sound kit, the player uses synths
     solos: list = field(default_factory=list)  # model.pool.Solo, when ai.pool_size > 0
+    model: object = None  # model.export.Exported: the weights live solos run in the browser
 
 
 class BuildCache:
@@ -66,6 +67,7 @@ class BuildCache:
         self._kit: tuple | None = None
         self._pool: tuple | None = None
         self._midi: dict[bytes, bytes] = {}
+        self._model: tuple | None = None
 
     def solos(self, config: Config, strict: bool) -> list:
         """The AI pool, regenerated only when the checkpoint or the ai settings, seed, tempo or loop change."""
@@ -83,6 +85,15 @@ class BuildCache:
                 key = (plan.fingerprint, (weights.stat().st_mtime_ns, weights.stat().st_size), pool.pool_key(config))
             self._pool = (key, result.solos)
         return self._pool[1]
+
+    def model(self, config: Config):
+        """The checkpoint exported for the browser, made again only when the pool's checkpoint changed."""
+        from ..model import export
+
+        key = self._pool[0] if self._pool else None
+        if self._model is None or self._model[0] != key:
+            self._model = (key, export.site_export(config))
+        return self._model[1]
 
     def midi(self, song_json: bytes, song: dict) -> bytes:
         """A piece's MIDI file, made again only when its JSON changed."""
@@ -163,6 +174,7 @@ def collect(config: Config, strict: bool, cache: BuildCache) -> Content:
     if not content.songs:
         raise ContentError("no songs found: add a score with `lofi-build new-song NAME`", songs_dir)
     content.solos = cache.solos(config, strict)
+    content.model = cache.model(config)
     return content
 
 
@@ -289,6 +301,8 @@ def render(config: Config, content: Content, cache: BuildCache | None = None) ->
         "instruments": [],
         "credits": [],
     }
+    if content.model is not None:  # fetched by the player only when the listener asks for a new solo
+        manifest["model"] = content.model.publish(out)
     if content.kit is not None:
         samples_root = content.kit.root
         manifest.update(publish(
