@@ -221,10 +221,10 @@ def libraries(site_src: Path) -> list[dict]:
         pins = json.loads(read_bytes(path))
     except ValueError as e:
         raise ContentError(f"invalid JSON: {e}", path) from None
-    names = {"tone": "Tone.js", "p5": "p5.js"}
+    names = {"tone": "Tone.js", "p5": "p5.js", "vader": "VADER sentiment lexicon"}
     rows = []
     for key, pin in sorted(pins.items()):
-        name, _, version = pin.get("npm", key).rpartition("@")
+        name, _, version = (pin.get("npm") or pin.get("pypi") or key).rpartition("@")
         # The library's own licence (LICENSE.md) before bundled notices (Tone.js.LICENSE.txt).
         licences = sorted((d for d in pin.get("files", {}).values() if "LICENSE" in d.upper()),
                           key=lambda d: (not d.rsplit("/", 1)[-1].upper().startswith("LICENSE"), d))
@@ -237,6 +237,27 @@ def libraries(site_src: Path) -> list[dict]:
             "note": pin.get("note", ""),
         })
     return rows
+
+
+def _progressions(config: Config, out: Output) -> str:
+    """The progression library, the mood table and VADER's lexicons as one asset the page fetches
+    only when the listener makes a solo or types a mood; "" when the project has no library."""
+    from ..music.mood import library_rows, load_table
+    from ..music.progression import load_library
+
+    folder = config.resolve("content") / "progressions"
+    if not (folder / "progressions.yaml").is_file():
+        return ""
+    data = {"library": library_rows(load_library(folder / "progressions.yaml"))}
+    if (folder / "moods.yaml").is_file():
+        vader = config.resolve("site_src") / "vendor" / "vader"
+        # URLs relative to the page, like every URL in the manifest.
+        data["mood"] = {
+            "table": load_table(folder / "moods.yaml"),
+            "lexicon": out.add_file(vader / "vader_lexicon.txt", "assets/vendor/vader_lexicon.txt"),
+            "emoji": out.add_file(vader / "emoji_utf8_lexicon.txt", "assets/vendor/emoji_utf8_lexicon.txt"),
+        }
+    return out.add_hashed("assets/progressions.json", dumps(data))
 
 
 def _template_env(templates: Path) -> jinja2.Environment:
@@ -301,6 +322,9 @@ def render(config: Config, content: Content, cache: BuildCache | None = None) ->
         "instruments": [],
         "credits": [],
     }
+    progressions = _progressions(config, out)
+    if progressions:
+        manifest["progressions"] = progressions
     if content.model is not None:  # fetched by the player only when the listener asks for a new solo
         manifest["model"] = content.model.publish(out)
     if content.kit is not None:
