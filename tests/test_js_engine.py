@@ -4,8 +4,10 @@ dequantised weights, its module worker, and what a bad weights file or request d
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import shutil
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +44,7 @@ def new_page(browser):
     context = browser.new_context()
     context.route("**/favicon.ico", lambda route: route.fulfill(status=204))
     page = context.new_page()
+    page.log = PageLog(page)
     return context, page
 
 
@@ -49,7 +52,6 @@ def new_page(browser):
 def blank(browser, url):
     """A same-origin page under the site's CSP, to import the ai/ modules into."""
     context, page = new_page(browser)
-    page.log = PageLog(page)
     page.goto(url + "__blank__.html")
     yield page
     context.close()
@@ -200,7 +202,6 @@ def test_a_bad_weights_file_is_a_clear_error_not_a_crash(browser, site, tmp_path
         broken = _serve_broken(site, tmp_path, header=json.dumps({**header, "format": "other"}).encode())
     with static_server(broken, headers=csp.netlify_headers(ROOT)) as u:
         context, page = new_page(browser)
-        page.log = PageLog(page)
         page.goto(u + "__blank__.html")
         message = page.evaluate("""async ([ai, entry]) => {
             const { createGenerator } = await import(new URL(ai + "client.js", location.href).href);
@@ -237,7 +238,6 @@ def test_bad_requests_are_errors_the_worker_survives(blank, site, options, expec
 def test_the_player_fetches_no_model_before_a_solo_is_asked_for(browser, site, url):
     """Playing music loads neither the weights, their header nor the generator's modules."""
     context, page = new_page(browser)
-    page.log = PageLog(page)
     page.goto(url)
     wait_for(page, "window.lofi !== undefined", timeout=30)
     page.click("#play")
@@ -247,4 +247,66 @@ def test_the_player_fetches_no_model_before_a_solo_is_asked_for(browser, site, u
     assert names and not [n for n in names if "/assets/model/" in n or "/ai/" in n]
     index = (site / "index.html").read_text()
     assert "assets/model/" not in index and "/ai/" not in index
+    assert page.log.errors == []
+
+
+def _lofi_reference(ckpt, seed, ticks, temperature, top_k, chords):
+    """The lofi network's step written out in numpy (position embedding and chord vector
+    concatenated after the token and duration embeddings), with the pinned sampling."""
+    from lofi_build.model import engine
+    from lofi_build.model.prng import Prng, sample
+
+    w = ckpt.weights
+    stacked = engine.stack_layers(w)
+    state = engine.default_init(w, 1)
+    prng = Prng(seed)
+    durations = [int(Fraction(d) * 480) for d in ckpt.durations]
+    token, dur, elapsed, events = ckpt.vocab.index("<start>"), 0, 0, []
+    while elapsed < ticks:
+        in_bar = elapsed % 1920
+        position = in_bar // 40 if in_bar % 40 == 0 else 48
+        chord = next((np.array(v, np.float32) for s, d, v in chords if s <= elapsed < s + d), np.zeros(36, np.float32))
+        x = np.concatenate([w["token_embed/embeddings"][token], w["duration_embed/embeddings"][dur],
+                            w["position_embed/embeddings"][position], chord])[None, :]
+        new_state = []
+        for (kernel, bias), (h, c) in zip(stacked, state):
+            h, c = engine.fused_lstm_step(x, h, c, kernel, bias)
+            new_state.append((h, c))
+            x = h
+        state = new_state
+        logits = x @ w["token_logits/kernel"] + w["token_logits/bias"]
+        token = sample(logits[0], prng.random(), temperature, top_k, [0, 1])
+        dur = sample(engine.duration_logits(w, x, np.array([token]))[0], prng.random(), temperature, 0, [0])
+        length = min(durations[dur - 1], ticks - elapsed)
+        events.append([token, dur, length])
+        elapsed += length
+    return events
+
+
+def test_chord_and_position_inputs_are_fed_as_the_header_says(browser, site, tmp_path):
+    """A network with the lofi inputs (random extra weights) runs from its header alone, and the
+    worker feeds each step the chord at its onset and its position in the bar, as numpy does."""
+    shipped = checkpoint.load(ROOT / "content" / "model" / manifest_model(site)["id"])
+    rng = np.random.default_rng(1)
+    w = dict(shipped.weights)
+    w["position_embed/embeddings"] = rng.standard_normal((49, 8)).astype(np.float32)
+    w["lstm0/kernel"] = np.concatenate([w["lstm0/kernel"], rng.standard_normal((44, 1024)).astype(np.float32) * 0.3])
+    lofi = dataclasses.replace(shipped, weights=w, preset="lofi")
+    ex = export.export(lofi)
+    twin = export.dequantised(lofi, ex)
+    served = _serve_broken(site, tmp_path, weights=ex.data, header=ex.header_bytes())
+    entry = manifest_model(site)
+    vectors = [[float(b) for b in rng.integers(0, 2, 36)] for _ in range(4)]
+    chords = [{"ticks": i * 1920, "durationTicks": 1920, "vector": v} for i, v in enumerate(vectors)]
+    runs = [{"seed": 9, "ticks": 4 * 1920, "temperature": 0.9, "topK": 8, "chords": chords},
+            {"seed": 9, "ticks": 4 * 1920, "temperature": 0.9, "topK": 8}]
+    with static_server(served, headers=csp.netlify_headers(ROOT)) as u:
+        context, page = new_page(browser)
+        page.goto(u + "__blank__.html")
+        with_chords, without = page.evaluate(GENERATE, [ai_dir(site), entry, runs])
+        context.close()
+    spans = [(c["ticks"], c["durationTicks"], c["vector"]) for c in chords]
+    assert with_chords["events"] == _lofi_reference(twin, 9, 4 * 1920, 0.9, 8, spans)
+    assert without["events"] == _lofi_reference(twin, 9, 4 * 1920, 0.9, 8, [])
+    assert with_chords["events"] != without["events"]
     assert page.log.errors == []
