@@ -220,6 +220,8 @@ def test_a_bad_weights_file_is_a_clear_error_not_a_crash(browser, site, tmp_path
     ({"seed": 1, "ticks": 0}, "positive whole number of ticks"),
     ({"seed": 1, "ticks": 1920, "temperature": -1}, "temperature"),
     ({"seed": 1, "ticks": 1920, "topK": -2}, "top-k"),
+    ({"seed": 1, "ticks": 10_000 * 1920}, "at most 1000 bars"),
+    ({"seed": 1, "ticks": 1920, "chords": [{"ticks": 0, "durationTicks": 1920}]}, "chord span"),
 ])
 def test_bad_requests_are_errors_the_worker_survives(blank, site, options, expect):
     result = blank.evaluate("""async ([ai, entry, options]) => {

@@ -3,6 +3,7 @@
 import { Prng, sample } from "./prng.js";
 
 export const FORMAT = "lofi-weights-1";
+export const MAX_BARS = 1000; // a backstop: 1,000 bars take seconds even in the worker
 
 let crcTable = null;
 
@@ -237,15 +238,23 @@ export function generate(model, options) {
   if (!Number.isInteger(total) || total <= 0) fail("the solo length must be a positive whole number of ticks");
   if (!(temperature >= 0) || !Number.isFinite(temperature)) fail("temperature must be a number >= 0");
   if (!Number.isInteger(topK) || topK < 0) fail("top-k must be a whole number >= 0");
+  const ticksPerBar = options.ticksPerBar || 4 * h.ppq;
+  if (!Number.isInteger(ticksPerBar) || ticksPerBar <= 0) fail("ticksPerBar must be a positive whole number");
+  if (total > MAX_BARS * ticksPerBar) fail(`a solo is at most ${MAX_BARS} bars long`);
+  const chord = h.inputs.chord;
+  const chords = (options.chords || []).map((s) => {
+    if (!Number.isInteger(s.ticks) || !Number.isInteger(s.durationTicks) || !s.vector ||
+        (chord && s.vector.length !== chord.size)) {
+      fail(`a chord span needs whole ticks and durationTicks and a vector of ${chord ? chord.size : 36} numbers`);
+    }
+    return { ticks: s.ticks, durationTicks: s.durationTicks, vector: Float64Array.from(s.vector) };
+  });
   reset(model);
   const prng = new Prng(seed);
   const tokenBan = new Set(h.banned.token);
   const durationBan = new Set(h.banned.duration);
-  const ticksPerBar = options.ticksPerBar || 4 * h.ppq;
   const position = h.inputs.position;
-  const chord = h.inputs.chord;
   const zeros = chord ? new Float64Array(chord.size) : null;
-  const chords = (options.chords || []).map((s) => ({ ...s, vector: Float64Array.from(s.vector) }));
   const trace = options.trace ? { token: [], duration: [] } : null;
   const feeds = { token: h.start.token, duration: h.start.duration, next_token: 0 };
   const tokenOut = h.outputs.token;
