@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -31,20 +32,30 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from support import CHROMIUM, CHROMIUM_ARGS, static_server  # noqa: E402
 
 RUN = """async ([ai, entry, runs]) => {
+    // Long tasks (>= 50 ms) that end after the first solo is asked for: loading the model is
+    // counted too, generating solos is the rest.
     const longest = {ms: 0, count: 0};
+    let since = Infinity;
     const observer = new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) { longest.ms = Math.max(longest.ms, e.duration); longest.count++; }
+        for (const e of list.getEntries()) {
+            if (e.startTime + e.duration < since) continue;
+            longest.ms = Math.max(longest.ms, e.duration);
+            longest.count++;
+        }
     });
     observer.observe({type: "longtask", buffered: false});
     // Something for the main thread to do meanwhile: a frame loop, as the player's visualiser has.
     let frames = 0, stop = false, last = performance.now(), gap = 0;
     const tick = (now) => {
-        frames++; gap = Math.max(gap, now - last); last = now;
+        frames++;
+        if (now > since) gap = Math.max(gap, now - last);
+        last = now;
         if (!stop) requestAnimationFrame(tick);
     };
     requestAnimationFrame(tick);
     const { createGenerator } = await import(new URL(ai + "client.js", location.href).href);
     const gen = createGenerator(entry, location.href);
+    since = performance.now();
     let t = performance.now();
     const loaded = await gen.load();
     const loadMs = performance.now() - t;
@@ -108,23 +119,24 @@ def main() -> int:
 
     def rates(solos):
         ms = sum(s["ms"] for s in solos) / 1000
+        best = max(s["notes"] / s["ms"] * 1000 for s in solos)
         return (sum(s["events"] for s in solos) / ms, sum(s["notes"] for s in solos) / ms,
-                statistics.median(s["ms"] for s in solos) / 1000, max(s["ms"] for s in solos) / 1000)
+                statistics.median(s["ms"] for s in solos) / 1000, max(s["ms"] for s in solos) / 1000, best)
 
-    js_ev, js_notes, js_median, js_max = rates(js["solos"])
-    np_ev, np_notes, np_median, _ = rates(np_solos)
+    js_ev, js_notes, js_median, js_max, js_best = rates(js["solos"])
+    np_ev, np_notes, np_median, _, np_best = rates(np_solos)
     bars = ticks // 1920
     print(f"JS generator in headless Chromium (module worker), {len(runs)} solos of {bars} bars, "
           f"T={args.temperature}, top-k={args.top_k}:")
     print(f"  model load (fetch {js['bytes'] / 1e6:.2f} MB + checksum + dequantise): {js['loadMs']:.0f} ms")
     print(f"  {js_notes:,.0f} notes/s ({js_ev:,.0f} events/s); a {bars}-bar solo: median {js_median:.3f} s, "
-          f"worst {js_max:.3f} s (targets: >= 1,000 notes/s, <= 0.3 s)")
-    print(f"  longest main-thread task while generating: {js['longest']['ms']:.0f} ms "
+          f"worst {js_max:.3f} s (targets: >= 1,000 notes/s, <= 0.3 s); fastest solo {js_best:,.0f} notes/s")
+    print(f"  longest main-thread task from the first request to the last solo: {js['longest']['ms']:.0f} ms "
           f"({js['longest']['count']} tasks over 50 ms; target <= 50 ms); {js['frames']} frames drawn meanwhile, "
           f"longest gap between frames {js['gap']:.0f} ms")
     print(f"numpy engine, same solos and weights (one BLAS thread): {np_notes:,.0f} notes/s "
-          f"({np_ev:,.0f} events/s), median {np_median:.3f} s a solo")
-    print(f"ratio JS / numpy: {js_ev / np_ev:.2f}x")
+          f"({np_ev:,.0f} events/s), median {np_median:.3f} s a solo; fastest solo {np_best:,.0f} notes/s")
+    print(f"ratio JS / numpy: {js_ev / np_ev:.2f}x (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     return 0
 
 
