@@ -125,3 +125,18 @@ def test_publish_adds_hashed_files_and_a_manifest_entry(exp):
     assert entry["weights"].startswith(f"assets/model/{exp.id}.") and entry["weights"].endswith(".bin")
     assert out.files[entry["weights"]] == exp.data
     assert json.loads(out.files[entry["header"]]) == exp.header
+
+
+def test_a_network_the_browser_cannot_run_is_a_model_error(shipped):
+    w = {k: v for k, v in shipped.weights.items() if k != "next_embed/embeddings"}
+    with pytest.raises(ModelError, match="no array next_embed/embeddings"):
+        export.export(dataclasses.replace(shipped, weights=w))
+
+
+def test_a_site_without_an_ai_pool_has_no_model(project):
+    from lofi_build.config import load_config
+    from lofi_build.site.build import build
+
+    build(load_config(project / "lofi.yaml"), project / "build")
+    manifest = json.loads((project / "build" / "manifest.json").read_text())
+    assert "model" not in manifest and not (project / "build" / "assets" / "model").exists()

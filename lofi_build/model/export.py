@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import zlib
 from dataclasses import dataclass
 from fractions import Fraction
@@ -30,6 +31,8 @@ import numpy as np
 from ..errors import ModelError
 from ..music.tokens import END, REST, START, token_pitches
 from ..music.transport import PPQ
+
+log = logging.getLogger("lofi_build")
 
 FORMAT = "lofi-weights-1"
 ALIGN = 16
@@ -130,7 +133,10 @@ def export(ckpt) -> Exported:
         raise ModelError("the article's network (model.preset: seed) cannot run in the browser; use default or lofi",
                          ckpt.folder)
     w = {k: np.asarray(v, dtype=np.float32) for k, v in ckpt.weights.items()}
-    inputs, graph, mats = _graph(w)
+    try:
+        inputs, graph, mats = _graph(w)
+    except KeyError as e:
+        raise ModelError(f"cannot export the network for the browser: no array {e.args[0]}", ckpt.folder) from None
     vectors = {k: w[k] for k in sorted(w) if k.endswith("/bias")}
     tensors, chunks, offset = {}, [], 0
 
@@ -276,4 +282,10 @@ def site_export(config) -> Exported | None:
     if plan.preset == "seed":
         return None
     ckpt = checkpoint.find(plan.root, plan.preset, plan.fingerprint)
-    return export(ckpt) if ckpt is not None else None
+    if ckpt is None:
+        return None
+    try:
+        return export(ckpt)
+    except ModelError as e:  # the site still builds; only live solos are missing
+        log.warning("No live solos in the browser: %s", e)
+        return None
