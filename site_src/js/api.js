@@ -9,6 +9,7 @@
 //   lofi.setBpm(bpm)                  the AI solos' tempo, 60-100
 //   lofi.level()                      the master output's peak level now, dBFS
 //   await lofi.render({bars, ...})    the same engine rendered offline (Tone.Offline)
+//   await lofi.exportWav({bars, seconds})   what is selected, as a 16-bit 44.1 kHz stereo WAV download
 import { renderOffline, toBase64 } from "./offline.js";
 
 export const API_VERSION = 1;
@@ -83,6 +84,24 @@ export function createApi({ engine, loader, manifest, hooks = {} }) {
 
     level() {
       return engine.mixer.level();
+    },
+
+    /** What is selected, mixed as it plays, rendered offline into a WAV file and offered as a
+     * download: resolves to {bytes, seconds, renderSeconds, sampleRate, channels, header (base64 of
+     * the first 44 bytes)}, or null when cancelled (options.signal) or when another export runs. */
+    async exportWav({ bars, seconds, onProgress, signal, save = true } = {}) {
+      const { exportWav, download } = await import("./ondemand/wav.js");
+      const state = engine.state();
+      const entry = [...manifest.songs, ...manifest.solos].find((e) => e.id === state.selected.track);
+      const solo = entry && manifest.solos.includes(entry);
+      if (bars === undefined && seconds === undefined) bars = entry ? entry.loopBars : manifest.site.loops.drums;
+      const out = await exportWav({
+        manifest, loader, choice: state.selected, volumes: state.volumes, bpm: solo ? state.soloBpm : undefined,
+        bars, seconds, onProgress, signal,
+      });
+      if (!out) return null;
+      if (save) download(out.bytes, `${(entry ? entry.title : manifest.site.title).replace(/[\\/:*?"<>|]+/g, "-")}.wav`);
+      return { ...out, bytes: out.bytes.length, header: toBase64(out.bytes.subarray(0, 44)) };
     },
 
     /** Render offline through the same engine: resolves to {sampleRate, lead, bpm,

@@ -8,7 +8,8 @@ import { barTicksOf, PPQ } from "./transport.js";
  * channels: [Float32Array...], state}. Options: drums, ambience, quote, track (manifest ids),
  * bars, bpm (overrides the tempo), probe (notes as clicks, chains bypassed), humanise
  * (false: AI solos exactly on the grid), volumes,
- * sampleRate, channels, lead (seconds before bar 1), tail (seconds after the last bar).
+ * sampleRate, channels, lead (seconds before bar 1), tail (seconds after the last bar),
+ * seconds (render this long instead of `bars` bars), onContext (called with the offline context).
  */
 export async function renderOffline(manifest, loader, options = {}) {
   const Tone = window.Tone;
@@ -21,9 +22,10 @@ export async function renderOffline(manifest, loader, options = {}) {
   const bpm = options.bpm ?? (entry && !solo ? entry.bpm : manifest.site.bpm);
   const meter = entry ? entry.timeSignature : [4, 4];
   const secondsPerBar = (barTicksOf(meter) / PPQ) * (60 / bpm);
-  const duration = lead + bars * secondsPerBar + tail;
+  const duration = lead + (options.seconds ?? bars * secondsPerBar) + tail;
   let state = null;
   const buffer = await Tone.Offline(async (context) => {
+    if (options.onContext) options.onContext(context);
     const engine = new Engine({ manifest, context, loader, probe, humanise, eager: true, volumes, soloBpm: solo ? bpm : undefined });
     await engine.init();
     await engine.select(choice);
