@@ -32,15 +32,16 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from support import CHROMIUM, CHROMIUM_ARGS, static_server  # noqa: E402
 
 RUN = """async ([ai, entry, runs]) => {
-    // Long tasks (>= 50 ms) that end after the first solo is asked for: loading the model is
-    // counted too, generating solos is the rest.
-    const longest = {ms: 0, count: 0};
+    // Long tasks (>= 50 ms) that end after the first solo is asked for: importing the client and
+    // loading the model are counted too, generating solos is the rest.
+    const longest = {ms: 0, count: 0, tasks: []};
     let since = Infinity;
     const observer = new PerformanceObserver((list) => {
         for (const e of list.getEntries()) {
             if (e.startTime + e.duration < since) continue;
             longest.ms = Math.max(longest.ms, e.duration);
             longest.count++;
+            longest.tasks.push([Math.round(e.startTime - since), Math.round(e.duration)]);
         }
     });
     observer.observe({type: "longtask", buffered: false});
@@ -53,12 +54,15 @@ RUN = """async ([ai, entry, runs]) => {
         if (!stop) requestAnimationFrame(tick);
     };
     requestAnimationFrame(tick);
+    await new Promise((resolve) => setTimeout(resolve, 200));  // the page settles, as after a click
+    since = performance.now();
     const { createGenerator } = await import(new URL(ai + "client.js", location.href).href);
     const gen = createGenerator(entry, location.href);
-    since = performance.now();
     let t = performance.now();
+    const phases = {imported: Math.round(t - since)};
     const loaded = await gen.load();
     const loadMs = performance.now() - t;
+    phases.loaded = Math.round(performance.now() - since);
     const solos = [];
     t = performance.now();
     for (const r of runs) {
@@ -71,7 +75,8 @@ RUN = """async ([ai, entry, runs]) => {
     stop = true;
     observer.disconnect();
     gen.terminate();
-    return {loadMs, bytes: loaded.bytes, solos, totalMs, longest, frames, gap};
+    phases.done = Math.round(performance.now() - since);
+    return {loadMs, bytes: loaded.bytes, solos, totalMs, longest, frames, gap, phases};
 }"""
 
 
@@ -134,6 +139,10 @@ def main() -> int:
     print(f"  longest main-thread task from the first request to the last solo: {js['longest']['ms']:.0f} ms "
           f"({js['longest']['count']} tasks over 50 ms; target <= 50 ms); {js['frames']} frames drawn meanwhile, "
           f"longest gap between frames {js['gap']:.0f} ms")
+    if js["longest"]["tasks"]:
+        print(f"  long tasks [start ms, duration ms] from the request: {js['longest']['tasks']}; "
+              f"client imported at {js['phases']['imported']} ms, model loaded at {js['phases']['loaded']} ms, "
+              f"last solo at {js['phases']['done']} ms")
     print(f"numpy engine, same solos and weights (one BLAS thread): {np_notes:,.0f} notes/s "
           f"({np_ev:,.0f} events/s), median {np_median:.3f} s a solo; fastest solo {np_best:,.0f} notes/s")
     print(f"ratio JS / numpy: {js_ev / np_ev:.2f}x (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
