@@ -75,7 +75,7 @@ def python_progression(text: str, bars: int) -> dict:
     }
 
 
-JS_RUN = """async ({module, symbols, progressions}) => {
+JS_RUN = """async ({module, symbols, progressions, library}) => {
     const m = await import(module);
     const chord = (s) => {
         try { const c = m.makeChord(s); return {symbol: c.symbol, root: c.root, pcs: c.pcs, bass: c.bass, midi: c.midi}; }
@@ -92,11 +92,15 @@ JS_RUN = """async ({module, symbols, progressions}) => {
             vectors: p.bars.flat().map((c) => Array.from(c.vector())),
         };
     };
-    return {chords: symbols.map(chord), progressions: progressions.map(progression)};
+    const transposed = library.map((text) => [...Array(12).keys()].map((k) => m.parseProgression(text).transpose(k).text));
+    const defaults = library.map((text) => m.parseProgression(text).timeline().length);
+    const validation = progressions.map(([text]) => m.validateProgression(text));
+    return {chords: symbols.map(chord), progressions: progressions.map(progression), transposed, defaults, validation,
+            empty: Array.from(m.chordVector(null, [], null))};
 }"""
 
 
-def run_js(symbols: list[str], progressions: list[tuple[str, int]]) -> dict:
+def run_js(symbols: list[str], progressions: list[tuple[str, int]], library: list[str]) -> dict:
     need_tool(CHROMIUM, "Chromium runs the page's progression module")
     from playwright.sync_api import sync_playwright
 
@@ -105,7 +109,8 @@ def run_js(symbols: list[str], progressions: list[tuple[str, int]]) -> dict:
         try:
             page = browser.new_page()
             page.goto(base)
-            return page.evaluate(JS_RUN, {"module": MODULE, "symbols": symbols, "progressions": progressions})
+            return page.evaluate(JS_RUN, {"module": MODULE, "symbols": symbols, "progressions": progressions,
+                                                  "library": library})
         finally:
             browser.close()
 
@@ -134,15 +139,20 @@ def test_js_reads_every_symbol_and_progression_as_python_does():
     assert 1500 <= accepted < len(symbols)  # a broad list, most of it readable, some of it not
     cases = [(t, 4 + i % 5) for i, t in enumerate(library_in_all_keys() + BAD_PROGRESSIONS)]
     expected_progressions = [python_progression(t, bars) for t, bars in cases]
-    got = run_js(symbols, cases)
+    library = [entry.progression.text for entry in load_library(LIBRARY).values()]
+    got = run_js(symbols, cases, library)
     chord_mismatches = [(s, e, g) for s, e, g in zip(symbols, expected_chords, got["chords"]) if e != g]
     assert not chord_mismatches, chord_mismatches[:10]
     progression_mismatches = [(c, e, g) for c, e, g in zip(cases, expected_progressions, got["progressions"]) if e != g]
     assert not progression_mismatches, progression_mismatches[:5]
+    assert got["validation"] == [e.get("error") for e in expected_progressions]
+    assert got["transposed"] == [[parse_progression(t).transpose(k).text for k in range(12)] for t in library]
+    assert got["defaults"] == [len(parse_progression(t).timeline()) for t in library]
+    assert got["empty"] == [0.0] * 36
 
 
-def test_the_broken_list_is_broken_in_python_for_the_right_reasons():
-    """The pinned error texts, so the differential test above compares messages that matter."""
+def test_python_says_the_pinned_error_texts():
+    """The pinned error texts, so that the differential test above compares the messages that matter."""
     with pytest.raises(ProgressionError, match=r"^bar 2: unknown chord symbol 'Hm7'$"):
         parse_progression("Dm7 | Hm7")
     with pytest.raises(ProgressionError, match=r"^empty progression$"):
