@@ -83,14 +83,20 @@ function compareTuples(a, b) {
   return a.length - b.length;
 }
 
+const candidateCache = new Map();
+
+// Every voicing of ``pcs`` in C3..C5 that is not too wide or muddy, ascending tuples in ascending order (cached: pure).
 function candidates(pcs) {
+  const key = pcs.join(",");
+  if (candidateCache.has(key)) return candidateCache.get(key);
   const options = pcs.map((pc) => {
     const list = [];
     for (let m = CHORD_LOW; m <= CHORD_HIGH; m++) if (m % 12 === pc) list.push(m);
     return list;
   });
   const seen = new Map();
-  const walk = (i, combo) => {
+  const combo = new Array(options.length);
+  const walk = (i) => {
     if (i === options.length) {
       const notes = combo.slice().sort((a, b) => a - b);
       if (notes[notes.length - 1] - notes[0] > MAX_SPAN) return;
@@ -98,10 +104,16 @@ function candidates(pcs) {
       seen.set(notes.join(","), notes);
       return;
     }
-    for (const m of options[i]) walk(i + 1, [...combo, m]);
+    for (const m of options[i]) {
+      combo[i] = m;
+      walk(i + 1);
+    }
   };
-  walk(0, []);
-  return [...seen.values()].sort(compareTuples);
+  walk(0);
+  const out = [...seen.values()].sort(compareTuples);
+  if (candidateCache.size > 256) candidateCache.clear();
+  candidateCache.set(key, out);
+  return out;
 }
 
 function movement(a, b) {
@@ -125,7 +137,7 @@ export function voice(pcs, previous, centre) {
     const c = cost(notes);
     if (c < bestCost) { best = notes; bestCost = c; }
   }
-  return best;
+  return best.slice(); // the candidates are cached: hand out a copy
 }
 
 function bassNear(pc, near) {
