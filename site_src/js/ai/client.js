@@ -7,6 +7,8 @@
 //   {type: "generate", seed, ticks, temperature, topK, chords?, ticksPerBar?, trace?}
 //     -> {type: "done", model, events: [{tokenId, token, pitches, durationClass, ticks,
 //         durationTicks}], notes, ms, trace?: {token: [Float32Array], duration: [...]}}
+//   {type: "solo", progression, bars, seed, temperature, topK, bpm?, title?, quality?}   (solo.js: makeSolo)
+//     -> {type: "solo", piece (the one note format), events: [{tokenId, durationClass, steps, onset}], ms}
 //   any failure -> {type: "error", message}
 
 export function createGenerator(entry, base = document.baseURI) {
@@ -60,6 +62,10 @@ export function createGenerator(entry, base = document.baseURI) {
     async generate(options) {
       await load();
       return send({ ...options, type: "generate" });
+    },
+    async solo(options) {
+      await load();
+      return send({ ...options, type: "solo" });
     },
     terminate() {
       if (worker) worker.terminate();

@@ -291,4 +291,4 @@ export function generate(model, options) {
   return trace ? { events, trace } : { events };
 }
 
-export { ModelError };
+export { ModelError, fail, reset, run };

@@ -1,6 +1,7 @@
 // The generator's Web Worker (a module worker): loads the exported weights once, then makes solos
 // on request, so generation never runs on the page's main thread. Protocol: see client.js.
 import { generate, loadModel } from "./engine.js";
+import { makeSolo } from "./solo.js";
 
 let model = null;
 let loading = null; // the weights URL being or last loaded
@@ -45,6 +46,11 @@ self.onmessage = async (event) => {
       self.postMessage({ id, type: "loaded", ...(await load(message)) });
     } else if (type === "generate") {
       self.postMessage({ id, type: "done", ...solo(message) });
+    } else if (type === "solo") {
+      if (!model) throw new Error("no model loaded: send a load message first");
+      const started = performance.now();
+      const { piece, events } = makeSolo(model, message);
+      self.postMessage({ id, type: "solo", piece, events, ms: performance.now() - started });
     } else {
       throw new Error(`unknown message type ${type}`);
     }
