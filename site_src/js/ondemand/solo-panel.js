@@ -47,6 +47,7 @@ class Panel {
     this.showTemperature();
     this.validate();
     this.presets = this.loadPresets();
+    root.dataset.ready = "true"; // the controls are live (tests wait for this)
   }
 
   say(text, error = false) {
@@ -144,7 +145,7 @@ class Panel {
     this.progress.value = 0;
     this.say("Rendering the WAV…");
     try {
-      const out = await this.api.exportWav({ signal: this.abort.signal, onProgress: (p) => { this.progress.value = p.fraction; this.progress.setAttribute("aria-valuetext", `${p.phase} ${Math.round(p.fraction * 100)} %`); } });
+      const out = await this.api.exportWav({ signal: this.abort.signal, onProgress: (p) => this.showProgress(p) });
       this.say(out ? `Saved a ${out.seconds.toFixed(1)} s WAV (rendered in ${out.renderSeconds.toFixed(1)} s).` : "Export cancelled.");
     } catch (e) {
       this.say(`The WAV could not be made: ${e.message}`, true);
@@ -154,6 +155,12 @@ class Panel {
       this.cancel.hidden = true;
       this.progress.hidden = true;
     }
+  }
+
+  showProgress({ phase, fraction }) {
+    if (!Number.isFinite(fraction)) return; // the render's length is not known yet
+    this.progress.value = fraction;
+    this.progress.setAttribute("aria-valuetext", `${phase} ${Math.round(fraction * 100)} %`);
   }
 
   /** Make the solo a link describes, and select it. */

@@ -69,7 +69,8 @@ export async function exportWav({ manifest, loader, choice, volumes, bpm, bars, 
     onContext: (ctx) => { context = ctx; },
   });
   watch();
-  const cancelled = signal ? new Promise((resolve) => signal.addEventListener("abort", () => resolve(null), { once: true })) : null;
+  const cancelled = !signal ? null : signal.aborted ? Promise.resolve(null) // cancelled while this module loaded
+    : new Promise((resolve) => signal.addEventListener("abort", () => resolve(null), { once: true }));
   let out;
   try {
     out = await (cancelled ? Promise.race([rendering, cancelled]) : rendering);
