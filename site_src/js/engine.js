@@ -185,7 +185,7 @@ export class Engine {
     const perBar = piece ? barTicksOf(piece.lofi.timeSignature) : barTicks(this.transport);
     if (kind === "drums") return loops.drums * perBar;
     if (kind === "ambience") return loops.ambience * perBar;
-    if (kind === "solo") return ((piece && piece.lofi.loopBars) || loops.solos) * perBar; // live solos: their own length
+    if (kind === "solo") return ((piece && piece.lofi.live && piece.lofi.loopBars) || loops.solos) * perBar; // live solos: their own length
     return pieceLoopTicks(piece); // songs play their own loop_bars
   }
 

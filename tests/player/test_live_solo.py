@@ -60,6 +60,7 @@ def test_generate_makes_a_bar_aware_solo_that_joins_the_ai_solos_and_plays(open_
     page.evaluate("(id) => window.lofi.select({track: id})", solo["id"])
     s = page.evaluate(STATE)
     assert s["selected"]["track"] == solo["id"] and s["track"]["title"] == solo["title"]
+    wait_for(page, f"{STATE}.loops.solo === 8")  # a live solo loops at its own length
     wait_for(page, f"{STATE}.transport.ticks > {at + 1920} && {STATE}.layers.music.status === 'ready'", timeout=30)
     assert page.evaluate(f"{STATE}.transport.state") == "started"
     assert page.is_checked(f"#track-{solo['id']}")

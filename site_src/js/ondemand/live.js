@@ -118,6 +118,7 @@ export function createLive({ engine, loader, manifest, select = async () => {}, 
       const { parseProgression } = await import("../ai/progression.js");
       const text = parseProgression(request.progression).text;
       piece.header.name = `Your solo ${++count} · ${text}`;
+      piece.lofi.live = true; // made in this page: it loops at its own length (engine._loopTicks)
       const url = `live:${id}.json`;
       const midi = URL.createObjectURL(new Blob([midiBytes(piece, `${text} · seed ${request.seed} · ${model}`)], { type: "audio/midi" }));
       entry = {
