@@ -52,6 +52,9 @@ def test_generate_makes_a_bar_aware_solo_that_joins_the_ai_solos_and_plays(open_
         assert n["ticks"] % 120 == 0 or n["ticks"] % 160 == 0, n
     assert max(n["ticks"] + n["durationTicks"] for n in solo["notes"]) <= 8 * 1920
     assert generate(page, progression=PROGRESSION, bars=8, seed=11, temperature=0.9, topK=0)["notes"] == solo["notes"]
+    twice = page.evaluate("(o) => Promise.all([window.lofi.generate(o), window.lofi.generate(o)]).then((r) => r.map((x) => x.id))",
+                          {"progression": "Am9  |  D13", "bars": 4, "seed": 77})
+    assert twice[0] == twice[1] and page.locator(f"#solos .track[data-id='{twice[0]}']").count() == 1
     other = generate(page, progression=PROGRESSION, bars=8, seed=12, temperature=0.9, topK=0)
     assert other["notes"] != solo["notes"] and other["id"] != solo["id"]
     # It is listed with the AI solos, selectable, and comes in while the music plays.

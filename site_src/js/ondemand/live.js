@@ -73,6 +73,7 @@ export function createLive({ engine, loader, manifest, select = async () => {}, 
   let moodData = null;
   let count = 0;
   const pieces = new Map(); // live id -> piece
+  const making = new Map(); // live id -> the promise of its solo
 
   async function gen() {
     if (!generator) {
@@ -89,7 +90,7 @@ export function createLive({ engine, loader, manifest, select = async () => {}, 
 
   async function generate(options = {}) {
     if (!manifest.model) throw new Error("This site has no model for live solos.");
-    const { validateProgression } = await import("../ai/progression.js");
+    const { parseProgression, validateProgression } = await import("../ai/progression.js");
     const d = defaults();
     const request = {
       progression: options.progression,
@@ -104,36 +105,15 @@ export function createLive({ engine, loader, manifest, select = async () => {}, 
       throw new Error(`Bars: a solo is 1 to 1000 bars long, not ${request.bars}.`);
     }
     const model = manifest.model.id;
-    const recipe = { model, ...request };
+    const recipe = { model, ...request, progression: parseProgression(request.progression).text }; // canonical text
     const id = `live-${fnv(JSON.stringify(recipe))}`;
-    let entry = manifest.solos.find((e) => e.id === id);
-    if (!entry) {
-      let reply;
-      try {
-        reply = await (await gen()).solo({ ...request, bpm: manifest.site.bpm, title: "" });
-      } catch (e) {
-        throw new Error(`The solo could not be made: ${e.message}`);
+    if (!manifest.solos.some((e) => e.id === id)) {
+      if (!making.has(id)) {
+        making.set(id, make(id, request, recipe).finally(() => making.delete(id))); // the same request twice: one solo
       }
-      const piece = reply.piece;
-      const { parseProgression } = await import("../ai/progression.js");
-      const text = parseProgression(request.progression).text;
-      piece.header.name = `Your solo ${++count} · ${text}`;
-      piece.lofi.live = true; // made in this page: it loops at its own length (engine._loopTicks)
-      const url = `live:${id}.json`;
-      const midi = URL.createObjectURL(new Blob([midiBytes(piece, `${text} · seed ${request.seed} · ${model}`)], { type: "audio/midi" }));
-      entry = {
-        id, title: piece.header.name, bpm: piece.lofi.bpm, loopBars: request.bars, timeSignature: piece.lofi.timeSignature,
-        swing: 0, instruments: [...new Set(piece.lofi.parts.map((p) => p.instrument))].sort(), url, midi,
-        key: `${piece.header.keySignatures[0].key} ${piece.header.keySignatures[0].scale}`,
-        seed: request.seed, temperature: request.temperature, topK: request.topK, live: true,
-        recipe: { ...recipe, progression: text },
-      };
-      entry.hash = recipeParams(entry.recipe); // the player's link carries it while this solo is selected
-      loader.jsonCache.set(url, Promise.resolve(piece));
-      pieces.set(id, piece);
-      manifest.solos.push(entry);
-      onSolo(entry);
+      await making.get(id);
     }
+    const entry = manifest.solos.find((e) => e.id === id);
     const piece = pieces.get(id);
     const bpm = engine.state().soloBpm || manifest.site.bpm;
     return {
@@ -141,6 +121,34 @@ export function createLive({ engine, loader, manifest, select = async () => {}, 
       notes: piece.tracks[0].notes.map(({ midi, ticks, durationTicks, velocity }) => ({ midi, ticks, durationTicks, velocity })),
       seconds: (request.bars * piece.lofi.timeSignature[0] * 60) / bpm,
     };
+  }
+
+  async function make(id, request, recipe) {
+    const model = recipe.model;
+    const text = recipe.progression;
+    let reply;
+    try {
+      reply = await (await gen()).solo({ ...request, bpm: manifest.site.bpm, title: "" });
+    } catch (e) {
+      throw new Error(`The solo could not be made: ${e.message}`);
+    }
+    const piece = reply.piece;
+    piece.header.name = `Your solo ${++count} · ${text}`;
+    piece.lofi.live = true; // made in this page: it loops at its own length (engine._loopTicks)
+    const url = `live:${id}.json`;
+    const midi = URL.createObjectURL(new Blob([midiBytes(piece, `${text} · seed ${request.seed} · ${model}`)], { type: "audio/midi" }));
+    const entry = {
+      id, title: piece.header.name, bpm: piece.lofi.bpm, loopBars: request.bars, timeSignature: piece.lofi.timeSignature,
+      swing: 0, instruments: [...new Set(piece.lofi.parts.map((p) => p.instrument))].sort(), url, midi,
+      key: `${piece.header.keySignatures[0].key} ${piece.header.keySignatures[0].scale}`,
+      seed: request.seed, temperature: request.temperature, topK: request.topK, live: true,
+      recipe,
+    };
+    entry.hash = recipeParams(entry.recipe); // the player's link carries it while this solo is selected
+    loader.jsonCache.set(url, Promise.resolve(piece));
+    pieces.set(id, piece);
+    manifest.solos.push(entry);
+    onSolo(entry);
   }
 
   async function piece(id) {
