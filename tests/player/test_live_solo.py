@@ -254,3 +254,17 @@ def test_notes_sit_on_chord_tones_on_beats_1_and_3(open_player):
         i = next(i for i, s in enumerate(timeline) if s.start <= q < s.end)
         assert n["midi"] % 12 in tones[i], (n, timeline[i].chord.symbol)
     assert errors(page) == []
+
+
+@pytest.mark.parametrize("width", [1280, 375, 360])
+def test_the_open_panel_fits_the_screen(open_player, width):
+    page = open_player(viewport={"width": width, "height": 740})
+    open_panel(page)
+    page.fill("#solo-progression", "Dm9 G13 | Cmaj9 | Hm7b5 E7alt | Am9 Am9/G")  # a long line and an error message
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert page.evaluate("[...document.querySelectorAll('#make-solo, #make-solo .field, #make-solo .slider, .solo-actions')]"
+                         ".filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.className)") == []
+    for sel in ("#solo-progression", "#solo-generate", "#solo-temperature", "#solo-wav", "#solo-preset", "#solo-mood"):
+        b = page.evaluate("(s) => { const r = document.querySelector(s).getBoundingClientRect(); return [r.x, r.right, r.width]; }", sel)
+        assert b[0] >= 0 and b[1] <= width and b[2] >= 24, (sel, b)
+    assert errors(page) == []
