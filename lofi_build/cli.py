@@ -259,6 +259,16 @@ def generate(project, config_file, progression, count, bars, temperature, top_k,
 
 
 @cli.command()
+@config_option
+@click.argument("text")
+def mood(config_file, text):
+    """Print the mode, progression, tempo and temperature a sentence asks for (as the player's mood box)."""
+    from .music.mood import mood_of
+
+    click.echo(json.dumps(mood_of(text, config_file.parent).as_dict(), ensure_ascii=False))
+
+
+@cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--markers", is_flag=True, help="Also show the start/end tokens around each part, as the model sees them.")
 @click.option("--chords", is_flag=True,

@@ -205,7 +205,8 @@ def test_vendored_libraries_are_pinned_unmodified_and_licensed():
     pins = json.loads((vendor / "vendor.json").read_text())
     assert {"tone", "p5"} <= set(pins)
     for name, pin in pins.items():
-        assert re.fullmatch(r"[a-z0-9.-]+@\d+\.\d+\.\d+", pin["npm"]), pin["npm"]
+        source = pin.get("npm") or pin["pypi"]  # a JavaScript library from npm, or data from a PyPI package
+        assert re.fullmatch(r"[A-Za-z0-9.-]+@\d+\.\d+\.\d+", source), source
         for rel, digest in pin["sha256"].items():
             assert hashlib.sha256((vendor / rel).read_bytes()).hexdigest() == digest, rel
         for dest in pin["files"].values():

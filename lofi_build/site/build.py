@@ -56,6 +56,7 @@ class Content:
     drums: list[Piece] = field(default_factory=list)
     kit: Kit | None = None  # None: the project has no sound kit, the player uses synths
     solos: list = field(default_factory=list)  # model.pool.Solo, when ai.pool_size > 0
+    model: object = None  # model.export.Exported: the weights live solos run in the browser
 
 
 class BuildCache:
@@ -92,6 +93,7 @@ class BuildCache:
             data = read_bytes(src)
             hit = self._files[str(src)] = (key, data, out.add_hashed(rel, data))
         return out.add(hit[2], hit[1])
+        self._model: tuple | None = None
 
     def solos(self, config: Config, strict: bool) -> list:
         """The AI pool, regenerated only when the model package says it would change."""
@@ -104,6 +106,15 @@ class BuildCache:
             result = model.solos(config, strict=strict)
             self._pool = (model.solos_key(config), result.solos)  # keyed after: a first build may have trained
         return self._pool[1]
+
+    def model(self, config: Config):
+        """The checkpoint exported for the browser, made again only when the pool's checkpoint changed."""
+        from ..model import export
+
+        key = self._pool[0] if self._pool else None
+        if self._model is None or self._model[0] != key:
+            self._model = (key, export.site_export(config))
+        return self._model[1]
 
     def midi(self, song_json: bytes, song: dict) -> bytes:
         """A piece's MIDI file, made again only when its JSON changed."""
@@ -184,6 +195,7 @@ def collect(config: Config, strict: bool, cache: BuildCache) -> Content:
     if not content.songs:
         raise ContentError("no songs found: add a score with `lofi-build new-song NAME`", songs_dir)
     content.solos = cache.solos(config, strict)
+    content.model = cache.model(config)
     return content
 
 
@@ -239,10 +251,10 @@ def libraries(site_src: Path) -> list[dict]:
         pins = json.loads(read_bytes(path))
     except ValueError as e:
         raise ContentError(f"invalid JSON: {e}", path) from None
-    names = {"tone": "Tone.js", "p5": "p5.js"}
+    names = {"tone": "Tone.js", "p5": "p5.js", "vader": "VADER sentiment lexicon"}
     rows = []
     for key, pin in sorted(pins.items()):
-        name, _, version = pin.get("npm", key).rpartition("@")
+        name, _, version = (pin.get("npm") or pin.get("pypi") or key).rpartition("@")
         # The library's own licence (LICENSE.md) before bundled notices (Tone.js.LICENSE.txt).
         licences = sorted((d for d in pin.get("files", {}).values() if "LICENSE" in d.upper()),
                           key=lambda d: (not d.rsplit("/", 1)[-1].upper().startswith("LICENSE"), d))
@@ -255,6 +267,27 @@ def libraries(site_src: Path) -> list[dict]:
             "note": pin.get("note", ""),
         })
     return rows
+
+
+def _progressions(config: Config, out: Output) -> str:
+    """The progression library, the mood table and VADER's lexicons as one asset the page fetches
+    only when the listener makes a solo or types a mood; "" when the project has no library."""
+    from ..music.mood import library_rows, load_table
+    from ..music.progression import load_library
+
+    folder = config.resolve("content") / "progressions"
+    if not (folder / "progressions.yaml").is_file():
+        return ""
+    data = {"library": library_rows(load_library(folder / "progressions.yaml"))}
+    if (folder / "moods.yaml").is_file():
+        vader = config.resolve("site_src") / "vendor" / "vader"
+        # URLs relative to the page, like every URL in the manifest.
+        data["mood"] = {
+            "table": load_table(folder / "moods.yaml"),
+            "lexicon": out.add_file(vader / "vader_lexicon.txt", "assets/vendor/vader_lexicon.txt"),
+            "emoji": out.add_file(vader / "emoji_utf8_lexicon.txt", "assets/vendor/emoji_utf8_lexicon.txt"),
+        }
+    return out.add_hashed("assets/progressions.json", dumps(data))
 
 
 def _template_env(templates: Path) -> jinja2.Environment:
@@ -324,6 +357,11 @@ def render(config: Config, content: Content, cache: BuildCache | None = None) ->
         "instruments": [],
         "credits": [],
     }
+    progressions = _progressions(config, out)
+    if progressions:
+        manifest["progressions"] = progressions
+    if content.model is not None:  # fetched by the player only when the listener asks for a new solo
+        manifest["model"] = content.model.publish(out)
     if content.kit is not None:
         samples_root = content.kit.root
         manifest.update(publish(

@@ -12,12 +12,25 @@
 //                                     it plays, a clean change at the next bar; resolves to
 //                                     {ticks} where it takes effect (null when not playing)
 //   await lofi.render({bars, ...})    the same engine rendered offline (Tone.Offline)
+//   await lofi.exportWav({bars, seconds})   what is selected, as a 16-bit 44.1 kHz stereo WAV download
+//   await lofi.generate({progression, bars = 30, seed, temperature, topK})   a live solo (model in a worker)
+//                                     -> {id, title, seed, progression, notes, seconds}; select it by id
+//   await lofi.piece(id)              the one note format JSON of a song, solo (live ones too) or groove
+//   await lofi.mood(text)             {valence, arousal, mode, progression, bpm, temperature}
 import { renderOffline, toBase64 } from "./offline.js";
 
 export const API_VERSION = 1;
 
 export function createApi({ engine, loader, manifest, hooks = {} }) {
   const call = (name, ...args) => (hooks[name] ? hooks[name](...args) : undefined);
+  let live = null; // ondemand/live.js, imported on the first live call (never before the first sound)
+  const liveApi = () => {
+    if (!live) {
+      live = import("./ondemand/live.js").then((m) => m.createLive({ engine, loader, manifest, select: (id) => api.select({ track: id }) }));
+      live.catch(() => { live = null; }); // a failed download may be tried again
+    }
+    return live;
+  };
 
   const api = {
     version: API_VERSION,
@@ -95,6 +108,44 @@ export function createApi({ engine, loader, manifest, hooks = {} }) {
 
     level() {
       return engine.mixer.level();
+    },
+
+    /** What is selected, mixed as it plays, rendered offline into a WAV file and offered as a
+     * download: resolves to {bytes, seconds, renderSeconds, sampleRate, channels, header (base64 of
+     * the first 44 bytes)}, or null when cancelled (options.signal) or when another export runs. */
+    async exportWav({ bars, seconds, onProgress, signal, save = true } = {}) {
+      const { exportWav, download } = await import("./ondemand/wav.js");
+      const state = engine.state();
+      const entry = [...manifest.songs, ...manifest.solos].find((e) => e.id === state.selected.track);
+      const solo = entry && manifest.solos.includes(entry);
+      if (bars === undefined && seconds === undefined) bars = entry ? entry.loopBars : manifest.site.loops.drums;
+      const out = await exportWav({
+        manifest, loader, choice: state.selected, volumes: state.volumes, bpm: solo ? state.soloBpm : undefined,
+        bars, seconds, onProgress, signal,
+      });
+      if (!out) return null;
+      if (save) download(out.bytes, `${(entry ? entry.title : manifest.site.title).replace(/[\\/:*?"<>|]+/g, "-")}.wav`);
+      return { ...out, bytes: out.bytes.length, header: toBase64(out.bytes.subarray(0, 44)) };
+    },
+
+    /** A new solo over a progression, made by the model in a worker; it joins the AI solos. */
+    async generate(options) {
+      const out = await (await liveApi()).generate(options);
+      call("changed");
+      return out;
+    },
+
+    async piece(id) {
+      return (await liveApi()).piece(id);
+    },
+
+    async mood(text) {
+      return (await liveApi()).mood(text);
+    },
+
+    /** The progression library (presets): [{name, progression, mode, moods, description}]. */
+    async progressions() {
+      return (await liveApi()).library();
     },
 
     /** Render offline through the same engine: resolves to {sampleRate, lead, bpm,

@@ -60,6 +60,7 @@ function selectionSamples(manifest, selected) {
 }
 
 async function boot() {
+  const link = location.hash; // before the player rewrites it
   const Tone = window.Tone;
   if (!Tone) throw new Error("Tone.js did not load");
   const manifest = await loadManifest();
@@ -100,7 +101,8 @@ async function boot() {
   let lastSaved = "";
   const persist = () => {
     const s = engine.state();
-    const data = { selected: s.selected, volumes: s.volumes, soloBpm: s.soloBpm };
+    const live = manifest.solos.find((e) => e.id === s.selected.track && e.hash); // a live solo's recipe
+    const data = { selected: s.selected, volumes: s.volumes, soloBpm: s.soloBpm, recipe: live ? live.hash : [] };
     const text = JSON.stringify(data);
     if (text !== lastSaved) {
       lastSaved = text;
@@ -149,6 +151,10 @@ async function boot() {
     onError: (e) => console.warn("lofi:", e),
   });
   ui.mount();
+  // "Make a solo": its module, the model and the library load only when the listener opens the panel.
+  const panel = $("make-solo");
+  const solo = () => import("./ondemand/solo-panel.js").then((m) => m.mount({ api, manifest, root: panel }));
+  if (panel) panel.addEventListener("toggle", () => panel.open && solo().catch((e) => ui.fail(e)));
   window.addEventListener("hashchange", () => {
     const choice = initialChoices(manifest, { selected: engine.state().selected }, readHash());
     const bpm = readHash().bpm;
@@ -167,6 +173,11 @@ async function boot() {
   document.dispatchEvent(new CustomEvent("lofi:ready"));
   await ready;
   persist();
+  // A link to a live solo makes it again (same model, seed, progression, temperature, top-k: same notes).
+  if (panel && new URLSearchParams(link.slice(1)).has("solo")) {
+    panel.open = true;
+    await solo().then((p) => p.restore(link)).catch((e) => ui.fail(e));
+  }
 }
 
 boot().catch((error) => {

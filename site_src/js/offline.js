@@ -12,7 +12,8 @@ import { barTicksOf, PPQ } from "./transport.js";
  * bar 1), tail (seconds after the last bar), crackle (false: without the vinyl bed, to hear
  * the layers alone), changes ([{bar, ...choice}]: live changes made a bar before `bar`, which
  * they land on; `changed` in the answer lists the layers' state once each is in), pause
- * (seconds after the start at which Pause is pressed).
+ * (seconds after the start at which Pause is pressed), seconds (render this long instead of
+ * `bars` bars), onContext (called with the offline context).
  */
 export async function renderOffline(manifest, loader, options = {}) {
   const Tone = window.Tone;
@@ -25,10 +26,11 @@ export async function renderOffline(manifest, loader, options = {}) {
   const bpm = options.bpm ?? (piece && !solo ? pieceBpm(piece) : manifest.site.bpm);
   const meter = piece ? pieceMeter(piece) : [4, 4];
   const secondsPerBar = (barTicksOf(meter) / PPQ) * (60 / bpm);
-  const duration = lead + bars * secondsPerBar + tail;
+  const duration = lead + (options.seconds ?? bars * secondsPerBar) + tail;
   let state = null;
   const changed = [];
   const buffer = await Tone.Offline(async (context) => {
+    if (options.onContext) options.onContext(context);
     const engine = new Engine({ manifest, context, loader, probe, humanise, reverb, eager: true, volumes, soloBpm: solo ? bpm : undefined });
     await engine.init();
     if (!crackle && engine.bed) engine.bed.gain.value = 0;

@@ -29,10 +29,11 @@ export function readHash(hash = location.hash) {
   return out;
 }
 
-export function toHash({ selected, soloBpm }) {
+export function toHash({ selected, soloBpm, recipe = [] }) {
   const params = new URLSearchParams();
   for (const key of ["track", "drums", "ambience", "quote"]) params.set(key, selected[key] || "none");
   params.set("bpm", String(soloBpm));
+  for (const [key, value] of recipe) params.set(key, value); // a live solo's recipe (ondemand/live.js)
   return "#" + params.toString();
 }
 
@@ -58,8 +59,8 @@ export function initialChoices(manifest, saved, fromHash) {
   return out;
 }
 
-export function save({ selected, volumes, soloBpm }, storage = safeStorage()) {
-  const hash = toHash({ selected, soloBpm });
+export function save({ selected, volumes, soloBpm, recipe }, storage = safeStorage()) {
+  const hash = toHash({ selected, soloBpm, recipe });
   if (location.hash !== hash) history.replaceState(null, "", hash);
   if (!storage) return;
   try {

@@ -17,7 +17,9 @@ export class PieceLayer extends Layer {
     const piece = await env.piece(entry);
     if (!env.live()) return null;
     const meter = pieceMeter(piece);
-    const loopTicks = spec.loop ? env.loops[spec.loop] * barTicksOf(meter) : pieceLoopTicks(piece);
+    // A solo made in the page (lofi.generate) loops at its own length, not the site's solo loop.
+    const ownLength = !spec.loop || (piece.lofi.live && piece.lofi.loopBars);
+    const loopTicks = ownLength ? pieceLoopTicks(piece) : env.loops[spec.loop] * barTicksOf(meter);
     const layer = new PieceLayer({ context: env.context, destination: env.destination, spec });
     layer.voices = new Map();
     const fromTick = spec.keepsPhase ? env.entryTick() : 0;

@@ -1,0 +1,174 @@
+"""Mood in words: a sentence's valence (VADER) and arousal (energy cues) choose a mode, a progression, a tempo and a temperature."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from ..errors import ContentError
+
+MODES = ("major", "minor")
+
+
+@dataclass(frozen=True)
+class Mood:
+    """What a text asks for; the same text always gives the same Mood."""
+
+    valence: float
+    arousal: float
+    mode: str
+    progression: str  # the progression's text, in the pinned `|` syntax
+    name: str  # the library entry it came from
+    bpm: int
+    temperature: float
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@lru_cache(maxsize=1)
+def _analyzer():
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return SentimentIntensityAnalyzer()
+
+
+def valence(text: str) -> float:
+    """VADER's compound score (-1..1, 4 places), computed by the vaderSentiment package itself."""
+    return _analyzer().polarity_scores(text)["compound"] if text.strip() else 0.0
+
+
+def _words(text: str) -> list[str]:
+    """VADER's tokens: split on whitespace, punctuation stripped unless that leaves 2 letters or fewer."""
+    import string
+
+    words = []
+    for token in text.split():
+        stripped = token.strip(string.punctuation)
+        words.append(token if len(stripped) <= 2 else stripped)
+    return words
+
+
+def arousal(text: str, val: float, energy: dict) -> float:
+    """0 (sleepy) .. 1 (wired) from "!", VADER's intensifiers and dampeners, CAPITALS and strong words."""
+    from vaderSentiment.vaderSentiment import BOOSTER_DICT
+
+    words = _words(text)
+    lower = [w.lower() for w in words]
+    boosters = sum(1 for w in lower if BOOSTER_DICT.get(w, 0) > 0)
+    dampeners = sum(1 for w in lower if BOOSTER_DICT.get(w, 0) < 0)
+    lettered = [w for w in words if sum(ch.isalpha() for ch in w) >= 2]
+    capitals = sum(1 for w in lettered if w.isupper()) / len(lettered) if lettered else 0.0
+    calm = set(energy["calm_words"])
+    lively = set(energy["lively_words"])
+    a = (energy["base"]
+         + energy["exclamation"] * min(text.count("!"), 3)
+         + energy["intensifier"] * (min(boosters, 3) - min(dampeners, 3))
+         + energy["capitals"] * capitals
+         + energy["strength"] * abs(val)
+         + energy["calm_word"] * sum(1 for w in lower if w in calm)
+         + energy["lively_word"] * sum(1 for w in lower if w in lively))
+    return round(min(1.0, max(0.0, a)), 3)
+
+
+def fnv1a(text: str) -> int:
+    """32-bit FNV-1a of the text's UTF-8 bytes, whitespace collapsed: the page computes the same."""
+    h = 0x811C9DC5
+    for byte in " ".join(text.split()).encode("utf-8"):
+        h = ((h ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+def _pick(scored: list[tuple[dict, int]], h: int) -> dict:
+    """The entry at ``h mod total`` on the integer line of the scores: better matches get more of it."""
+    r = h % sum(s for _, s in scored)
+    for entry, s in scored:
+        if r < s:
+            return entry
+        r -= s
+    raise AssertionError("unreachable")
+
+
+def choose(text: str, table: dict, library: list[dict]) -> Mood:
+    """The mood of ``text`` by ``table`` (content/progressions/moods.yaml) over ``library`` entries
+    (dicts with name, progression, mode, moods, in library order)."""
+    val = valence(text)
+    aro = arousal(text, val, table["energy"])
+    cell = next(c for c in table["cells"]
+                if c["valence"][0] <= val < c["valence"][1] and c["arousal"][0] <= aro < c["arousal"][1])
+    weights = {tag: 3 - i for i, tag in enumerate(cell["moods"])}
+    pool = [e for e in library if e["mode"] == cell["mode"]] or list(library)
+    scored = [(e, sum(weights.get(tag, 0) for tag in e["moods"])) for e in pool]
+    scored = [(e, s) for e, s in scored if s > 0] or [(e, 1) for e in pool]
+    entry = _pick(scored, fnv1a(text))
+    tempo, temp = table["tempo"], table["temperature"]
+    return Mood(
+        valence=val,
+        arousal=aro,
+        mode=cell["mode"],
+        progression=entry["progression"],
+        name=entry["name"],
+        bpm=int(math.floor(tempo["min"] + (tempo["max"] - tempo["min"]) * aro + 0.5)),
+        temperature=round(temp["min"] + (temp["max"] - temp["min"]) * aro, 2),
+    )
+
+
+def load_table(path: Path) -> dict:
+    """The mood table, checked: every (valence, arousal) in [-1, 1] x [0, 1] falls in exactly one cell."""
+    from .. import yamlio
+
+    doc = yamlio.load(path, ContentError)
+    table = doc.data
+
+    def need(ok: bool, keys: tuple, message: str):
+        if not ok:
+            raise doc.error(keys, f"mood table: {message}")
+
+    def number(value) -> bool:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+    need(isinstance(table, dict), (), "expected a mapping with energy, tempo, temperature and cells")
+    for key in ("energy", "tempo", "temperature", "cells"):
+        need(key in table, (), f"missing key '{key}'")
+    energy = table["energy"]
+    need(isinstance(energy, dict), ("energy",), "energy must be a mapping")
+    for key in ("base", "exclamation", "intensifier", "capitals", "strength", "calm_word", "lively_word"):
+        need(number(energy.get(key)), ("energy",) + ((key,) if key in energy else ()), f"energy.{key} must be a number")
+    for key in ("calm_words", "lively_words"):
+        words = energy.get(key)
+        need(isinstance(words, list) and all(isinstance(w, str) for w in words), ("energy",), f"energy.{key} must be a list of words")
+    for key in ("tempo", "temperature"):
+        bounds = table[key]
+        need(isinstance(bounds, dict) and number(bounds.get("min")) and number(bounds.get("max")), (key,),
+             f"{key} must be {{min: number, max: number}}")
+        need(bounds["min"] <= bounds["max"], (key,), f"{key}: min must not exceed max")
+    need(isinstance(table["cells"], list) and table["cells"], ("cells",), "cells must be a non-empty list")
+    for i, cell in enumerate(table["cells"]):
+        need(isinstance(cell, dict), ("cells", i), "a cell is {valence: [min, max], arousal: [min, max], mode, moods}")
+        for key in ("valence", "arousal"):
+            span = cell.get(key)
+            need(isinstance(span, list) and len(span) == 2 and all(map(number, span)), ("cells", i),
+                 f"{key} must be [min, max]")
+        need(cell.get("mode") in MODES, ("cells", i), f"mode must be one of {', '.join(MODES)}, not {cell.get('mode')!r}")
+        need(isinstance(cell.get("moods"), list) and cell["moods"] and all(isinstance(m, str) for m in cell["moods"]),
+             ("cells", i), "a cell needs a list of mood tags")
+    for v, a in ((v / 20, a / 20) for v in range(-20, 21) for a in range(0, 21)):
+        hits = [c for c in table["cells"] if c["valence"][0] <= v < c["valence"][1] and c["arousal"][0] <= a < c["arousal"][1]]
+        need(len(hits) == 1, ("cells",), f"valence {v}, arousal {a} falls in {len(hits)} cells (must be exactly 1)")
+    return table
+
+
+def library_rows(library) -> list[dict]:
+    """The library as the page and choose() read it: [{name, progression, mode, moods, description}] in order."""
+    return [{"name": e.name, "progression": e.progression.text, "mode": e.mode, "moods": list(e.moods),
+             "description": e.description} for e in library.values()]
+
+
+def mood_of(text: str, project: Path) -> Mood:
+    """``text``'s mood by the project's own table and library (content/progressions/)."""
+    from .progression import load_library
+
+    folder = Path(project) / "content" / "progressions"
+    return choose(text, load_table(folder / "moods.yaml"), library_rows(load_library(folder / "progressions.yaml")))

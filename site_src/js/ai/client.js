@@ -1,0 +1,76 @@
+// The page's side of the generator: starts the module worker on first use and turns its messages
+// into promises. Nothing is fetched before the first call.
+//
+// Messages to the worker (every one carries an `id`, echoed in the reply):
+//   {type: "load", header: URL, weights: URL}      absolute URLs (manifest.model, resolved)
+//     -> {type: "loaded", model, bytes, ms, vocab, inputs}
+//   {type: "generate", seed, ticks, temperature, topK, chords?, ticksPerBar?, trace?}
+//     -> {type: "done", model, events: [{tokenId, token, pitches, durationClass, ticks,
+//         durationTicks}], notes, ms, trace?: {token: [Float32Array], duration: [...]}}
+//   {type: "solo", progression, bars, seed, temperature, topK, bpm?, title?, quality?}   (solo.js: makeSolo)
+//     -> {type: "solo", piece (the one note format), events: [{tokenId, durationClass, steps, onset}], ms}
+//   any failure -> {type: "error", message}
+
+export function createGenerator(entry, base = document.baseURI) {
+  let worker = null;
+  let next = 0;
+  const waiting = new Map();
+  let loaded = null;
+
+  function start() {
+    if (worker) return worker;
+    worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+    worker.onmessage = (event) => {
+      const reply = event.data;
+      const pending = waiting.get(reply.id);
+      if (!pending) return;
+      waiting.delete(reply.id);
+      if (reply.type === "error") pending.reject(new Error(reply.message));
+      else pending.resolve(reply);
+    };
+    worker.onerror = (event) => {
+      event.preventDefault();
+      for (const pending of waiting.values()) pending.reject(new Error(event.message || "the generator failed"));
+      waiting.clear();
+      worker = null;
+      loaded = null;
+    };
+    return worker;
+  }
+
+  function send(message) {
+    const w = start();
+    const id = ++next;
+    return new Promise((resolve, reject) => {
+      waiting.set(id, { resolve, reject });
+      w.postMessage({ ...message, id });
+    });
+  }
+
+  function load() {
+    if (!entry) return Promise.reject(new Error("this site has no model for live solos"));
+    if (!loaded) {
+      loaded = send({ type: "load", header: new URL(entry.header, base).href,
+                      weights: new URL(entry.weights, base).href });
+      loaded.catch(() => { loaded = null; }); // a failed load may be tried again
+    }
+    return loaded;
+  }
+
+  return {
+    load,
+    async generate(options) {
+      await load();
+      return send({ ...options, type: "generate" });
+    },
+    async solo(options) {
+      await load();
+      return send({ ...options, type: "solo" });
+    },
+    terminate() {
+      if (worker) worker.terminate();
+      worker = null;
+      loaded = null;
+    },
+  };
+}

@@ -1,0 +1,181 @@
+// "Make a solo": a progression (typed, a preset or from a mood in words), a temperature and Generate; the solo
+// joins the AI solos and plays from the next bar. Export WAV renders what is selected. Every control calls
+// window.lofi; every failure is a message in the panel (the music plays on).
+import { validateProgression } from "../ai/progression.js";
+import { readRecipe } from "./live.js";
+
+const mounted = new WeakMap();
+
+export function mount({ api, manifest, root }) {
+  if (!mounted.has(root)) mounted.set(root, new Panel({ api, manifest, root }));
+  return mounted.get(root);
+}
+
+const q = (root, id) => root.querySelector(`#${id}`);
+
+class Panel {
+  constructor({ api, manifest, root }) {
+    this.api = api;
+    this.manifest = manifest;
+    this.root = root;
+    this.field = q(root, "solo-progression");
+    this.error = q(root, "solo-progression-error");
+    this.message = q(root, "solo-message");
+    this.temperature = q(root, "solo-temperature");
+    this.bars = q(root, "solo-bars");
+    this.preset = q(root, "solo-preset");
+    this.mood = q(root, "solo-mood");
+    this.generateButton = q(root, "solo-generate");
+    this.wav = q(root, "solo-wav");
+    this.cancel = q(root, "solo-wav-cancel");
+    this.progress = q(root, "solo-wav-progress");
+    this.busy = false;
+    this.field.addEventListener("input", () => this.validate());
+    this.field.addEventListener("keydown", (e) => e.key === "Enter" && (e.preventDefault(), this.generate()));
+    this.temperature.addEventListener("input", () => this.showTemperature());
+    this.preset.addEventListener("change", () => {
+      if (this.preset.value) {
+        this.field.value = this.preset.value;
+        this.validate();
+      }
+    });
+    this.generateButton.addEventListener("click", () => this.generate());
+    q(root, "solo-mood-apply").addEventListener("click", () => this.applyMood());
+    this.mood.addEventListener("keydown", (e) => e.key === "Enter" && (e.preventDefault(), this.applyMood()));
+    this.wav.addEventListener("click", () => this.exportWav());
+    this.cancel.addEventListener("click", () => this.abort && this.abort.abort());
+    this.showTemperature();
+    this.validate();
+    this.presets = this.loadPresets();
+    root.dataset.ready = "true"; // the controls are live (tests wait for this)
+  }
+
+  say(text, error = false) {
+    this.message.textContent = text;
+    this.message.classList.toggle("error", error);
+  }
+
+  showTemperature() {
+    const text = Number(this.temperature.value).toFixed(2);
+    q(this.root, "solo-temperature-out").textContent = text;
+    this.temperature.setAttribute("aria-valuetext", `temperature ${text}`);
+  }
+
+  /** Live validation: the first problem, naming the bar and the symbol; null when the progression reads. */
+  validate() {
+    const problem = validateProgression(this.field.value);
+    this.error.textContent = problem ? `${problem[0].toUpperCase()}${problem.slice(1)}.` : "";
+    if (problem) this.field.setAttribute("aria-invalid", "true");
+    else this.field.removeAttribute("aria-invalid");
+    return problem;
+  }
+
+  async loadPresets() {
+    try {
+      const library = await this.api.progressions();
+      const options = library.map((e) => {
+        const option = document.createElement("option");
+        option.value = e.progression;
+        option.textContent = `${e.name} (${e.mode}): ${e.progression}`;
+        return option;
+      });
+      this.preset.append(...options);
+    } catch (e) {
+      this.say(`The presets could not be loaded: ${e.message}. You can still type a progression.`, true);
+    }
+  }
+
+  async generate(extra = {}) {
+    if (this.busy) return null;
+    if (this.validate()) {
+      this.say(`Fix the progression first: ${this.error.textContent}`, true);
+      this.field.focus();
+      return null;
+    }
+    const bars = Number(this.bars.value);
+    this.busy = true;
+    this.generateButton.disabled = true;
+    this.root.setAttribute("aria-busy", "true");
+    this.say("Making your solo…");
+    try {
+      const solo = await this.api.generate({ progression: this.field.value, bars, temperature: Number(this.temperature.value), ...extra });
+      await this.api.select({ track: solo.id });
+      const playing = this.api.state().transport.state === "started";
+      this.say(`${solo.title} (seed ${solo.seed}, ${solo.notes.length} notes) joins the AI solos${playing ? " and comes in at the next bar" : "; press Play to hear it"}.`);
+      return solo;
+    } catch (e) {
+      this.say(e.message, true);
+      return null;
+    } finally {
+      this.busy = false;
+      this.generateButton.disabled = false;
+      this.root.removeAttribute("aria-busy");
+    }
+  }
+
+  async applyMood() {
+    const text = this.mood.value;
+    if (!text.trim()) {
+      this.say("Type a mood first, such as “a slow rainy sunday”.", true);
+      return null;
+    }
+    try {
+      const m = await this.api.mood(text);
+      this.field.value = m.progression;
+      this.temperature.value = String(m.temperature);
+      this.showTemperature();
+      this.api.setBpm(m.bpm);
+      this.validate();
+      await this.presets;
+      this.preset.value = [...this.preset.options].some((o) => o.value === m.progression) ? m.progression : "";
+      this.say(`Mood: ${m.mode}, valence ${m.valence.toFixed(2)}, energy ${m.arousal.toFixed(2)} → ${m.progression}, ${m.bpm} bpm, temperature ${m.temperature}.`);
+      return m;
+    } catch (e) {
+      this.say(`The mood could not be read: ${e.message}`, true);
+      return null;
+    }
+  }
+
+  async exportWav() {
+    if (this.abort) return;
+    this.abort = new AbortController();
+    this.wav.disabled = true;
+    this.cancel.hidden = false;
+    this.progress.hidden = false;
+    this.progress.value = 0;
+    this.say("Rendering the WAV…");
+    try {
+      const out = await this.api.exportWav({ signal: this.abort.signal, onProgress: (p) => this.showProgress(p) });
+      this.say(out ? `Saved a ${out.seconds.toFixed(1)} s WAV (rendered in ${out.renderSeconds.toFixed(1)} s).` : "Export cancelled.");
+    } catch (e) {
+      this.say(`The WAV could not be made: ${e.message}`, true);
+    } finally {
+      this.abort = null;
+      this.wav.disabled = false;
+      this.cancel.hidden = true;
+      this.progress.hidden = true;
+    }
+  }
+
+  showProgress({ phase, fraction }) {
+    if (!Number.isFinite(fraction)) return; // the render's length is not known yet
+    this.progress.value = fraction;
+    this.progress.setAttribute("aria-valuetext", `${phase} ${Math.round(fraction * 100)} %`);
+  }
+
+  /** Make the solo a link describes, and select it. */
+  async restore(hash) {
+    const r = readRecipe(hash);
+    if (!r) return null;
+    const model = this.manifest.model ? this.manifest.model.id : null;
+    if (r.model !== model) {
+      this.say(`This link's solo was made by model ${r.model}; this site has ${model || "no model"}, so it cannot be made again here.`, true);
+      return null;
+    }
+    this.field.value = r.progression;
+    this.bars.value = String(r.bars);
+    this.temperature.value = String(r.temperature);
+    this.showTemperature();
+    return this.generate({ seed: r.seed, topK: r.topK, temperature: r.temperature });
+  }
+}
