@@ -71,6 +71,7 @@ class BuildCache:
         self._midi: dict[bytes, bytes] = {}
         self._json: dict[int, tuple[dict, bytes]] = {}
         self._files: dict[str, tuple] = {}
+        self._model: tuple | None = None
 
     def dumps(self, song: dict) -> bytes:
         """A compiled piece's JSON, written again only for a new piece (compiled pieces are kept)."""
@@ -93,7 +94,6 @@ class BuildCache:
             data = read_bytes(src)
             hit = self._files[str(src)] = (key, data, out.add_hashed(rel, data))
         return out.add(hit[2], hit[1])
-        self._model: tuple | None = None
 
     def solos(self, config: Config, strict: bool) -> list:
         """The AI pool, regenerated only when the model package says it would change."""
