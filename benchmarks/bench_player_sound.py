@@ -36,6 +36,7 @@ LIVE_PAUSE = """async (what) => {
     const t0 = performance.now();
     while (window.lofi.level() < -30) { if (performance.now() - t0 > 20000) return null; await new Promise(r => setTimeout(r, 10)); }
     await new Promise(r => setTimeout(r, 2000));
+    while (window.lofi.level() < -20) await new Promise(r => setTimeout(r, 2));  // press it while loud
     window.lofi[what]();
     const called = performance.now();
     let quiet = null;

@@ -59,6 +59,7 @@ def test_pause_and_stop_fall_silent_live_and_resume_restores_the_level(open_play
         const t0 = performance.now();
         while (window.lofi.level() < -30) { if (performance.now() - t0 > 20000) return {error: 'no sound'}; await new Promise(r => setTimeout(r, 10)); }
         await new Promise(r => setTimeout(r, 1500));
+        while (window.lofi.level() < -20) await new Promise(r => setTimeout(r, 2));  // pressed while loud
         const before = window.lofi.level();
         window.lofi[what]();
         const called = performance.now();
@@ -73,7 +74,7 @@ def test_pause_and_stop_fall_silent_live_and_resume_restores_the_level(open_play
     }"""
     for what in ("pause", "stop"):
         out = page.evaluate(measure, what)
-        assert out.get("error") is None and out["before"] > -30
+        assert out.get("error") is None and out["before"] >= -20
         # The analyser reads the last 1024 samples (21-23 ms), so this is the ramp plus its window.
         assert out["quiet"] is not None and out["quiet"] <= 150, out
         # Resumed (or started again): the level comes back.
