@@ -411,12 +411,32 @@ class Lofi(Preset):
             return ({"tokens": x[:, TOK], "durations": x[:, DUR], "positions": pos, "chords": chords,
                      "next_tokens": y[:, TOK]}, {"token": y[:, TOK], "duration": y[:, DUR]})
 
-        return ds.map(step, num_parallel_calls=tf.data.AUTOTUNE).batch(s.batch_size).prefetch(2)
+        # Replicas need equal shares of every batch: a distributed run drops the last, partial one.
+        drop = bool(data.get("distributed"))
+        return ds.map(step, num_parallel_calls=tf.data.AUTOTUNE).batch(s.batch_size, drop_remainder=drop).prefetch(2)
 
     def fit(self, model, data, s, *, epochs, initial_epoch, callbacks, verbose):
+        import tensorflow as tf
+
+        val = data.get("val")
+        if val is not None and data.get("distributed"):  # whole batches that split evenly between the replicas
+            rows, replicas = len(val[1]["token"]), data["distributed"]
+            size = min(s.batch_size, rows) // replicas * replicas
+            val = tf.data.Dataset.from_tensor_slices(val).batch(size, drop_remainder=True) if size else None
+        if data.get("distributed") and isinstance(model.distribute_strategy, tf.distribute.MultiWorkerMirroredStrategy):
+            # Keras 3 builds the model's state from the first batch, reduced across replicas, which fails
+            # across workers: build it from a local batch first, in the strategy's scope, and skip that.
+            with model.distribute_strategy.scope():
+                model._symbolic_build(data_batch=next(iter(self.dataset(data, s, data["seed"], shuffle=False))))
+            model._maybe_symbolic_build = lambda iterator=None, data_batch=None: None
+            # Keras reduces each step's logs across workers with MEAN along axis 0, which scalars do not
+            # have: give every logged value that axis (length 1); the reduction takes it away again.
+            for name in ("train_step", "test_step"):
+                step = getattr(model, name)
+                setattr(model, name, lambda data, step=step: {k: tf.reshape(v, [1]) for k, v in step(data).items()})
         model.fit(self.dataset(data, s, data["seed"]), epochs=epochs, initial_epoch=initial_epoch,
-                  validation_data=data.get("val"), validation_batch_size=s.batch_size, callbacks=callbacks,
-                  verbose=verbose, shuffle=False)  # the dataset shuffles itself
+                  validation_data=val, validation_batch_size=None if data.get("distributed") else s.batch_size,
+                  callbacks=callbacks, verbose=verbose, shuffle=False)  # the dataset shuffles itself
 
     def evaluate(self, model, data, s, vocab) -> dict:
         out = super().evaluate(model, data, s, vocab)

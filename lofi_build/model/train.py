@@ -205,6 +205,7 @@ def train(config, p: Plan | None = None, *, epochs: int | None = None, resume: b
 
     data = net.data(encoded.sequences, s, seed, keras)
     data["seed"] = seed
+    data["distributed"] = strategy.num_replicas_in_sync if strategy is not None else 0  # replicas
     vocab = existing.vocab if existing else data["vocab"]
     if existing and vocab != data["vocab"]:
         raise ModelError("the checkpoint's vocabulary differs from the corpus encoding: train without --resume",
@@ -277,8 +278,9 @@ def train(config, p: Plan | None = None, *, epochs: int | None = None, resume: b
             entry.update({k: float(v) for k, v in (logs or {}).items() if "loss" in k})
             ckpt.history.append(entry)
             ckpt.info["train_seconds"] = round(wall_before + time.perf_counter() - started, 1)
-            if entry[monitor] < best or not ckpt.weights:
-                best = entry[monitor]
+            score = entry.get(monitor, entry["loss"])  # no val_loss: a distributed run too small to validate
+            if score < best or not ckpt.weights:
+                best = score
                 ckpt.weights = _export(self.model)
                 ckpt.info["best_epoch"] = epoch + 1
             if chief:
@@ -288,6 +290,8 @@ def train(config, p: Plan | None = None, *, epochs: int | None = None, resume: b
     callbacks = [Save()] + net.callbacks(s, keras, monitor)
     verbose = (1 if sys.stdout.isatty() else 2) if progress else 0  # 2: one line an epoch in logs
     net.fit(model, data, s, epochs=p.max_epochs, initial_epoch=initial_epoch, callbacks=callbacks, verbose=verbose)
+    if strategy is not None:  # evaluate on one device, as a single-device run does (every worker alone)
+        model = net.build(s, len(vocab), len(DURATIONS) + 1)
     _import_weights(model, ckpt.weights)
     ckpt.info.update(net.evaluate(model, data, s, len(vocab)))
     if not chief:
