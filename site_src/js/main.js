@@ -43,17 +43,19 @@ function prefetchAfterStart({ loader, manifest, visualizer, installer }) {
   };
 }
 
-/** The sample URLs the current selection may play: its ambience, its quote and every sample of
- * the instruments its drum groove and music use. Everything else decoded can go. */
-function selectionSamples(manifest, selected) {
+/** The sample URLs the layers in play may use: the ambience's and quote's files and every sample
+ * of the instruments their pieces (read from the pieces themselves) play, fading ones included.
+ * Everything else decoded can go. */
+function selectionSamples(manifest, engine) {
   const keep = new Set();
-  const find = (list, id) => list.find((e) => e.id === id);
-  for (const entry of [find(manifest.ambience, selected.ambience), find(manifest.quotes, selected.quote)]) if (entry) keep.add(entry.url);
-  const pieces = [find(manifest.drums, selected.drums), find([...manifest.songs, ...manifest.solos], selected.track)];
-  for (const piece of pieces) {
-    for (const id of (piece && piece.instruments) || []) {
-      const inst = manifest.instruments.find((i) => i.id === id);
-      if (inst) for (const url of Object.values(inst.urls)) keep.add(url);
+  for (const slot of Object.values(engine.slots)) {
+    if (slot.entry && slot.entry.url) keep.add(slot.entry.url);
+    for (const layer of [slot.layer, ...slot.retiring]) {
+      const piece = layer && layer.piece;
+      for (const part of (piece && piece.lofi.parts) || []) {
+        const inst = manifest.instruments.find((i) => i.id === part.instrument);
+        if (inst) for (const url of Object.values(inst.urls)) keep.add(url);
+      }
     }
   }
   return keep;
@@ -108,7 +110,7 @@ async function boot() {
       lastSaved = text;
       save(data);
     }
-    const keep = selectionSamples(manifest, s.selected);
+    const keep = selectionSamples(manifest, engine);
     loader.evict((url) => keep.has(url));
     const ambience = manifest.ambience.find((a) => a.id === s.selected.ambience);
     backgrounds.show(ambience ? ambience.visual : "none");
