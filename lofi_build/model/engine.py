@@ -28,44 +28,7 @@ FINAL_MIN = TICKS  # a solo's last note is held at least a beat
 
 # -- the pinned PRNG: xoshiro128** seeded by four SplitMix32 outputs ----------------------------------
 
-try:  # the shared module (browser side), when it is there
-    from .prng import Prng  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover - replaced by the shared module once it lands
-    _M32 = 0xFFFFFFFF
-
-    def _rotl(x: int, k: int) -> int:
-        return ((x << k) | (x >> (32 - k))) & _M32
-
-    class Prng:
-        """``Prng(seed).random()`` -> next_u32 / 2**32, the same numbers as site_src/js/ai/prng.js."""
-
-        def __init__(self, seed: int):
-            a = seed & _M32
-            s = []
-            for _ in range(4):  # SplitMix32
-                a = (a + 0x9E3779B9) & _M32
-                t = a ^ (a >> 16)
-                t = (t * 0x21F0AAAD) & _M32
-                t ^= t >> 15
-                t = (t * 0x735A2D97) & _M32
-                s.append(t ^ (t >> 15))
-            self._s = s
-
-        def next_u32(self) -> int:
-            s0, s1, s2, s3 = self._s
-            result = (_rotl((s1 * 5) & _M32, 7) * 9) & _M32
-            t = (s1 << 9) & _M32
-            s2 ^= s0
-            s3 ^= s1
-            s1 ^= s2
-            s0 ^= s3
-            s2 ^= t
-            s3 = _rotl(s3, 11)
-            self._s = [s0, s1, s2, s3]
-            return result
-
-        def random(self) -> float:
-            return self.next_u32() / 4294967296
+from .prng import Prng
 
 
 # -- LSTM ------------------------------------------------------------------------------------------
