@@ -21,8 +21,10 @@ def project(tmp_path) -> Path:
     return root
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Chromium for one module, closed after it: Playwright's sync API allows one instance at a
+    time, and some modules start their own."""
     need_tool(CHROMIUM, "browser tests drive real Chromium")
     from playwright.sync_api import sync_playwright
 

@@ -27,9 +27,17 @@ TOLERANCE = 1e-4
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """The shipped project built (AI pool and exported weights included)."""
-    out = tmp_path_factory.mktemp("jsengine") / "site"
-    run_cli("site", "-f", ROOT / "lofi.yaml", "-d", out, "-q", check=True)
+    """The shipped project built with the shipped `default` checkpoint (AI pool and exported weights
+    included): the raw worker loop, unconditioned, against numpy. The `lofi` network's bar-aware
+    solos are checked against Python in test_js_solo.py."""
+    folder = tmp_path_factory.mktemp("jsengine")
+    config = folder / "lofi.yaml"
+    text = (ROOT / "lofi.yaml").read_text(encoding="utf-8")
+    config.write_text(text[:text.index("model:")] + "model:\n  preset: default\n  train: never\n", encoding="utf-8")
+    for name in ("content", "site_src"):
+        (folder / name).symlink_to(ROOT / name)
+    out = folder / "site"
+    run_cli("site", "-f", config, "-d", out, "-q", check=True)
     return out
 
 

@@ -12,13 +12,10 @@ from support import ROOT, PageLog, static_server
 from lofi_build.model import export
 from lofi_build.site import csp
 
+from lofi_build.model import pool
+from lofi_build.music.progression import parse_progression
+
 pytestmark = pytest.mark.browser
-
-from lofi_build.model import engine, pool  # noqa: E402
-
-if not hasattr(engine, "harmony"):  # the bar-aware generation lands with branch wip-lofi
-    pytest.skip("the bar-aware generation (engine.harmony) is not on this branch yet", allow_module_level=True)
-from lofi_build.music.progression import parse_progression  # noqa: E402
 
 SETTINGS = [(0.9, 8), (1.0, 0), (0.5, 3), (0.0, 0)]  # (temperature, top-k), cycled over the seeds
 PROGRESSIONS = [("F#m7b5 B7#9 | Em9 | C#m7b5 F#7#9 | Bm9", 30), ("G13sus4 Gb13sus4 Fmaj9/A | Bbmaj7/D", 8)]

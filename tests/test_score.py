@@ -260,8 +260,8 @@ def test_note_errors_are_located(note_line, needle, message):
         ("title: x\nbpm: 80\ntime_signature: 4/5\nparts: [{name: a, instrument: piano, notes: [[0, C4, 4n]]}]\n", "song.yaml:3:17: error: time signature denominator"),
         ("title: x\nbpm: 80\nkey: F lydian\nparts: [{name: a, instrument: piano, notes: [[0, C4, 4n]]}]\n", "song.yaml:3:6: error: unknown key 'F lydian'"),
         ("title: x\nbpm: 80\nswing: 1.2\nparts: [{name: a, instrument: piano, notes: [[0, C4, 4n]]}]\n", "song.yaml:3:8: error: 'swing' must be a number from 0 to 1"),
-        ("title: x\nbpm: 80\nswing_subdivision: 32n\nparts: [{name: a, instrument: piano, notes: [[0, C4, 4n]]}]\n", "song.yaml:3:20: error: 'swing_subdivision' must be 8n or 16n, not '32n'"),
-        ("title: x\nbpm: 80\nswing_subdivision: 16\nparts: [{name: a, instrument: piano, notes: [[0, C4, 4n]]}]\n", "song.yaml:3:20: error: 'swing_subdivision' must be 8n or 16n, not 16"),
+        ("title: x\nbpm: 80\nswing_subdivision: 32n\nparts: [{name: a, instrument: piano, notes: [[0, C4, 4n]]}]\n", "song.yaml:3:20: error: 'swing_subdivision' must be one of '8n', '16n', not '32n'"),
+        ("title: x\nbpm: 80\nswing_subdivision: 16\nparts: [{name: a, instrument: piano, notes: [[0, C4, 4n]]}]\n", "song.yaml:3:20: error: 'swing_subdivision' must be one of '8n', '16n', not 16"),
         ("title: x\nbpm: 80\nloop_bars: 0\nparts: [{name: a, instrument: piano, notes: [[0, C4, 4n]]}]\n", "song.yaml:3:12: error: 'loop_bars' must be a whole number"),
         ("title: x\nbpm: 80\nparts: [{name: a, instrument: harp, notes: [[0, C4, 4n]]}]\n", "song.yaml:3:31: error: unknown instrument 'harp'"),
         ("title: x\nbpm: 80\nparts: [{name: a, instrument: piano}]\n", "song.yaml:3:9: error: part 'a' needs 'notes'"),
@@ -310,7 +310,7 @@ def test_swing_subdivision_is_read_and_checked():
     src = "title: x\nbpm: 80\nswing: 0.5\nswing_subdivision: {}\nparts: [{{name: a, instrument: piano, notes: [[0, C4, 4n]]}}]\n"
     assert compile_(src.format("16n"))["lofi"]["swingSubdivision"] == "16n"
     assert compile_(src.format("8n"))["lofi"]["swingSubdivision"] == "8n"
-    assert errors_of(src.format("4n")) == ["song.yaml:4:20: error: 'swing_subdivision' must be one of '8n', '16n'"]
+    assert errors_of(src.format("4n")) == ["song.yaml:4:20: error: 'swing_subdivision' must be one of '8n', '16n', not '4n'"]
 
 
 @pytest.mark.parametrize("text", ["雨の夜 ☔", "late night 🌧️☕", "ليلة ممطرة", "לילה גשום"])

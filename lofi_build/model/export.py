@@ -274,14 +274,14 @@ def _browser_generate(ckpt, seed, ticks, temperature, top_k, trace):
 
 def site_export(config) -> Exported | None:
     """The export of the checkpoint ``lofi-build site`` uses (None: no AI, or the article's network)."""
-    from . import checkpoint, train
+    from . import train
 
     if config.ai.pool_size == 0:
         return None
     plan = train.plan(config)
-    if plan.preset == "seed":
+    if plan.network.name == "article":
         return None
-    ckpt = checkpoint.find(plan.root, plan.preset, plan.fingerprint)
+    ckpt = plan.find()  # the checkpoint the pool uses (an older one too, where its settings match)
     if ckpt is None:
         return None
     try:

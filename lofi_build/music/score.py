@@ -62,7 +62,7 @@ HEADER = Schema({
     "key": Custom(default=None, fn=_key, null_is_default=True, help="'F major', 'A minor' ..."),
     "swing": Number(default=0, low=0, high=1, null_is_default=True, show_value=True,
                     help="how far every second subdivision is delayed, 0..1"),
-    "swing_subdivision": Choice(default="8n", choices=SWING_SUBDIVISIONS,
+    "swing_subdivision": Choice(default="8n", choices=SWING_SUBDIVISIONS, show_value=True,
                                 help="which notes swing moves: every second eighth (8n) or 16th (16n)"),
     "loop_bars": Int(default=None, low=1, high=MAX_BARS, null_is_default=True,
                      what=f"a whole number of bars from 1 to {MAX_BARS}", help="bars before the song repeats"),

@@ -94,10 +94,13 @@ export function reverbImpulse(sampleRate, { decay = 2.8, preDelay = 0.025, seed 
   const rnd = prng(seed);
   const pre = Math.round(preDelay * sampleRate);
   const n = pre + Math.round(decay * sampleRate);
+  // The envelope Tone.Reverb gives its noise (exponentialApproachValueAtTime(0, preDelay, decay)),
+  // so the room sounds as the mix was levelled with: a time constant of ln(decay + 1) / ln(200).
+  const tau = (Math.log(decay + 1) / Math.log(200)) * sampleRate;
   const out = [];
   for (let c = 0; c < channels; c++) {
     const data = new Float32Array(n);
-    for (let i = pre; i < n; i++) data[i] = (rnd() * 2 - 1) * Math.exp((-6.9 * (i - pre)) / (n - pre)); // -60 dB at `decay`
+    for (let i = pre; i < n; i++) data[i] = (rnd() * 2 - 1) * Math.exp(-(i - pre) / tau);
     out.push(data);
   }
   return out;
