@@ -1,15 +1,16 @@
-"""How fast the JS generator makes solos in headless Chromium (its module worker), how long the
-page's main thread is ever busy meanwhile, and the numpy engine's speed on the same solos.
+"""How fast the page makes solos in headless Chromium (its module worker), how long the page's
+main thread is ever busy meanwhile, and Python's speed on the same solos.
 
 Builds the shipped site into a temp folder, serves it with its CSP, and in a same-origin page
 starts the generator (fetching and dequantising the exported weights), then makes --solos
-solos of the site's loop length (30 bars) one after the other, timing each inside the worker.
-A PerformanceObserver for long tasks runs on the main thread the whole time. The reference,
-measured in the same run: the numpy engine (export.browser_generate, one BLAS thread) on the
-same dequantised weights, seeds, temperature and top-k.
+solos of the site's loop length (30 bars) over --progression, one after the other, as "Make a
+solo" does: the shipped network's bar-aware generation, then chords and bass, timed inside the
+worker. A PerformanceObserver for long tasks runs on the main thread the whole time. The
+reference, measured in the same run: Python's pool (numpy engine, one BLAS thread, and its
+accompaniment) on the same dequantised weights, seeds, progression, temperature and top-k.
 
-Events are the solo's steps (a note, a chord or a rest); notes count every pitch sounded
-(a chord's tones each).
+Events are the melody's steps (a note or a rest); notes count every note of the piece (melody,
+chords and bass).
 
     PYTHONPATH=. python benchmarks/bench_js_engine.py [--solos 8] [--temperature 0.9] [--top-k 8]
 """
@@ -67,8 +68,9 @@ RUN = """async ([ai, entry, runs]) => {
     t = performance.now();
     for (const r of runs) {
         const w = performance.now();
-        const res = await gen.generate(r);
-        solos.push({ms: res.ms, wallMs: performance.now() - w, events: res.events.length, notes: res.notes});
+        const res = await gen.solo(r);
+        const notes = res.piece.tracks.reduce((n, track) => n + track.notes.length, 0);
+        solos.push({ms: res.ms, wallMs: performance.now() - w, events: res.events.length, notes});
     }
     const totalMs = performance.now() - t;
     await new Promise((resolve) => setTimeout(resolve, 100));  // let the observer report
@@ -85,11 +87,13 @@ def main() -> int:
     parser.add_argument("--solos", type=int, default=8)
     parser.add_argument("--temperature", type=float, default=0.9)
     parser.add_argument("--top-k", type=int, default=8)
+    parser.add_argument("--progression", default="Dm9 G13 | Cmaj9 | Cmaj9 A7b13 | Fmaj9 Bb13")
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
 
-    from lofi_build.model import checkpoint, export
+    from lofi_build.model import checkpoint, export, pool
+    from lofi_build.music.progression import parse_progression
     from lofi_build.site import csp
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -98,11 +102,12 @@ def main() -> int:
                        check=True, cwd=ROOT)
         manifest = json.loads((site / "manifest.json").read_text())
         entry = manifest["model"]
-        ticks = manifest["site"]["loops"]["solos"] * 4 * 480
+        bars = manifest["site"]["loops"]["solos"]
+        ticks = bars * 4 * 480
         (client,) = site.glob("assets/js-*/ai/client.js")
         ai = client.parent.relative_to(site).as_posix() + "/"
-        runs = [{"seed": 1000 + i, "ticks": ticks, "temperature": args.temperature, "topK": args.top_k}
-                for i in range(args.solos)]
+        runs = [{"seed": 1000 + i, "progression": args.progression, "bars": bars, "temperature": args.temperature,
+                 "topK": args.top_k, "bpm": manifest["site"]["bpm"]} for i in range(args.solos)]
 
         with static_server(site, headers=csp.netlify_headers(ROOT)) as url, sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
@@ -113,14 +118,19 @@ def main() -> int:
 
         ex = export.Exported(json.loads((site / entry["header"]).read_text()), (site / entry["weights"]).read_bytes())
         twin = export.dequantised(checkpoint.load(ROOT / "content" / "model" / ex.header["model"]), ex)
-        pitches = ex.header["pitches"]
-        export.browser_generate(twin, 1, 1920, args.temperature, args.top_k)  # warm up
+        progression = [("bench", parse_progression(args.progression))]
+
+        def python_solo(seed):
+            return pool.make_pool(twin, count=1, bars=bars, temperature=args.temperature, top_k=args.top_k, seed=seed,
+                                  bpm=manifest["site"]["bpm"], progressions=progression, transpose=False, gate=False)
+
+        python_solo(1)  # warm up
         np_solos = []
         for r in runs:
             t = time.perf_counter()
-            events = export.browser_generate(twin, r["seed"], ticks, r["temperature"], r["topK"])
-            np_solos.append({"ms": (time.perf_counter() - t) * 1000, "events": len(events),
-                             "notes": sum(len(pitches[e[0]]) for e in events)})
+            song = python_solo(r["seed"]).solos[0].song
+            np_solos.append({"ms": (time.perf_counter() - t) * 1000, "notes": sum(len(tr["notes"]) for tr in song["tracks"]),
+                             "events": len(song["tracks"][0]["notes"])})
 
     def rates(solos):
         ms = sum(s["ms"] for s in solos) / 1000
@@ -129,10 +139,10 @@ def main() -> int:
                 statistics.median(s["ms"] for s in solos) / 1000, max(s["ms"] for s in solos) / 1000, best)
 
     js_ev, js_notes, js_median, js_max, js_best = rates(js["solos"])
-    np_ev, np_notes, np_median, _, np_best = rates(np_solos)
+    _, np_notes, np_median, _, np_best = rates(np_solos)
     bars = ticks // 1920
-    print(f"JS generator in headless Chromium (module worker), {len(runs)} solos of {bars} bars, "
-          f"T={args.temperature}, top-k={args.top_k}:")
+    print(f"JS generator in headless Chromium (module worker), {len(runs)} solos of {bars} bars over "
+          f"'{args.progression}', T={args.temperature}, top-k={args.top_k}, melody + chords + bass:")
     print(f"  model load (fetch {js['bytes'] / 1e6:.2f} MB + checksum + dequantise): {js['loadMs']:.0f} ms")
     print(f"  {js_notes:,.0f} notes/s ({js_ev:,.0f} events/s); a {bars}-bar solo: median {js_median:.3f} s, "
           f"worst {js_max:.3f} s (targets: >= 1,000 notes/s, <= 0.3 s); fastest solo {js_best:,.0f} notes/s")
@@ -143,9 +153,9 @@ def main() -> int:
         print(f"  long tasks [start ms, duration ms] from the request: {js['longest']['tasks']}; "
               f"client imported at {js['phases']['imported']} ms, model loaded at {js['phases']['loaded']} ms, "
               f"last solo at {js['phases']['done']} ms")
-    print(f"numpy engine, same solos and weights (one BLAS thread): {np_notes:,.0f} notes/s "
-          f"({np_ev:,.0f} events/s), median {np_median:.3f} s a solo; fastest solo {np_best:,.0f} notes/s")
-    print(f"ratio JS / numpy: {js_ev / np_ev:.2f}x (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+    print(f"Python (numpy engine, one BLAS thread, and accompaniment), same solos and weights: {np_notes:,.0f} "
+          f"notes/s, median {np_median:.3f} s a solo; fastest solo {np_best:,.0f} notes/s")
+    print(f"ratio JS / Python: {js_notes / np_notes:.2f}x (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     return 0
 
 
