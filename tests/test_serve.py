@@ -278,6 +278,7 @@ def test_a_score_saved_while_playing_comes_in_at_the_next_bar_without_a_reload(l
         wait_for(page, "__lofiDev.swaps.length === 3")
         assert page.locator("#lofi-build-error").count() == 0
         assert page.evaluate("lofi.state().track.title") == "Fixed"
+        wait_for(page, "document.querySelector('.track[data-id=\"test-song\"] .track-title').textContent === 'Fixed'")
 
         css.write_text(css.read_text() + "\nhtml body { outline: 3px solid rgb(1, 2, 3); }\n")
         wait_for(page, "__lofiDev.css === 1")

@@ -176,6 +176,11 @@ export class UI {
     document.documentElement.classList.toggle("is-playing", playing);
     const track = state.track;
     $("now-title").textContent = track ? track.title : "Pick a song or an AI solo";
+    if (track) {
+      // A hot-swapped score may have a new title: its row says so too.
+      const row = document.querySelector(`.track[data-id="${CSS.escape(track.id)}"] .track-title`);
+      if (row && row.textContent !== track.title) row.textContent = track.title;
+    }
     const bits = [];
     if (track) bits.push(track.kind === "solo" ? "AI solo" : "song");
     bits.push(`${Math.round(state.bpm)} bpm`);
