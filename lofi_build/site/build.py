@@ -322,7 +322,9 @@ def render(config: Config, content: Content, cache: BuildCache | None = None) ->
         "css": cache.add_file(out, site_src / "css" / "site.css", "assets/site.css"),
         "js": js_dir + "/main.js",
         # Every module main.js needs, so the browser fetches them in parallel, not one import at a time.
-        "modules": [f"{js_dir}/{p.name}" for p in sorted((site_src / "js").glob("*.js")) if p.name != "main.js"],
+        # (A worker's script is fetched by the worker, not the page: scene-worker.js is left out.)
+        "modules": [f"{js_dir}/{p.name}" for p in sorted((site_src / "js").glob("*.js"))
+                    if p.name != "main.js" and not p.name.endswith("-worker.js")],
         "tone": cache.add_file(out, site_src / "vendor" / "tone" / "Tone.js", "assets/vendor/Tone.js"),
         "icon": cache.add_file(out, site_src / "icon.svg", "assets/icon.svg"),
         # PNG for lock screens (Media Session) and the web app manifest: {size: URL}.

@@ -17,7 +17,6 @@
 //                                     -> {id, title, seed, progression, notes, seconds}; select it by id
 //   await lofi.piece(id)              the one note format JSON of a song, solo (live ones too) or groove
 //   await lofi.mood(text)             {valence, arousal, mode, progression, bpm, temperature}
-import { renderOffline, toBase64 } from "./offline.js";
 
 export const API_VERSION = 1;
 
@@ -114,7 +113,7 @@ export function createApi({ engine, loader, manifest, hooks = {} }) {
      * download: resolves to {bytes, seconds, renderSeconds, sampleRate, channels, header (base64 of
      * the first 44 bytes)}, or null when cancelled (options.signal) or when another export runs. */
     async exportWav({ bars, seconds, onProgress, signal, save = true } = {}) {
-      const { exportWav, download } = await import("./ondemand/wav.js");
+      const [{ exportWav, download }, { toBase64 }] = await Promise.all([import("./ondemand/wav.js"), import("./ondemand/offline.js")]);
       const state = engine.state();
       const entry = [...manifest.songs, ...manifest.solos].find((e) => e.id === state.selected.track);
       const solo = entry && manifest.solos.includes(entry);
@@ -151,6 +150,7 @@ export function createApi({ engine, loader, manifest, hooks = {} }) {
     /** Render offline through the same engine: resolves to {sampleRate, lead, bpm,
      * secondsPerBar, duration, state, channels: [base64 of little-endian Float32 samples]}. */
     async render(options = {}) {
+      const { renderOffline, toBase64 } = await import("./ondemand/offline.js"); // not needed to play
       const out = await renderOffline(manifest, loader, options);
       return { ...out, channels: out.channels.map(toBase64) };
     },

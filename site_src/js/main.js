@@ -26,7 +26,7 @@ function reducedMotionQuery() {
 
 /** Once the first sound is out and the samples have arrived: p5 and the visualiser, then the
  * other pieces' scores, so a change of song starts quickly. */
-function prefetchAfterStart({ loader, manifest, visualizer, installer }) {
+function prefetchAfterStart({ loader, manifest, visualizer, installer, then = () => {} }) {
   let done = false;
   return () => {
     if (done) return;
@@ -39,6 +39,7 @@ function prefetchAfterStart({ loader, manifest, visualizer, installer }) {
       visualizer.load().catch((e) => console.warn("lofi: the visualiser is off:", e.message));
       for (const entry of [...manifest.songs, ...manifest.drums, ...manifest.solos]) loader.json(entry.url).catch(() => {});
       installer.start();
+      then();
     });
   };
 }
@@ -94,7 +95,13 @@ async function boot() {
   await engine.init();
   // Not under `lofi-build serve`: a worker there would outlive the session on that origin.
   const installer = createInstaller({ enabled: !liveReload });
-  const afterStart = prefetchAfterStart({ loader, manifest, visualizer, installer });
+  const afterStart = prefetchAfterStart({
+    loader, manifest, visualizer, installer,
+    then: () => {
+      media.withArtwork();
+      persist();
+    },
+  });
   const session = createAudioSession({
     context,
     overlay: $("resume"),

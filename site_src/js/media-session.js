@@ -24,6 +24,10 @@ function silentWav(seconds = 1, rate = 8000) {
 export function createMediaSession({ api, siteTitle, artwork }) {
   const session = navigator.mediaSession;
   let keepalive = null;
+  // The artwork is fetched as soon as the metadata names it, so it is named only once the
+  // music is out (withArtwork): the bytes before the first sound are for the sound.
+  let art = [];
+  let shown = null;
   if (session) {
     const actions = {
       play: () => api.play(),
@@ -52,14 +56,20 @@ export function createMediaSession({ api, siteTitle, artwork }) {
     stopped() {
       if (keepalive) keepalive.pause();
     },
+    /** Call once the first sound is out: the lock screen's pictures may load now. */
+    withArtwork() {
+      art = artwork;
+    },
     update(state) {
       if (!session) return;
       const track = state.track;
       const title = track ? track.title : siteTitle;
       const album = track && track.kind === "solo" ? "AI solo" : "Original song";
-      if (!session.metadata || session.metadata.title !== title) {
+      const key = `${title}\n${album}\n${art.length}`;
+      if (!session.metadata || shown !== key) {
+        shown = key;
         try {
-          session.metadata = new MediaMetadata({ title, artist: siteTitle, album, artwork });
+          session.metadata = new MediaMetadata({ title, artist: siteTitle, album, artwork: art });
         } catch {
           // MediaMetadata missing or artwork refused: the title is a nicety.
         }

@@ -1,6 +1,6 @@
 // Export what is selected as a WAV file: the same engine and mix rendered with Tone.Offline (far
 // faster than real time), faded at both ends, written by our own 16-bit PCM writer.
-import { renderOffline } from "../offline.js";
+import { renderOffline } from "./offline.js";
 
 const FADE_IN = 0.005; // seconds: no click at the first sample
 const FADE_OUT = 1.5; // seconds: the loop does not end, so the file fades out

@@ -1,8 +1,8 @@
 // Rendering offline: the same Engine, layers and voices as the page, inside Tone.Offline, for
 // timing tests and for anyone who wants to hear (or measure) N bars without waiting for them.
-import { Engine, CHOICES } from "./engine.js";
-import { pieceBpm, pieceMeter } from "./pieces.js";
-import { barTicksOf, PPQ } from "./transport.js";
+import { Engine, CHOICES } from "../engine.js";
+import { pieceBpm, pieceMeter } from "../pieces.js";
+import { barTicksOf, PPQ } from "../transport.js";
 
 /**
  * Render `bars` bars of a selection; resolves to {sampleRate, lead, bpm, secondsPerBar,
