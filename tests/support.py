@@ -98,10 +98,11 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def static_server(directory: Path, prefix: str = "/", headers: dict | None = None):
-    """Serve ``directory`` at http://127.0.0.1:PORT``prefix`` in a thread; yields the page URL."""
+def static_server(directory: Path, prefix: str = "/", headers: dict | None = None, port: int = 0):
+    """Serve ``directory`` at http://127.0.0.1:PORT``prefix`` in a thread (``port``: 0 for any free
+    one, or a given one to come back to the same origin); yields the page URL."""
     handler = type("Handler", (_QuietHandler,), {"extra_headers": headers or {}, "prefix": prefix})
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(directory)))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(handler, directory=str(directory)))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:

@@ -3,22 +3,18 @@ hosts' headers, and the player in Chromium with the network cut."""
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import hashlib
-import http.server
 import io
 import json
 import re
 import shutil
 import socket
-import threading
 import tomllib
 
 import pytest
 import yaml
 
-from support import CHROMIUM, ROOT, PageLog, _QuietHandler, need_tool, run_cli, tree_bytes, wait_for
+from support import CHROMIUM, ROOT, PageLog, need_tool, run_cli, static_server, tree_bytes, wait_for
 from lofi_build.site import csp
 
 BASE = "/lofi/"
@@ -98,18 +94,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@contextlib.contextmanager
 def host(directory, port):
     """The site at http://127.0.0.1:PORT/lofi/ with netlify.toml's headers; leaving cuts it off."""
-    handler = type("Handler", (_QuietHandler,), {"extra_headers": csp.netlify_headers(ROOT), "prefix": BASE})
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(handler, directory=str(directory)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}{BASE}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    return static_server(directory, BASE, csp.netlify_headers(ROOT), port=port)
 
 
 @pytest.mark.browser
