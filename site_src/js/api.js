@@ -11,7 +11,7 @@
 //   await lofi.replacePiece(id, piece) a song, groove or solo replaced by new Tone.js JSON: while
 //                                     it plays, a clean change at the next bar; resolves to
 //                                     {ticks} where it takes effect (null when not playing)
-//   await lofi.render({bars, ...})    the same engine rendered offline (Tone.Offline)
+//   await lofi.render({bars, ...})    the same engine rendered offline
 //   await lofi.exportWav({bars, seconds})   what is selected, as a 16-bit 44.1 kHz stereo WAV download
 //   await lofi.generate({progression, bars = 30, seed, temperature, topK})   a live solo (model in a worker)
 //                                     -> {id, title, seed, progression, notes, seconds}; select it by id

@@ -26,6 +26,11 @@ function softCurve(drive) {
   return (x) => g(drive * x * SHAPER_HEADROOM) / norm;
 }
 
+/** A filter's frequency in a context of any rate (renders run at 8 kHz too). */
+function belowNyquist(context, hz) {
+  return Math.min(hz, context.sampleRate / 2);
+}
+
 /**
  * A family's chain: input -> high-pass -> low-pass -> saturation -> (wobble) -> output, with a
  * send into the shared reverb. `probe` bypasses it (timing tests see the scheduler alone).
@@ -41,8 +46,10 @@ export function createChain(family, { context, reverb, probe = false }) {
     input.connect(output);
     return { input, output, latency, dispose: () => nodes.forEach((n) => n.dispose()) };
   }
-  const hp = new Tone.Filter({ context, type: "highpass", frequency: s.highpass, Q: 0.5 });
-  const lp = new Tone.Filter({ context, type: "lowpass", frequency: s.lowpass, Q: s.q, rolloff: -12 });
+  // Tone.BiquadFilter, not Tone.Filter: Filter drives its frequency from a signal, which makes
+  // the browser work out the coefficients anew for every sample.
+  const hp = new Tone.BiquadFilter({ context, type: "highpass", frequency: belowNyquist(context, s.highpass), Q: 0.5 });
+  const lp = new Tone.BiquadFilter({ context, type: "lowpass", frequency: belowNyquist(context, s.lowpass), Q: s.q });
   nodes.push(hp, lp);
   let last = lp;
   input.chain(hp, lp);
@@ -57,16 +64,26 @@ export function createChain(family, { context, reverb, probe = false }) {
   }
   if (s.wobble) {
     const w = s.wobble;
-    const delay = new Tone.Delay({ context, delayTime: 0, maxDelay: 0.01 });
-    const wow = new Tone.LFO({ context, frequency: w.wowHz, min: w.center - w.wow, max: w.center + w.wow });
-    const flutter = new Tone.LFO({ context, frequency: w.flutterHz, min: -w.flutter, max: w.flutter });
-    wow.connect(delay.delayTime);
-    flutter.connect(delay.delayTime);
-    wow.start(0);
-    flutter.start(0);
+    // Two sines added to the delay time: center + wow sin(2 pi wowHz t) + flutter sin(...).
+    // Plain Web Audio nodes (a Tone.LFO is a dozen of them); both start at time 0.
+    const raw = context.rawContext;
+    const delay = raw.createDelay(0.01);
+    delay.delayTime.value = w.center;
+    const wobble = [];
+    for (const [hz, depth] of [[w.wowHz, w.wow], [w.flutterHz, w.flutter]]) {
+      const osc = raw.createOscillator();
+      osc.frequency.value = hz;
+      const amount = raw.createGain();
+      amount.gain.value = depth;
+      osc.connect(amount).connect(delay.delayTime);
+      osc.start(0);
+      wobble.push(osc, amount);
+    }
     last.connect(delay);
-    nodes.push(delay, wow, flutter);
-    last = delay;
+    const out = new Tone.Gain({ context });
+    delay.connect(out.input);
+    nodes.push(out, { dispose: () => { wobble[0].stop(); wobble[2].stop(); for (const n of [...wobble, delay]) n.disconnect(); } });
+    last = out;
     latency = w.center;
   }
   last.connect(output);
@@ -90,13 +107,15 @@ function audioBuffer(context, channels, sampleRate = context.sampleRate) {
 
 /** A reverb impulse: decaying noise per channel, from a seeded sequence, so that every engine
  * (and every offline render) gets the same room. Tone.Reverb draws it from Math.random. */
-export function reverbImpulse(sampleRate, { decay = 2.8, preDelay = 0.025, seed = 91, channels = 2 } = {}) {
+export function reverbImpulse(sampleRate, { decay = 2.8, preDelay = 0.025, seed = 91, channels = 2, floorDb = -60 } = {}) {
   const rnd = prng(seed);
   const pre = Math.round(preDelay * sampleRate);
-  const n = pre + Math.round(decay * sampleRate);
   // The envelope Tone.Reverb gives its noise (exponentialApproachValueAtTime(0, preDelay, decay)),
   // so the room sounds as the mix was levelled with: a time constant of ln(decay + 1) / ln(200).
   const tau = (Math.log(decay + 1) / Math.log(200)) * sampleRate;
+  // Tone.Reverb's noise runs on to `decay` seconds, 96 dB down; it ends here once it is
+  // `floorDb` down, where nothing in the mix can hear it and the convolution stops paying for it.
+  const n = pre + Math.min(Math.round(decay * sampleRate), Math.ceil(tau * Math.log(10) * (-floorDb / 20)));
   const out = [];
   for (let c = 0; c < channels; c++) {
     const data = new Float32Array(n);
@@ -111,7 +130,7 @@ export async function createReverb(context, destination) {
   const Tone = T();
   const reverb = new Tone.Convolver({ context, normalize: true });
   reverb.buffer = audioBuffer(context, reverbImpulse(context.sampleRate));
-  const tone = new Tone.Filter({ context, type: "lowpass", frequency: 2800, rolloff: -12 });
+  const tone = new Tone.BiquadFilter({ context, type: "lowpass", frequency: belowNyquist(context, 2800), Q: 1 });
   reverb.chain(tone, destination);
   return { input: reverb, dispose: () => { reverb.dispose(); tone.dispose(); } };
 }
@@ -153,7 +172,7 @@ export function crackleSamples({ seconds = CRACKLE.seconds, rate = CRACKLE.rate,
 export function createCrackle(context, destination, options = {}) {
   const Tone = T();
   const buffer = audioBuffer(context, [crackleSamples(options)], options.rate ?? CRACKLE.rate);
-  const filter = new Tone.Filter({ context, type: "bandpass", frequency: 2400, Q: 0.5 });
+  const filter = new Tone.BiquadFilter({ context, type: "bandpass", frequency: belowNyquist(context, 2400), Q: 0.5 });
   const level = new Tone.Gain({ context, gain: Tone.dbToGain(-30) });
   filter.chain(level, destination);
   let source = null;

@@ -2,7 +2,7 @@
 // Transport, what happens when a choice changes (now when stopped, at the next bar boundary
 // while playing, the outgoing layer fading out from that bar), Play/Pause/Stop, and the state
 // the API reports. It knows nothing of the page, so the same engine runs in the browser's
-// AudioContext and inside Tone.Offline. Slots and layer kinds are tables, not branches.
+// AudioContext and in an offline render. Slots and layer kinds are tables, not branches.
 import { AmbienceLayer } from "./ambience-layer.js";
 import { createChain, createCrackle, createReverb } from "./effects.js";
 import { PAUSE_FADE } from "./layers.js";
@@ -62,7 +62,7 @@ class Slot {
 
 export class Engine {
   /**
-   * `context`: a Tone context (the page's, or Tone.Offline's). `loader`: the page's Loader.
+   * `context`: a Tone context (the page's, or an offline render's). `loader`: the page's Loader.
    * `probe`: notes play as clicks and chains are bypassed (timing tests). `eager`: load every
    * sample before a layer counts as ready (offline rendering), not just its first bar.
    * `humanise`: AI solos get their gentle timing and velocity nudges (on for listeners).

@@ -6,6 +6,31 @@ import { drumFallback, nearestSample } from "./pieces.js";
 const T = () => window.Tone;
 const CUT = 0.015; // seconds: how fast silence() stops a ringing source (after the layer's own fade)
 
+// Offline, a note's nodes stay in the graph until something takes them out (Tone disposes an
+// ended source only in a live context), and every node in the graph is processed every 128
+// samples: a render of minutes would drag thousands of finished notes along. Each note is
+// listed with the audio time after which it is certainly silent, and the render, which runs in
+// slices (ondemand/offline.js), disposes those its last slice has passed.
+const spent = new WeakMap(); // offline context -> [{end, src}]
+const AFTER = 0.05; // seconds of margin after a source's last sample
+
+function disposeAfter(context, src, end) {
+  if (!context.isOffline) return;
+  let list = spent.get(context);
+  if (!list) spent.set(context, (list = []));
+  list.push({ end: end + AFTER, src });
+}
+
+/** Offline: dispose the notes of `context` that are silent for good by audio time `time`;
+ * resolves to how many. */
+export function disposeSilent(context, time) {
+  const list = spent.get(context) || [];
+  const keep = list.filter((e) => e.end > time);
+  for (const e of list) if (e.end <= time) e.src.dispose();
+  spent.set(context, keep);
+  return list.length - keep.length;
+}
+
 /** Sources that are sounding or scheduled, so that they can all be stopped at once. */
 class Sources {
   constructor() {
@@ -62,6 +87,8 @@ export class SamplerVoice {
     src.start(time, 0, buffer.duration / rate, ev.velocity);
     src.stop(time + duration);
     this.sources.add(src);
+    // Tone stops the source itself 2 fades after the release fade (an exponential curve).
+    disposeAfter(this.context, src, time + Math.min(buffer.duration / rate, duration + 3 * this.release));
   }
 
   silence(time) {
@@ -102,9 +129,11 @@ export class DrumKitVoice {
       for (const src of this.open) src.stop(time);
       this.open.clear();
     }
-    const src = new (T().ToneBufferSource)({ context: this.context, url: this.buffers.get(key), fadeOut: 0.012 }).connect(this.destination);
+    const buffer = this.buffers.get(key);
+    const src = new (T().ToneBufferSource)({ context: this.context, url: buffer, fadeOut: 0.012 }).connect(this.destination);
     src.start(time, 0, undefined, ev.velocity);
     this.sources.add(src);
+    disposeAfter(this.context, src, time + buffer.duration);
     if (OPEN_HATS.has(key)) {
       this.open.add(src);
       const ended = src.onended;
@@ -198,6 +227,7 @@ export class ProbeVoice {
   play(ev, time) {
     const src = new (T().ToneBufferSource)({ context: this.context, url: this.buffer, onended: () => {} }).connect(this.destination);
     src.start(time, 0, undefined, this.height);
+    disposeAfter(this.context, src, time + this.buffer.duration);
   }
 
   silence() {}

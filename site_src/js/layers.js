@@ -116,8 +116,8 @@ export class Layer {
     this.clearEvents();
     this.silence(this.context.currentTime);
     this._dispose();
-    // Offline, the whole graph renders after the clock has run: a node disconnected now
-    // would be missing from the start of the render, so it stays (silent) until the end.
+    // Offline, the clock runs ahead of the render: a node disconnected now would be missing
+    // from audio not rendered yet, so it stays (silent) until the end.
     if (!this.context.isOffline) this.output.dispose();
   }
 

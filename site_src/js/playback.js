@@ -68,7 +68,7 @@ export class PieceParts {
     const spt = secondsPerTick(this.transport.bpm.getValueAtTime(time));
     time += this._lateTicks(ev, time) * spt;
     const { amount, subdivision } = this.swing();
-    // No clamping to currentTime: inside Tone.Offline the clock runs ahead of the render, and
+    // No clamping to currentTime: offline, the clock runs ahead of the render, and
     // online a time just past simply plays at once.
     const at = time + swingTicks(ev.ticks, amount, subdivision) * spt + ev.jitter - this.latency;
     const duration = Math.max(ev.durationTicks * spt, 0.02);

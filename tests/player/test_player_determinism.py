@@ -64,6 +64,21 @@ def test_the_same_full_render_twice_differs_by_float_rounding_at_most(open_playe
     assert page.log.errors == []
 
 
+def test_where_the_render_stops_to_tidy_up_changes_nothing(open_player):
+    """A render stops every `slice` seconds (2 by default) to dispose the notes that have ended
+    while the Transport's clock runs a slice ahead: every note of a probe render lands on the same
+    sample with stops every quarter second or every five, and the full mix agrees to rounding."""
+    page = open_player()
+    reference = page.evaluate("(o) => window.lofi.render(o)", PROBE)
+    for slice_seconds in (0.25, 5):
+        assert digest(page.evaluate("(o) => window.lofi.render(o)", {**PROBE, "slice": slice_seconds})) == digest(reference)
+    full = samples(page.evaluate("(o) => window.lofi.render(o)", FULL))
+    fine = samples(page.evaluate("(o) => window.lofi.render(o)", {**FULL, "slice": 0.25}))
+    assert np.abs(full).max() > 0.05
+    assert np.abs(full - fine).max() <= ROUNDING
+    assert page.log.errors == []
+
+
 def test_play_pressed_during_a_render_starts_the_page_and_leaves_the_render_alone(open_player):
     page = open_player()
     reference = page.evaluate("(o) => window.lofi.render(o)", PROBE)

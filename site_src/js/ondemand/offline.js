@@ -1,6 +1,8 @@
-// Rendering offline: the same Engine, layers and voices as the page, inside Tone.Offline, for
-// timing tests and for anyone who wants to hear (or measure) N bars without waiting for them.
+// Rendering offline: the same Engine, layers and voices as the page, on Tone's OfflineContext
+// rendered in slices (renderInSlices), for timing tests, the WAV export and anyone who wants to
+// hear (or measure) N bars without waiting for them.
 import { Engine, CHOICES } from "../engine.js";
+import { disposeSilent } from "../instruments.js";
 import { pieceBpm, pieceMeter } from "../pieces.js";
 import { barTicksOf, PPQ } from "../transport.js";
 
@@ -13,7 +15,9 @@ import { barTicksOf, PPQ } from "../transport.js";
  * the layers alone), changes ([{bar, ...choice}]: live changes made a bar before `bar`, which
  * they land on; `changed` in the answer lists the layers' state once each is in), pause
  * (seconds after the start at which Pause is pressed), seconds (render this long instead of
- * `bars` bars), onContext (called with the offline context).
+ * `bars` bars), onProgress (called with the fraction rendered), signal (an AbortSignal: the
+ * render stops at its next slice and resolves to null), slice (seconds between the render's
+ * stops, SLICE by default: where it stops changes nothing in what it renders).
  */
 export async function renderOffline(manifest, loader, options = {}) {
   const Tone = window.Tone;
@@ -29,8 +33,7 @@ export async function renderOffline(manifest, loader, options = {}) {
   const duration = lead + (options.seconds ?? bars * secondsPerBar) + tail;
   let state = null;
   const changed = [];
-  const buffer = await Tone.Offline(async (context) => {
-    if (options.onContext) options.onContext(context);
+  const buffer = await renderInSlices(async (context) => {
     const engine = new Engine({ manifest, context, loader, probe, humanise, reverb, eager: true, volumes, soloBpm: solo ? bpm : undefined });
     await engine.init();
     if (!crackle && engine.bed) engine.bed.gain.value = 0;
@@ -43,18 +46,79 @@ export async function renderOffline(manifest, loader, options = {}) {
     context.transport.bpm.setValueAtTime(bpm, 0);
     const perBar = barTicksOf(meter);
     for (const change of changes) {
-      // Tone.Offline runs the clock ahead of the render and lets promises settle about once a
-      // second of audio, so the change is asked for a whole bar ahead.
+      // The clock runs ahead of the render and lets promises settle about once a second of
+      // audio, so the change is asked for a whole bar ahead.
       const ask = async () => changed.push((await engine.select(pick(change))).layers);
       context.transport.scheduleOnce(ask, `${Math.round((change.bar - 1) * perBar)}i`);
     }
     if (options.pause !== undefined) context.transport.scheduleOnce(() => engine.pause(), options.pause);
     context.transport.start(lead);
     state = engine.state();
-  }, duration, channels, sampleRate);
+  }, { duration, channels, sampleRate, slice: options.slice, onProgress: options.onProgress, signal: options.signal });
+  if (!buffer) return null;
   const data = [];
   for (let c = 0; c < buffer.numberOfChannels; c++) data.push(buffer.getChannelData(c));
   return { sampleRate: buffer.sampleRate, lead, bpm, secondsPerBar, duration, channels: data, state, changed };
+}
+
+// What Tone.Offline does, but in slices. Tone.Offline runs the Transport's clock over the whole
+// render first, so every note's nodes exist before any sound, and standardized-audio-context
+// connects them all when the render starts: each is then processed every 128 samples to the
+// end, and three minutes took 50 s, growing with the square of the length. Here the render is
+// a native OfflineAudioContext under Tone's OfflineContext, suspended every SLICE seconds, where
+// the notes that have ended are disposed. The clock stays a slice and AHEAD seconds in front of
+// the render and runs on while the next slice renders, so the two share the cores. Nothing is
+// scheduled for a time the render has reached, so a render is the same every time.
+const SLICE = 2; // seconds of audio per slice (rounded to whole render quanta)
+const AHEAD = 0.5; // seconds the clock keeps in front of the render: more than any note is moved early
+
+async function renderInSlices(setUp, { duration, channels, sampleRate, slice = SLICE, onProgress, signal }) {
+  const Tone = window.Tone;
+  const native = new OfflineAudioContext(channels, duration * sampleRate, sampleRate);
+  const context = new Tone.OfflineContext(native);
+  const global = Tone.getContext();
+  Tone.setContext(context);
+  try {
+    await setUp(context);
+  } finally {
+    Tone.setContext(global);
+  }
+  const seconds = native.length / sampleRate;
+  const frames = 128 * Math.max(1, Math.round((slice * sampleRate) / 128));
+  const step = frames / sampleRate;
+  // Tone's own clock loop (OfflineContext._renderClock, Tone 15.5 as vendored), on to `time`.
+  const clockTo = (time) => {
+    context._duration = Math.min(time, seconds);
+    return context._renderClock(true);
+  };
+  let clock = clockTo(step + AHEAD);
+  await clock;
+  if (signal && signal.aborted) return null;
+  let stopped, failed;
+  const stop = new Promise((resolve, reject) => { stopped = resolve; failed = reject; });
+  let rendering;
+  // From the start of slice `k` (where the render stands still): the stop at its end is set
+  // before the render moves, then it renders the slice while the clock runs on to the end of
+  // the next.
+  const renderSlice = (k) => {
+    const end = ((k + 1) * frames) / sampleRate;
+    if (end < seconds) {
+      native.suspend(end).then(async () => {
+        await clock;
+        disposeSilent(context, end);
+        if (onProgress) onProgress(end / seconds);
+        if (signal && signal.aborted) return stopped(null); // never resumed: the render ends here
+        renderSlice(k + 1);
+      }).catch(failed);
+    }
+    if (k === 0) rendering = native.startRendering();
+    else native.resume();
+    clock = clockTo(end + step + AHEAD);
+  };
+  renderSlice(0);
+  const rendered = await Promise.race([rendering, stop]);
+  if (onProgress && rendered) onProgress(1);
+  return rendered;
 }
 
 function pick(options) {

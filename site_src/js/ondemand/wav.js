@@ -1,4 +1,4 @@
-// Export what is selected as a WAV file: the same engine and mix rendered with Tone.Offline (far
+// Export what is selected as a WAV file: the same engine and mix rendered offline (far
 // faster than real time), faded at both ends, written by our own 16-bit PCM writer.
 import { renderOffline } from "./offline.js";
 
@@ -51,32 +51,20 @@ function fade(channels, sampleRate) {
  * Render the selection (`choice`: drums, ambience, quote, track ids; `volumes`; `bpm` for solos)
  * for `bars` bars, or `seconds` seconds when given, as a 44.1 kHz stereo 16-bit WAV.
  * `onProgress({phase, fraction})`: phase is "loading", "rendering" or "encoding". `signal`: an
- * AbortSignal; a cancelled export resolves to null at once (an offline render cannot be
- * interrupted, so its result is dropped when it ends).
+ * AbortSignal; a cancelled export resolves to null at once, and its render stops at the end of
+ * the slice it is in.
  */
 export async function exportWav({ manifest, loader, choice, volumes, bpm, bars, seconds, onProgress = () => {}, signal }) {
   const started = performance.now();
   const sampleRate = 44100;
-  let context = null;
-  let ticker = 0;
-  const watch = () => {
-    if (context) onProgress({ phase: "rendering", fraction: Math.min(0.95, context.currentTime / context.duration) });
-    ticker = setTimeout(watch, 100);
-  };
   onProgress({ phase: "loading", fraction: 0 });
   const rendering = renderOffline(manifest, loader, {
-    ...choice, volumes, bpm, bars, seconds, sampleRate, channels: 2, lead: 0, tail: 0,
-    onContext: (ctx) => { context = ctx; },
+    ...choice, volumes, bpm, bars, seconds, sampleRate, channels: 2, lead: 0, tail: 0, signal,
+    onProgress: (fraction) => onProgress({ phase: "rendering", fraction: Math.min(0.95, fraction) }),
   });
-  watch();
   const cancelled = !signal ? null : signal.aborted ? Promise.resolve(null) // cancelled while this module loaded
     : new Promise((resolve) => signal.addEventListener("abort", () => resolve(null), { once: true }));
-  let out;
-  try {
-    out = await (cancelled ? Promise.race([rendering, cancelled]) : rendering);
-  } finally {
-    clearTimeout(ticker);
-  }
+  const out = await (cancelled ? Promise.race([rendering, cancelled]) : rendering);
   if (!out) return null;
   onProgress({ phase: "encoding", fraction: 0.97 });
   fade(out.channels, out.sampleRate);
