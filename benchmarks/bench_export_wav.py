@@ -5,7 +5,7 @@ The reference is real time: the same three minutes played live take three minute
 export takes <= 9 s, >= 20x real time. Runs the export `--runs` times in one page (samples already
 decoded after the first, as for a listener who exports twice) and prints each.
 
-    PYTHONPATH=. python benchmarks/bench_export_wav.py [--seconds 180] [--runs 2]
+    PYTHONPATH=. python benchmarks/bench_export_wav.py [--seconds 180] [--runs 2] [--choice '#track=...']
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=180.0)
     parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--choice", default=CHOICE, help=f"the selection, as the player's URL hash (default {CHOICE})")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -38,9 +39,9 @@ def main() -> None:
         with static_server(site) as url, sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page()
-            page.goto(url + CHOICE)
+            page.goto(url + args.choice)
             wait_for(page, "window.lofi !== undefined", timeout=60)
-            print(f"export of {args.seconds:.0f} s (song, drums, rain, quote), 44.1 kHz stereo 16-bit:")
+            print(f"export of {args.seconds:.0f} s of {args.choice}, 44.1 kHz stereo 16-bit:")
             for run in range(1, args.runs + 1):
                 out = page.evaluate("(seconds) => lofi.exportWav({seconds, save: false})", args.seconds)
                 ratio = out["seconds"] / out["renderSeconds"]

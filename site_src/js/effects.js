@@ -39,6 +39,11 @@ export function createChain(family, { context, reverb, probe = false }) {
   const Tone = T();
   const s = FAMILY_SETTINGS[family];
   const input = new Tone.Gain({ context });
+  // Always two channels: summed from whatever notes sound, the input would be mono until the
+  // first stereo sample comes in (and again once the last has ended), and the browser resets a
+  // filter's state whenever its channel count changes: a click.
+  input.channelCount = 2;
+  input.channelCountMode = "explicit";
   const output = new Tone.Gain({ context });
   const nodes = [input, output];
   let latency = 0;

@@ -66,9 +66,9 @@ export async function renderOffline(manifest, loader, options = {}) {
 // connects them all when the render starts: each is then processed every 128 samples to the
 // end, and three minutes took 50 s, growing with the square of the length. Here the render is
 // a native OfflineAudioContext under Tone's OfflineContext, suspended every SLICE seconds, where
-// the notes that have ended are disposed. The clock stays a slice and AHEAD seconds in front of
-// the render and runs on while the next slice renders, so the two share the cores. Nothing is
-// scheduled for a time the render has reached, so a render is the same every time.
+// the notes that have ended are disposed and the clock runs on, a slice and AHEAD seconds in
+// front of the render. Nothing is scheduled for a time the render has reached, so a render is
+// the same every time.
 const SLICE = 2; // seconds of audio per slice (rounded to whole render quanta)
 const AHEAD = 0.5; // seconds the clock keeps in front of the render: more than any note is moved early
 
@@ -91,21 +91,22 @@ async function renderInSlices(setUp, { duration, channels, sampleRate, slice = S
     context._duration = Math.min(time, seconds);
     return context._renderClock(true);
   };
-  let clock = clockTo(step + AHEAD);
-  await clock;
+  await clockTo(step + AHEAD);
   if (signal && signal.aborted) return null;
   let stopped, failed;
   const stop = new Promise((resolve, reject) => { stopped = resolve; failed = reject; });
   let rendering;
-  // From the start of slice `k` (where the render stands still): the stop at its end is set
-  // before the render moves, then it renders the slice while the clock runs on to the end of
-  // the next.
+  // From the start of slice `k`, where the render stands still: the stop at its end is set
+  // before the render moves. At that stop, the notes that have ended are disposed and the clock
+  // runs on to AHEAD past the next stop; only then does the render move on. Nothing of the
+  // graph is touched while audio renders: a source stopped or a gain automated while the
+  // browser renders it can lose a 128-sample block to a lock the audio thread only tries.
   const renderSlice = (k) => {
     const end = ((k + 1) * frames) / sampleRate;
     if (end < seconds) {
       native.suspend(end).then(async () => {
-        await clock;
         disposeSilent(context, end);
+        await clockTo(end + step + AHEAD);
         if (onProgress) onProgress(end / seconds);
         if (signal && signal.aborted) return stopped(null); // never resumed: the render ends here
         renderSlice(k + 1);
@@ -113,7 +114,6 @@ async function renderInSlices(setUp, { duration, channels, sampleRate, slice = S
     }
     if (k === 0) rendering = native.startRendering();
     else native.resume();
-    clock = clockTo(end + step + AHEAD);
   };
   renderSlice(0);
   const rendered = await Promise.race([rendering, stop]);
