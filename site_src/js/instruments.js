@@ -22,7 +22,7 @@ function disposeAfter(context, src, end) {
 }
 
 /** Offline: dispose the notes of `context` that are silent for good by audio time `time`;
- * resolves to how many. */
+ * returns how many. */
 export function disposeSilent(context, time) {
   const list = spent.get(context) || [];
   const keep = list.filter((e) => e.end > time);

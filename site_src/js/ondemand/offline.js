@@ -98,9 +98,9 @@ async function renderInSlices(setUp, { duration, channels, sampleRate, slice = S
   let rendering;
   // From the start of slice `k`, where the render stands still: the stop at its end is set
   // before the render moves. At that stop, the notes that have ended are disposed and the clock
-  // runs on to AHEAD past the next stop; only then does the render move on. Nothing of the
-  // graph is touched while audio renders: a source stopped or a gain automated while the
-  // browser renders it can lose a 128-sample block to a lock the audio thread only tries.
+  // runs on to AHEAD past the next stop; only then does the render move on. The clock never
+  // runs while audio renders: a source stopped or a gain automated while the browser renders
+  // it can lose a 128-sample block to a lock the audio thread only tries.
   const renderSlice = (k) => {
     const end = ((k + 1) * frames) / sampleRate;
     if (end < seconds) {
