@@ -128,6 +128,26 @@ def start_playing(page, track: str) -> None:
     poll(page, "lofi.state().transport.state === 'started' && lofi.state().layers.music.sounding")
 
 
+def template_edits(page, template: Path, edits: int, name: str, ready: str, settle: float) -> list[float]:
+    """Save the template `edits` times; for each, ms from the save to the reloaded page, once
+    `ready` (the live connection back) holds; `settle` seconds between edits."""
+    reloaded = []
+    original = template.read_text()
+    try:
+        for i in range(edits):
+            page.evaluate(f"window.__mark = {i}")
+            saved = time.time() * 1000
+            template.write_text(original.replace("</main>", f"<!-- edit {i} --></main>", 1))
+            poll(page, f"window.__mark !== {i} && document.readyState === 'complete'")
+            reloaded.append(page.evaluate(LOADED) - saved)
+            progress(f"{name}: template edit {i}: reloaded after {reloaded[-1]:.0f} ms")
+            poll(page, ready)
+            time.sleep(settle)
+    finally:
+        template.write_text(original)
+    return reloaded
+
+
 def measure_ours(browser, url, song, template, track, edits, idle_seconds, pid, motion):
     page = browser.new_page(reduced_motion=motion)
     page.goto(url)
@@ -152,19 +172,7 @@ def measure_ours(browser, url, song, template, track, edits, idle_seconds, pid, 
     finally:
         song.write_text(original)
     poll(page, f"__lofiDev.swaps.length === {edits + 1}")
-    reloaded = []
-    original = template.read_text()
-    try:
-        for i in range(edits):
-            page.evaluate(f"window.__mark = {i}")
-            saved = time.time() * 1000
-            template.write_text(original.replace("</main>", f"<!-- edit {i} --></main>", 1))
-            poll(page, f"window.__mark !== {i} && document.readyState === 'complete' && window.__lofiDev.connected")
-            reloaded.append(page.evaluate(LOADED) - saved)
-            progress(f"ours: template edit {i}: reloaded after {reloaded[-1]:.0f} ms")
-            time.sleep(0.3)
-    finally:
-        template.write_text(original)
+    reloaded = template_edits(page, template, edits, "ours", ready="window.__lofiDev.connected", settle=0.3)
     page.close()
     return {"seen": seen, "pushed": pushed, "scheduled": scheduled, "heard": heard, "reloaded": reloaded, "idle": idle}
 
@@ -189,23 +197,15 @@ def measure_reference(browser, url, song, template, track, edits, idle_seconds, 
             progress(f"reference: score edit {i}: reloaded after {loaded[-1]:.0f} ms, heard after {heard[-1]:.0f} ms")
             poll(page, connected)
             time.sleep(3.5)
+        page.evaluate("window.__mark = 'restore'; sessionStorage.removeItem('lofi-bench-track')")
     finally:
         song.write_text(original)
+    # Putting the score back reloads the page too, and livereload ignores any change within 3 s
+    # of its last reload: wait for that reload, then as long as between edits.
+    poll(page, "window.__mark !== 'restore' && document.readyState === 'complete'")
+    poll(page, connected)
     time.sleep(3.5)
-    reloaded = []
-    original = template.read_text()
-    try:
-        for i in range(edits):
-            page.evaluate(f"window.__mark = {i}; sessionStorage.removeItem('lofi-bench-track')")
-            saved = time.time() * 1000
-            template.write_text(original.replace("</main>", f"<!-- edit {i} --></main>", 1))
-            poll(page, f"window.__mark !== {i} && document.readyState === 'complete'")
-            reloaded.append(page.evaluate(LOADED) - saved)
-            progress(f"reference: template edit {i}: reloaded after {reloaded[-1]:.0f} ms")
-            poll(page, connected)
-            time.sleep(3.5)
-    finally:
-        template.write_text(original)
+    reloaded = template_edits(page, template, edits, "reference", ready=connected, settle=3.5)
     page.close()
     return {"scheduled": loaded, "heard": heard, "reloaded": reloaded, "idle": idle}
 
