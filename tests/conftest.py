@@ -1,4 +1,4 @@
-"""Shared fixtures: a throwaway project and real Chromium (helpers live in support.py)."""
+"""Shared fixtures: a throwaway project and real Chromium, the one place a test gets a browser (helpers live in support.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from support import CHROMIUM, CHROMIUM_ARGS, MINIMAL_CONFIG, MINIMAL_SONG, ROOT, PageLog, need_tool
+from support import CHROMIUM, CHROMIUM_ARGS, MINIMAL_CONFIG, MINIMAL_SONG, ROOT, PageLog, need_tool, static_server
 
 
 @pytest.fixture
@@ -23,8 +23,8 @@ def project(tmp_path) -> Path:
 
 @pytest.fixture(scope="module")
 def browser():
-    """Chromium for one module, closed after it: Playwright's sync API allows one instance at a
-    time, and some modules start their own."""
+    """Chromium for one module, closed after it (Playwright's sync API allows one instance at a
+    time, so every browser test in every folder uses this one fixture)."""
     need_tool(CHROMIUM, "browser tests drive real Chromium")
     from playwright.sync_api import sync_playwright
 
@@ -41,3 +41,15 @@ def page(browser):
     page.log = PageLog(page)
     yield page
     context.close()
+
+
+@pytest.fixture(scope="module")
+def repo_page(browser):
+    """A blank page served from the repository root, to import site_src's modules directly
+    (``await import("/site_src/js/ai/mood.js")``)."""
+    with static_server(ROOT) as base:
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(base + "__blank__.html")
+        yield page
+        context.close()

@@ -307,5 +307,5 @@ def test_what_a_build_asks_of_the_pages(tmp_path):
     assert plan_push(css, tmp_path, site(), site(css="assets/site.2.css")) == {"pieces": [], "css": "assets/site.2.css"}
     assert plan_push(song, tmp_path, site(), site(url="songs/a.2.json", title="B")) == {"reload": True}
     assert plan_push(song, tmp_path, site(), site(ids=("a", "b"))) == {"reload": True}
-    for other in ("site_src/templates/index.html", "site_src/js/engine.js", "lofi.yaml", "content/samples/samples.yaml"):
+    for other in ("site_src/templates/index.html", "site_src/js/audio/engine.js", "lofi.yaml", "content/samples/samples.yaml"):
         assert plan_push(song | {tmp_path / other}, tmp_path, site(), site(url="songs/a.2.json")) == {"reload": True}

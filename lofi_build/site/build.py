@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import posixpath
 import re
 import time
 import unicodedata
@@ -290,6 +291,30 @@ def _progressions(config: Config, out: Output) -> str:
     return out.add_hashed("assets/progressions.json", dumps(data))
 
 
+_STATIC_IMPORT = re.compile(r"""^\s*(?:import|export)\b[^"';]*?\bfrom\s*["'](\.{1,2}/[^"']+)["']|^\s*import\s*["'](\.{1,2}/[^"']+)["']""",
+                            re.M)
+
+
+def static_imports(root: Path, entry: str) -> list[str]:
+    """The modules ``entry`` (a path under ``root``) imports statically, directly or not, as sorted
+    paths relative to ``root``; dynamic ``import()`` and workers are left out."""
+    seen: set[str] = set()
+    todo = [entry]
+    while todo:
+        rel = todo.pop()
+        try:
+            text = (root / rel).read_text(encoding="utf-8")
+        except OSError as e:
+            raise ContentError(f"cannot read module: {e.strerror or e}", root / rel) from None
+        for m in _STATIC_IMPORT.finditer(text):
+            target = (Path(rel).parent / (m.group(1) or m.group(2))).as_posix()
+            target = posixpath.normpath(target)
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return sorted(seen - {entry})
+
+
 def _template_env(templates: Path) -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates)),
@@ -321,10 +346,9 @@ def render(config: Config, content: Content, cache: BuildCache | None = None) ->
     assets = {
         "css": cache.add_file(out, site_src / "css" / "site.css", "assets/site.css"),
         "js": js_dir + "/main.js",
-        # Every module main.js needs, so the browser fetches them in parallel, not one import at a time.
-        # (A worker's script is fetched by the worker, not the page: scene-worker.js is left out.)
-        "modules": [f"{js_dir}/{p.name}" for p in sorted((site_src / "js").glob("*.js"))
-                    if p.name != "main.js" and not p.name.endswith("-worker.js")],
+        # Every module main.js imports statically, so the browser fetches them in parallel, not one
+        # import at a time (modules loaded on demand and a worker's scripts are fetched when needed).
+        "modules": [f"{js_dir}/{rel}" for rel in static_imports(site_src / "js", "main.js")],
         "tone": cache.add_file(out, site_src / "vendor" / "tone" / "Tone.js", "assets/vendor/Tone.js"),
         "icon": cache.add_file(out, site_src / "icon.svg", "assets/icon.svg"),
         # PNG for lock screens (Media Session) and the web app manifest: {size: URL}.

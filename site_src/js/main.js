@@ -1,16 +1,18 @@
+// Boots the player: the manifest, the engine, the page, the listener's saved choices and window.lofi.
+//
 // Boots the player: reads manifest.json, builds the engine on the page's own playback context, draws the page,
 // restores the listener's choices (link, then localStorage) and exposes window.lofi.
-import { createApi } from "./api.js";
-import { createAudioSession, createContext, outputLatency } from "./audio-session.js";
-import { Backgrounds } from "./backgrounds.js";
-import { Engine } from "./engine.js";
-import { createInstaller } from "./install.js";
-import { createMediaSession } from "./media-session.js";
-import { initialChoices, readHash, readSaved, save } from "./persistence.js";
-import { Loader } from "./samples.js";
-import { barTicks, ticksToPosition } from "./transport.js";
-import { UI } from "./ui.js";
-import { Visualizer } from "./visualizer.js";
+import { createApi } from "./page/api.js";
+import { createAudioSession, createContext, outputLatency } from "./platform/audio-session.js";
+import { Backgrounds } from "./visuals/backgrounds.js";
+import { Engine } from "./audio/engine.js";
+import { createInstaller } from "./platform/install.js";
+import { createMediaSession } from "./platform/media-session.js";
+import { initialChoices, readHash, readSaved, save } from "./platform/persistence.js";
+import { Loader } from "./audio/samples.js";
+import { barTicks, ticksToPosition } from "./audio/transport.js";
+import { UI } from "./page/ui.js";
+import { Visualizer } from "./visuals/visualizer.js";
 
 const $ = (id) => document.getElementById(id);
 

@@ -6,23 +6,10 @@ from __future__ import annotations
 import pytest
 
 from solos import add_fixture_solo
-from support import CHROMIUM, CHROMIUM_ARGS, ROOT, PageLog, need_tool, run_cli, static_server, wait_for
+from support import ROOT, PageLog, run_cli, static_server, wait_for
 from lofi_build.site import csp
 
 BASE = "/lofi/"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Chromium for one module, closed after it: Playwright's sync API allows one instance at a
-    time, and other folders (tests/samples) start their own between the session's users."""
-    need_tool(CHROMIUM, "browser tests drive real Chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""How the player sounds, measured in Chromium: Pause and Stop fall silent within 150 ms, a
+"""How the player sounds, measured in Chromium: Pause and Stop fall silent within 150 ms (live: 100 ms on the audio clock), a
 change fades the outgoing layer from its bar and leaves no note 0.6 s after it, no slider
 position clips (no flat tops, true peak under -0.3 dBFS, every song and a solo), the shapers'
 headroom, swing by subdivision (8n and 16n at several amounts), AI solos swung by the groove,
@@ -18,7 +18,7 @@ import pytest
 
 from audio import BAR, PPQ, clicks, dbfs, first_sound, flat_tops, grid, piece, render, silent_after, true_peak
 from solos import add_fixture_solo
-from support import CHROMIUM, CHROMIUM_ARGS, ROOT, run_cli, static_server, wait_for
+from support import ROOT, run_cli, static_server, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -51,32 +51,62 @@ def test_pause_falls_silent_within_150_ms(open_player):
     assert dbfs(np.max(np.abs(x[int(t * RATE): int((t + 0.02) * RATE)]))) > -40
 
 
+# A recorder on the page's own output, on the audio clock: an AudioWorklet (a blob module, as
+# Tone's own worklets are) posts the peak of every render quantum with its frame number, so
+# how long the sound takes to stop is counted in samples, however late the main thread runs.
+TAP = """() => {
+    if (window.__tap) return;
+    const tone = Tone.getContext();
+    const ctx = tone.rawContext;
+    const code = `registerProcessor("peak-tap", class extends AudioWorkletProcessor {
+        process(inputs) {
+            let peak = 0;
+            for (const channel of inputs[0] || []) for (const x of channel) peak = Math.max(peak, Math.abs(x));
+            this.port.postMessage([currentFrame, peak]);
+            return true;
+        }
+    });`;
+    window.__tap = tone.addAudioWorkletModule(URL.createObjectURL(new Blob([code], {type: "text/javascript"})))
+        .then(() => {
+            const node = tone.createAudioWorkletNode("peak-tap", {numberOfOutputs: 0});
+            const quanta = [];
+            node.port.onmessage = (e) => quanta.push(e.data);
+            Tone.getDestination().output.connect(node);
+            return {ctx, quanta};
+        });
+}"""
+
+
 def test_pause_and_stop_fall_silent_live_and_resume_restores_the_level(open_player):
     page = open_player("#track=late-bus-home&drums=rainy-shuffle")
     wait_for(page, f"{STATE}.layers.music.status === 'ready' && {STATE}.layers.drums.status === 'ready'", timeout=60)
+    page.evaluate(TAP)
     measure = """async (what) => {
+        const {ctx, quanta} = await window.__tap;
+        const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
         await window.lofi.play();
         const t0 = performance.now();
-        while (window.lofi.level() < -30) { if (performance.now() - t0 > 20000) return {error: 'no sound'}; await new Promise(r => setTimeout(r, 10)); }
-        await new Promise(r => setTimeout(r, 1500));
-        while (window.lofi.level() < -20) await new Promise(r => setTimeout(r, 2));  // pressed while loud
+        while (window.lofi.level() < -30) { if (performance.now() - t0 > 20000) return {error: 'no sound'}; await sleep(10); }
+        await sleep(1500);
+        while (window.lofi.level() < -20) await sleep(2);  // pressed while loud
         const before = window.lofi.level();
+        quanta.length = 0;
+        const pressed = Math.round(ctx.currentTime * ctx.sampleRate);  // the press (the fade starts here or later)
         window.lofi[what]();
-        const called = performance.now();
-        let quiet = null;
-        while (performance.now() - called < 1000) {
-            const level = window.lofi.level();
-            if (level < -60 && quiet === null) quiet = performance.now() - called;
-            if (level >= -60) quiet = null;
-            await new Promise(r => setTimeout(r, 5));
-        }
-        return {before, quiet};
+        while (!quanta.length || quanta[quanta.length - 1][0] < pressed + ctx.sampleRate / 2) await sleep(20);
+        const after = quanta.filter(([frame]) => frame + 128 > pressed);
+        const loud = after.filter(([, peak]) => peak >= 1e-3);  // -60 dBFS
+        const end = loud.length ? loud[loud.length - 1][0] + 128 : pressed;
+        return {what, before, quiet: (end - pressed) / ctx.sampleRate * 1000, heard: after.length,
+                atPress: after.length ? after[0][1] : 0};
     }"""
     for what in ("pause", "stop"):
         out = page.evaluate(measure, what)
         assert out.get("error") is None and out["before"] >= -20
-        # The analyser reads the last 1024 samples (21-23 ms), so this is the ramp plus its window.
-        assert out["quiet"] is not None and out["quiet"] <= 150, out
+        assert out["atPress"] > 0.01 and out["heard"] >= 100, out  # it was sounding when pressed, and it was heard
+        # The 60 ms fade (and the limiter's release), counted on the audio clock: the last quantum
+        # above -60 dBFS ends within 100 ms of the press.
+        assert out["quiet"] <= 100, out
         # Resumed (or started again): the level comes back.
         page.evaluate("window.lofi.play()")
         wait_for(page, "window.lofi.level() > -30", timeout=10)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from support import CHROMIUM, CHROMIUM_ARGS, IN_CI, ROOT, need_tool, run_cli, static_server  # noqa: F401 (re-exported)
+from support import IN_CI, ROOT, run_cli, static_server  # noqa: F401 (run_cli re-exported)
 
 KIT_YAML = ROOT / "content" / "samples" / "samples.yaml"
 DRUMS_DIR = ROOT / "content" / "drums"
@@ -180,41 +180,32 @@ async ([loops, rate, around]) => {
 """
 
 
-def chromium_decode(directory: Path, jobs: dict[int, list[str]]) -> dict[int, dict[str, dict]]:
+def chromium_decode(browser, directory: Path, jobs: dict[int, list[str]]) -> dict[int, dict[str, dict]]:
     """Decode files in real Chromium (fetch + decodeAudioData from localhost): {context rate: [rel paths]}."""
-    from playwright.sync_api import sync_playwright
-
     results = {}
-    with static_server(directory) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with static_server(directory) as base:
+        page = browser.new_page()
         try:
-            page = browser.new_page()
             page.goto(base + "__blank__.html")
             for rate, rels in jobs.items():
                 rows = page.evaluate(_DECODE_JS, [[base + r for r in rels], rate, HEAD])
                 results[rate] = dict(zip(rels, rows))
         finally:
-            browser.close()
+            page.close()
     return results
 
 
-def chromium_loop_seams(directory: Path, loops: list[tuple[str, float, float]], around: float,
+def chromium_loop_seams(browser, directory: Path, loops: list[tuple[str, float, float]], around: float,
                         rate: int = 44100) -> dict[str, np.ndarray]:
     """Play each (rel, loopStart, loopEnd) through a looping AudioBufferSourceNode in Chromium and
     return channel 0 of the ``around`` seconds either side of the loop point."""
-    from playwright.sync_api import sync_playwright
-
-    with static_server(directory) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with static_server(directory) as base:
+        page = browser.new_page()
         try:
-            page = browser.new_page()
             page.goto(base + "__blank__.html")
             played = page.evaluate(_LOOP_JS, [[[base + rel, s, e] for rel, s, e in loops], rate, around])
         finally:
-            browser.close()
+            page.close()
     return {rel: np.array(played[base + rel], dtype=np.float32) for rel, _, _ in loops}
 
 
-
-def require_chromium() -> None:
-    need_tool(CHROMIUM, "the kit is decoded in real Chromium")

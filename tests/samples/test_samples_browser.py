@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kitcheck import HEAD, KIT_YAML, chromium_decode, chromium_loop_seams, require_chromium
+from kitcheck import HEAD, KIT_YAML, chromium_decode, chromium_loop_seams
 from lofi_build.samples import audio
 from lofi_build.samples.manifest import load_kit
 
@@ -13,13 +13,12 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def chromium_kit():
-    require_chromium()
+def chromium_kit(browser):
     kit = load_kit(KIT_YAML)
     one_shots = [a for item in kit.of_kind("instrument", "drumkit") for a in item.files]
     loops = [item.audio for item in kit.of_kind("ambience", "quote")]
     # Also at 48 kHz, where Chromium resamples: the onsets must survive that too.
-    results = chromium_decode(kit.root, {44100: [a.rel for a in one_shots + loops],
+    results = chromium_decode(browser, kit.root, {44100: [a.rel for a in one_shots + loops],
                                          48000: [a.rel for a in one_shots]})
     return kit, {a.rel for a in one_shots}, results
 
@@ -51,14 +50,13 @@ def test_chromium_and_libsndfile_agree_to_the_sample(chromium_kit):
         assert lags[int(np.argmin(errors))] == 0 and min(errors) < 0.01, rel
 
 
-def test_chromium_loops_ambience_without_a_seam():
+def test_chromium_loops_ambience_without_a_seam(browser):
     """Looped by Chromium's own AudioBufferSourceNode at the manifest's points, the sound runs on
     exactly as the periodic signal does: the seam is not there to hear."""
-    require_chromium()
     kit = load_kit(KIT_YAML)
     loops = kit.of_kind("ambience")
     around, rate = 0.1, 44100
-    played = chromium_loop_seams(kit.root, [(i.audio.rel, i.loop_start, i.loop_end) for i in loops], around)
+    played = chromium_loop_seams(browser, kit.root, [(i.audio.rel, i.loop_start, i.loop_end) for i in loops], around)
     for item in loops:
         x, _ = audio.read(item.audio.path)
         start, end, w = round(item.loop_start * rate), round(item.loop_end * rate), round(around * rate)

@@ -1,8 +1,8 @@
-// Lofi accompaniment under a chord timeline, the exact port of lofi_build/music/accompany.py: voice-led rootless 7th/9th voicings comping laid back, and a bass line.
+// Lofi accompaniment under a chord timeline (comping and a bass line), the exact port of lofi_build/music/accompany.py.
 //
 // Times are exact fractions of a quarter (Frac, as Python's Fraction); ticks round halves to even as
 // Python's round() does; every seeded choice goes through the same 32-bit hash, so the same timeline,
-// bars and seed give the same notes, note for note, in both languages (tests/test_js_accompany.py).
+// bars and seed give the same notes, note for note, in both languages (tests/music/test_accompany_js.py).
 
 import { Frac } from "./progression.js";
 

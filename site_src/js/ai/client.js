@@ -1,3 +1,5 @@
+// The page's side of the solo generator: a module worker started on first use, its replies as promises.
+//
 // The page's side of the generator: starts the module worker on first use and turns its messages
 // into promises. Nothing is fetched before the first call.
 //

@@ -1,3 +1,5 @@
+// The solo network in plain typed arrays: the exported weights and the header's layer graph, one event a step.
+//
 // The solo generator in plain typed arrays: reads the exported weights (lofi_build/model/export.py
 // documents the format) and runs the header's layer graph one event at a time, as the numpy engine does.
 import { Prng, sample } from "./prng.js";

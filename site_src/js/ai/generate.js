@@ -1,3 +1,5 @@
+// Bar-aware generation over chords for one solo, the twin of _bar_aware in lofi_build/model/engine.py.
+//
 // Bar-aware generation over chords, the twin of _bar_aware in lofi_build/model/engine.py for one solo:
 // the same masks (16th/triplet grid, exact length, ending on a held chord tone or a rest, chord tones on
 // beats 1 and 3, equal-run cap, rests steered, the opening hook returning) and the same PRNG draws in the

@@ -1,3 +1,5 @@
+// Mood in words in the browser: VADER valence and energy cues, turned into a progression, tempo and temperature by the mood table.
+//
 // Mood in words, in the browser: VADER's compound valence (a port of vaderSentiment 3.3.2's
 // scoring, MIT, over its vendored lexicons) plus energy cues give valence and arousal, and the mood
 // table (content/progressions/moods.yaml, baked into the manifest) turns them into a mode, a

@@ -1,3 +1,5 @@
+// The pinned PRNG (xoshiro128** seeded by SplitMix32) and sampling rule, the twin of lofi_build/model/prng.py.
+//
 // The pinned PRNG and sampling rule, the twin of lofi_build/model/prng.py (read its docstring):
 // xoshiro128** seeded by four SplitMix32 outputs; random() = next u32 / 2**32.
 

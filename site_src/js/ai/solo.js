@@ -1,3 +1,5 @@
+// A live solo as a piece: a melody generated over a progression, with chords and bass, in the one note format.
+//
 // A solo as a piece, the twin of pool.solo_song: a melody generated over a progression, chords and bass from
 // accompany(), written in the one note format (melody, chords, bass tracks; progression and chords in "lofi").
 import { accompany } from "./accompany.js";

@@ -1,3 +1,5 @@
+// The generator's Web Worker: loads the exported weights once, then makes solos off the main thread.
+//
 // The generator's Web Worker (a module worker): loads the exported weights once, then makes solos
 // on request, so generation never runs on the page's main thread. Protocol: see client.js.
 import { generate, loadModel } from "./engine.js";

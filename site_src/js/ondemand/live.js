@@ -1,3 +1,5 @@
+// Live solos and moods behind window.lofi, loaded on first use.
+//
 // Live solos and moods behind window.lofi (loaded on first use): a new solo from the model in a worker joins
 // the AI solos, any piece as note-format JSON, a mood in words, and the link that makes the same solo again.
 import { midiBytes } from "./midi.js";

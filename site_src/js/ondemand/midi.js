@@ -1,3 +1,5 @@
+// A Standard MIDI File from a piece in the one note format.
+//
 // A Standard MIDI File from a piece in the one note format: format 1, a conductor track (title, tempo,
 // time signature, a UTF-8 text), then one track per part (name, program, notes).
 

@@ -1,10 +1,12 @@
+// Rendering offline: the page's engine on Tone's OfflineContext, in slices.
+//
 // Rendering offline: the same Engine, layers and voices as the page, on Tone's OfflineContext
 // rendered in slices (renderInSlices), for timing tests, the WAV export and anyone who wants to
 // hear (or measure) N bars without waiting for them.
-import { Engine, CHOICES } from "../engine.js";
-import { disposeSilent } from "../instruments.js";
-import { pieceBpm, pieceMeter } from "../pieces.js";
-import { barTicksOf, PPQ } from "../transport.js";
+import { Engine, CHOICES } from "../audio/engine.js";
+import { disposeSilent } from "../audio/instruments.js";
+import { pieceBpm, pieceMeter } from "../layers/pieces.js";
+import { barTicksOf, PPQ } from "../audio/transport.js";
 
 /**
  * Render `bars` bars of a selection; resolves to {sampleRate, lead, bpm, secondsPerBar,

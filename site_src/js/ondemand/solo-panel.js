@@ -1,3 +1,5 @@
+// The "Make a solo" panel: a progression or a mood, a temperature, Generate and Export WAV.
+//
 // "Make a solo": a progression (typed, a preset or from a mood in words), a temperature and Generate; the solo
 // joins the AI solos and plays from the next bar. Export WAV renders what is selected. Every control calls
 // window.lofi; every failure is a message in the panel (the music plays on).

@@ -1,3 +1,5 @@
+// Export what is selected as a 16-bit WAV file, rendered offline with the page's mix.
+//
 // Export what is selected as a WAV file: the same engine and mix rendered offline (far
 // faster than real time), faded at both ends, written by our own 16-bit PCM writer.
 import { renderOffline } from "./offline.js";

@@ -1,0 +1,104 @@
+// Piece arithmetic: a piece's tempo, meter, loop and swing as its JSON says them, and the samples it needs.
+//
+// Piece arithmetic: a piece's tempo, meter, loop and swing as its JSON says them, its notes
+// laid out over a layer's loop, and which kit samples (and from which tick) it needs.
+import { PPQ, barTicksOf } from "../audio/transport.js";
+
+/** The piece's tempo: the Tone.js JSON header's first tempo (the one place it is stored). */
+export function pieceBpm(piece) {
+  return piece.header.tempos[0].bpm;
+}
+
+export function pieceMeter(piece) {
+  return piece.header.timeSignatures[0].timeSignature;
+}
+
+/** The loop length a piece itself declares, in ticks. */
+export function pieceLoopTicks(piece) {
+  return piece.lofi.loopBars * barTicksOf(pieceMeter(piece));
+}
+
+/** A piece's own swing: {amount, subdivision ("8n" | "16n")}. */
+export function pieceSwing(piece) {
+  return { amount: piece.lofi.swing || 0, subdivision: piece.lofi.swingSubdivision || "8n" };
+}
+
+/** Instrument id (kit preset) of each track, by track name. */
+export function presetsByTrack(piece) {
+  return new Map(piece.lofi.parts.map((p) => [p.name, p.instrument]));
+}
+
+/**
+ * A track's notes laid out over a layer loop of `loopTicks`: the piece's own loop
+ * (`pieceTicks`) repeats to fill it and is cut where it ends, so a 2-bar groove fills an
+ * 8-bar drum loop and a 32-bar solo stops at bar 30 before it starts again.
+ */
+export function layerEvents(track, pieceTicks, loopTicks) {
+  const events = [];
+  for (let offset = 0; offset < loopTicks; offset += pieceTicks) {
+    for (const n of track.notes) {
+      const ticks = n.ticks + offset;
+      if (n.ticks < pieceTicks && ticks < loopTicks) events.push({ ...n, ticks, source: n.ticks });
+    }
+  }
+  return events.sort((a, b) => a.ticks - b.ticks || a.midi - b.midi);
+}
+
+/** The sampled note a note at `midi` plays from (the sample above wins a tie, as in Tone.Sampler). */
+export function nearestSample(sampled, midi) {
+  for (let d = 0; d < 128; d++) {
+    if (sampled.has(midi + d)) return midi + d;
+    if (sampled.has(midi - d)) return midi - d;
+  }
+  return null;
+}
+
+// General MIDI drum notes a kit may lack, and the sound that stands in for each.
+const DRUM_ALIASES = {
+  35: [36], 36: [35], 37: [38, 39], 38: [40, 37], 39: [38, 37], 40: [38], 41: [45, 43, 47], 43: [45, 41, 47],
+  44: [42], 42: [44], 46: [42], 45: [47, 43, 41], 47: [45, 48, 50], 48: [47, 50], 50: [48, 47],
+  49: [57, 52, 55, 51], 52: [49, 57], 55: [49, 57], 57: [49, 52], 51: [59, 53], 59: [51], 53: [51, 59],
+  54: [42], 56: [37], 69: [42], 70: [42], 75: [37], 76: [37], 77: [37],
+};
+
+export function drumFallback(sampled, midi) {
+  for (const alt of DRUM_ALIASES[midi] || []) if (sampled.has(alt)) return alt;
+  return null;
+}
+
+/** The sample a kit instrument plays `midi` from: a drum kit's own hit (or its stand-in), a
+ * pitched instrument's nearest sample. */
+export function sampleFor(instrument, sampled, midi) {
+  if (!instrument.percussion) return nearestSample(sampled, midi);
+  return sampled.has(midi) ? midi : drumFallback(sampled, midi);
+}
+
+/**
+ * Which files a piece needs, per instrument, with the tick each is first heard at (counted
+ * from `fromTick` within the layer's loop of `loopTicks`, wrapping round): samplers need only
+ * the samples nearest to the notes played, and the first bar's samples gate the first sound.
+ * The kit's URLs are keyed by MIDI number for every instrument.
+ */
+export function samplePlan(piece, instrumentsById, { loopTicks, fromTick = 0 }) {
+  const presets = presetsByTrack(piece);
+  const phase = ((fromTick % loopTicks) + loopTicks) % loopTicks;
+  const plan = new Map(); // instrument id -> Map(sample midi -> {url, midi, first})
+  for (const track of piece.tracks) {
+    const inst = instrumentsById[presets.get(track.name)];
+    if (!inst) continue;
+    const sampled = new Set(inst.notes);
+    const byKey = plan.get(inst.id) || new Map();
+    plan.set(inst.id, byKey);
+    for (const ev of layerEvents(track, pieceLoopTicks(piece), loopTicks)) {
+      const key = sampleFor(inst, sampled, ev.midi);
+      if (key === null) continue;
+      const url = inst.urls[String(key)];
+      const first = (ev.ticks - phase + loopTicks) % loopTicks;
+      const prev = byKey.get(key);
+      if (url && (!prev || first < prev.first)) byKey.set(key, { url, midi: key, first });
+    }
+  }
+  return plan;
+}
+
+export { PPQ };

@@ -1,0 +1,237 @@
+// The page's controls: the layer choices, the track list and the deck, all calling window.lofi.
+//
+// The page: step 1 (drums, ambience, quote), step 2 (songs and AI solos, rendered by the
+// template), the deck (now playing, transport, mixer, tempo; the sliders' bounds set here
+// from the mixer and engine). Every control calls the same window.lofi functions that
+// automation calls; the page only reflects state().
+import { MIN_DB, MAX_DB, VOLUME_NAMES } from "../audio/mixer.js";
+import { SOLO_BPM } from "../audio/engine.js";
+
+const $ = (id) => document.getElementById(id);
+const LABELS = { drums: "drums", ambience: "ambience", quote: "quote", music: "music" };
+const PICKS = [["drums", "drums"], ["ambience", "ambience"], ["quote", "quotes"]];
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") node.className = v;
+    else if (k === "text") node.textContent = v;
+    else node.setAttribute(k, v);
+  }
+  node.append(...children.filter((c) => c !== null && c !== undefined));
+  return node;
+}
+
+export function formatDb(db) {
+  if (db <= MIN_DB) return "off";
+  const rounded = Math.round(db);
+  return `${rounded > 0 ? "+" : rounded < 0 ? "−" : ""}${Math.abs(rounded)} dB`;
+}
+
+export class UI {
+  constructor({ api, manifest, position, onError }) {
+    this.api = api;
+    this.manifest = manifest;
+    this.position = position;
+    this.onError = onError;
+    this.pending = false;
+    this.lastStatus = {};
+  }
+
+  mount() {
+    this._wirePicks();
+    this._wireTracks();
+    this._wireTransport();
+    this._wireMixer();
+    this._wireKeyboard();
+    $("play").disabled = false;
+    $("player").setAttribute("aria-busy", "false");
+    this.setStatus("");
+    // The position changes once a beat: a few looks a second are plenty, and unlike a
+    // frame-by-frame loop they do not make the page produce a new frame 60 times a second.
+    this._tick();
+    setInterval(() => this._tick(), 200);
+  }
+
+  fail(error) {
+    if (this.onError) this.onError(error);
+    this.setStatus(`Something went wrong: ${error.message}`, true);
+  }
+
+  setStatus(text, error = false) {
+    const status = $("status");
+    status.textContent = text;
+    status.classList.toggle("error", error);
+  }
+
+  // -- step 1 --------------------------------------------------------------------------------
+
+  /** The choices are the page's own (rendered by the template): wire them. */
+  _wirePicks() {
+    for (const [layer] of PICKS) {
+      const select = $(`pick-${layer}`);
+      select.addEventListener("change", () => this.api.select({ [layer]: select.value || null }).catch((e) => this.fail(e)));
+    }
+  }
+
+  // -- step 2 --------------------------------------------------------------------------------
+
+  /** The track list is the page's own (rendered once, by the template): wire its radios. */
+  _wireTracks() {
+    for (const input of document.querySelectorAll('input[name="track"]')) {
+      input.addEventListener("change", () => {
+        if (input.checked) this.api.select({ track: input.value }).catch((e) => this.fail(e));
+      });
+    }
+  }
+
+  // -- deck ----------------------------------------------------------------------------------
+
+  _wireTransport() {
+    $("play").addEventListener("click", () => this.toggle());
+    $("stop").addEventListener("click", () => this.api.stop());
+  }
+
+  toggle() {
+    const playing = this.api.state().transport.state === "started" || this.starting;
+    if (playing) {
+      this.starting = false;
+      return this.api.pause();
+    }
+    this.starting = true;
+    this.update();
+    return this.api.play().catch((e) => this.fail(e)).finally(() => {
+      this.starting = false;
+      this.update();
+    });
+  }
+
+  _wireMixer() {
+    for (const layer of VOLUME_NAMES) {
+      const input = $(`vol-${layer}`);
+      input.min = String(MIN_DB);
+      input.max = String(MAX_DB);
+      input.addEventListener("input", () => {
+        try {
+          this.api.setVolume(layer, Number(input.value));
+        } catch (e) {
+          this.fail(e);
+        }
+      });
+    }
+    const tempo = $("tempo");
+    tempo.min = String(SOLO_BPM.min);
+    tempo.max = String(SOLO_BPM.max);
+    tempo.addEventListener("input", () => this.api.setBpm(Number(tempo.value)));
+  }
+
+  _wireKeyboard() {
+    document.addEventListener("keydown", (e) => {
+      if (e.key !== " " || e.repeat || e.ctrlKey || e.metaKey || e.altKey) return;
+      const t = e.target;
+      // Space keeps its own meaning on controls that have one.
+      if (t.closest && t.closest("input, select, textarea, button, a, summary, [contenteditable]")) return;
+      e.preventDefault();
+      this.toggle();
+    });
+  }
+
+  _tick() {
+    if (document.hidden) return;
+    const text = this.position();
+    const out = $("position");
+    if (out.textContent !== text) out.textContent = text;
+  }
+
+  /** Reflect the engine's state (coalesced to one update per frame). */
+  update() {
+    if (this.pending) return;
+    this.pending = true;
+    requestAnimationFrame(() => {
+      this.pending = false;
+      this._render(this.api.state());
+    });
+  }
+
+  _render(state) {
+    const { selected, layers, transport } = state;
+    for (const [layer] of PICKS) {
+      const select = $(`pick-${layer}`);
+      const value = selected[layer] || "";
+      if (select.value !== value) select.value = value;
+    }
+    for (const input of document.querySelectorAll('input[name="track"]')) {
+      const on = input.value === selected.track;
+      if (input.checked !== on) input.checked = on;
+      input.closest(".track").classList.toggle("is-selected", on);
+    }
+    for (const name of ["drums", "ambience", "quote", "music"]) this._layerStatus(name, layers[name]);
+    const playing = transport.state === "started";
+    const play = $("play");
+    const label = playing || this.starting ? "Pause" : transport.state === "paused" ? "Resume" : "Play";
+    if (play.dataset.label !== label) {
+      play.dataset.label = label;
+      play.querySelector(".label").textContent = label;
+      play.setAttribute("aria-pressed", String(playing || !!this.starting));
+    }
+    $("stop").disabled = transport.state === "stopped";
+    document.documentElement.classList.toggle("is-playing", playing);
+    const track = state.track;
+    $("now-title").textContent = track ? track.title : "Pick a song or an AI solo";
+    if (track) {
+      // A hot-swapped score may have a new title: its row says so too.
+      const row = document.querySelector(`.track[data-id="${CSS.escape(track.id)}"] .track-title`);
+      if (row && row.textContent !== track.title) row.textContent = track.title;
+    }
+    const bits = [];
+    if (track) bits.push(track.kind === "solo" ? "AI solo" : "song");
+    bits.push(`${Math.round(state.bpm)} bpm`);
+    const mood = [["drums", "drums"], ["ambience", "ambience"], ["quote", "quotes"]]
+      .map(([k, list]) => this.manifest[list].find((e) => e.id === selected[k]))
+      .filter(Boolean)
+      .map((e) => e.title.toLowerCase());
+    if (mood.length) bits.push(mood.join(", "));
+    $("now-meta").textContent = bits.join(" · ");
+    for (const layer of VOLUME_NAMES) {
+      const input = $(`vol-${layer}`);
+      const db = state.volumes[layer];
+      if (document.activeElement !== input && Number(input.value) !== db) input.value = String(db);
+      const text = formatDb(db);
+      input.setAttribute("aria-valuetext", text);
+      $(`vol-${layer}-out`).textContent = text;
+    }
+    const tempo = $("tempo");
+    const solo = track && track.kind === "solo";
+    tempo.disabled = !solo;
+    const bpm = solo ? state.soloBpm : state.soloBpm;
+    if (document.activeElement !== tempo && Number(tempo.value) !== bpm) tempo.value = String(bpm);
+    tempo.setAttribute("aria-valuetext", `${bpm} beats per minute`);
+    $("tempo-out").textContent = `${bpm} bpm`;
+    $("tempo-note").textContent = solo ? "AI solos play at this tempo." : "Songs keep their own tempo; this sets the AI solos'.";
+    const status = $("status");
+    if (!status.classList.contains("error")) {
+      const hint = transport.state === "stopped" && !state.startup.playAt ? "Ready when you are: press Play (or Space)." : "";
+      const text = this.starting && layers.music.status === "loading" ? "Loading the first bar…" : hint;
+      if (status.textContent !== text) status.textContent = text;
+    }
+  }
+
+  _layerStatus(name, layer) {
+    const node = $(`status-${name}`);
+    if (!node) return;
+    const key = JSON.stringify([layer.status, layer.error, layer.progress]);
+    if (this.lastStatus[name] === key) return;
+    this.lastStatus[name] = key;
+    node.classList.toggle("error", layer.status === "error");
+    node.setAttribute("role", layer.status === "error" ? "alert" : "status");
+    const { done, total, failed } = layer.progress;
+    if (layer.status === "error") {
+      node.replaceChildren(el("span", { text: layer.error }));
+    } else if (layer.status === "loading" || (total && done + failed < total)) {
+      const bar = el("progress", { max: String(Math.max(total, 1)), value: String(done), "aria-label": `Loading the ${LABELS[name]}` });
+      node.replaceChildren(bar, el("span", { text: total ? ` loading ${done}/${total}` : " loading…" }));
+    } else {
+      node.replaceChildren();
+    }
+  }
+}

@@ -1,0 +1,59 @@
+"""site_src/js/ai/accompany.js in Chromium against lofi_build/music/accompany.py: identical chord and bass notes
+(ticks, durations, pitches, velocities) for every library progression in 3 keys x 3 seeds x 2 lengths."""
+
+from __future__ import annotations
+
+import pytest
+
+from support import ROOT
+from lofi_build.music.accompany import accompany
+from lofi_build.music.progression import load_library, parse_progression
+
+LIBRARY = ROOT / "content" / "progressions" / "progressions.yaml"
+KEYS = (0, 5, 10)
+SEEDS = (0, 7, 4242424242)
+LENGTHS = (4, 9)  # a whole number of loops and one that cuts a loop short
+# Beyond the library: three chords in a bar (spans of 4/3), a bar in 3/4, a held chord, a push across bars.
+EXTRA = [("C E7 Am | F G C | Dm7 | G7sus4 G7", 4, 5), ("Dm9 G13 Cmaj9", 3, 6), ("Cmaj7 | Cmaj7 | Cmaj7", 4, 4),
+         ("C#m7b5/G Fø7 | Bb13sus4 | E7#9 | Am(maj7)", 4, 8), ("Gmaj9#11 | D/F# | Em11 | C6/9", 3, 7)]
+
+
+def cases() -> list[tuple[str, int, int, int, int]]:
+    out = []
+    for entry in load_library(LIBRARY).values():
+        for key in KEYS:
+            for seed in SEEDS:
+                for bars in LENGTHS:
+                    out.append((entry.progression.transpose(key).text, bars, 4, seed, 480))
+    for text, beats, bars in EXTRA:
+        for seed in SEEDS:
+            out.append((text, bars, beats, seed, 96 if seed == 7 else 480))
+    return out
+
+
+def python_notes(text: str, bars: int, beats: int, seed: int, ppq: int):
+    timeline = parse_progression(text).timeline(bars, beats)
+    chords, bass = accompany(timeline, bars=bars, seed=seed, ppq=ppq)
+    return [[list(n) for n in chords], [list(n) for n in bass]]
+
+
+JS_RUN = """async (cases) => {
+    const p = await import("/site_src/js/ai/progression.js");
+    const a = await import("/site_src/js/ai/accompany.js");
+    const out = cases.map(([text, bars, beats, seed, ppq]) =>
+        a.accompany(p.parseProgression(text).timeline(bars, beats), {bars, seed, ppq}));
+    out.push(a.accompany([], {bars: 4, seed: 1}));
+    return out;
+}"""
+
+
+@pytest.mark.browser
+def test_js_accompaniment_is_note_for_note_the_python_one(repo_page):
+    todo = cases()
+    assert len(todo) >= 18 * 3 * 3 * 2
+    expected = [python_notes(*c) for c in todo] + [[[], []]]
+    assert all(chords and bass for chords, bass in expected[:-1])
+    got = repo_page.evaluate(JS_RUN, [list(c) for c in todo])
+    mismatches = [(c, e, g) for c, e, g in zip(todo + ["empty"], expected, got) if e != g]
+    assert not mismatches, mismatches[:2]
+    assert len(got) == len(expected)

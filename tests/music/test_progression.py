@@ -1,0 +1,124 @@
+"""Chord progressions: the pinned syntax, timelines, transposition, chord vectors, the lofi chord symbols."""
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from support import ROOT
+from lofi_build.music.chords import chord_pitches
+from lofi_build.errors import ContentError
+from lofi_build.music.progression import (
+    MOODS, ProgressionError, chord_vector, load_library, make_chord, parse_progression,
+)
+
+
+def pcs(symbol):
+    return tuple(sorted({n % 12 for n in chord_pitches(symbol)}))
+
+
+@pytest.mark.parametrize(
+    "symbol, expected",
+    [("Cm7b5", (0, 3, 6, 10)), ("C7#9", (0, 3, 4, 7, 10)), ("C13sus4", (0, 2, 5, 7, 9, 10)),
+     ("C6/9", (0, 2, 4, 7, 9)), ("Cmaj9#11", (0, 2, 4, 6, 7, 11)), ("C7b13", (0, 4, 7, 8, 10)),
+     ("C13b9", (0, 1, 4, 7, 9, 10)), ("C13#11", (0, 2, 4, 6, 7, 9, 10)), ("C13#9", (0, 3, 4, 7, 9, 10)),
+     ("Cø", (0, 3, 6, 10)), ("C7alt", (0, 3, 4, 7, 8, 10)), ("C/E", (0, 4, 7)), ("Dm9", (0, 2, 4, 5, 9))],
+)
+def test_lofi_chord_symbols(symbol, expected):
+    assert pcs(symbol) == expected
+
+
+def test_parse_bars_and_timeline():
+    p = parse_progression("  Dm9 G13 |Cmaj9|  Cmaj9   A7b13 ")
+    assert p.text == "Dm9 G13 | Cmaj9 | Cmaj9 A7b13"
+    assert [[c.symbol for c in bar] for bar in p.bars] == [["Dm9", "G13"], ["Cmaj9"], ["Cmaj9", "A7b13"]]
+    spans = p.timeline(4)
+    assert [(s.start, s.end, s.chord.symbol) for s in spans] == [
+        (0, 2, "Dm9"), (2, 4, "G13"), (4, 8, "Cmaj9"), (8, 10, "Cmaj9"), (10, 12, "A7b13"),
+        (12, 14, "Dm9"), (14, 16, "G13"),
+    ]
+    three = parse_progression("C F G").timeline(1, beats_per_bar=4)
+    assert [s.end for s in three] == [Fraction(4, 3), Fraction(8, 3), 4]
+    assert parse_progression("C | F").timeline(2, beats_per_bar=3)[-1].end == 6
+
+
+def test_chord_fields_and_slash_bass():
+    c = make_chord("Bbmaj7/F")
+    assert (c.root, c.bass, c.pcs) == (10, 5, (2, 5, 9, 10))
+    assert c.midi == chord_pitches("Bbmaj7/F")
+    d = make_chord("F#m7b5")
+    assert (d.root, d.bass) == (6, 6)
+
+
+@pytest.mark.parametrize(
+    "text, bar, symbol",
+    [("C | Hm7", 2, "Hm7"), ("Cmaj7 Xyz", 1, "Xyz"), ("C | | F", 2, None), ("", None, None),
+     ("C | Dm7 | G7 | C3", 4, "C3")],
+)
+def test_bad_progressions(text, bar, symbol):
+    with pytest.raises(ProgressionError) as info:
+        parse_progression(text)
+    assert (info.value.bar, info.value.symbol) == (bar, symbol)
+    if symbol:
+        assert str(info.value) == f"bar {bar}: unknown chord symbol {symbol!r}"
+
+
+def test_transpose_all_keys():
+    p = parse_progression("Dm9 G13 | Cmaj9/E | F#m7b5 B7b9")
+    for k in range(12):
+        q = p.transpose(k)
+        for a, b in zip([c for bar in p.bars for c in bar], [c for bar in q.bars for c in bar]):
+            assert b.root == (a.root + k) % 12 and b.bass == (a.bass + k) % 12
+            assert b.pcs == tuple(sorted((x + k) % 12 for x in a.pcs))
+        assert parse_progression(q.text) == q
+    assert p.transpose(12) == p
+    assert p.transpose(1).text == "Ebm9 Ab13 | Dbmaj9/F | Gm7b5 C7b9"
+
+
+def test_chord_vector():
+    v = chord_vector(2, (0, 2, 5, 9), 5)
+    assert v.dtype == np.float32 and v.shape == (36,)
+    assert list(np.flatnonzero(v)) == [2, 12, 14, 17, 21, 29]
+    assert not chord_vector(None, (), None).any()
+    assert (make_chord("Dm7/F").vector() == chord_vector(2, (0, 2, 5, 9), 5)).all()
+
+
+LIBRARY = ROOT / "content" / "progressions" / "progressions.yaml"
+
+
+def test_library_entries_parse_and_transpose_to_every_key():
+    library = load_library(LIBRARY)
+    assert len(library) >= 12
+    assert {m for e in library.values() for m in e.moods} == set(MOODS)
+    for name, entry in library.items():
+        assert entry.name == name and entry.mode in ("major", "minor") and entry.description
+        assert 2 <= len(entry.progression.bars) <= 8, name
+        for k in range(12):
+            moved = entry.progression.transpose(k)
+            assert parse_progression(moved.text) == moved
+            for a, b in zip(entry.progression.timeline(8), moved.timeline(8)):
+                assert (a.start, a.end) == (b.start, b.end)
+                assert b.chord.pcs == tuple(sorted((x + k) % 12 for x in a.chord.pcs))
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [("- {name: a, progression: C | Hm7, mode: major, moods: [calm], description: x}",
+      "1:26: error: bar 2: unknown chord symbol 'Hm7'"),
+     ("- {name: a, progression: C, mode: lydian, moods: [calm], description: x}", "1:35: error: mode must be"),
+     ("- {name: a, progression: C, mode: major, moods: [calm, angry], description: x}",
+      "1:56: error: unknown mood 'angry'"),
+     ("- {name: a, progression: C, mode: major, moods: [calm]}", "1:3: error: missing key 'description'"),
+     ("- {name: a, progression: C, mode: major, moods: [calm], description: x, tempo: 3}",
+      "1:73: error: unknown key 'tempo'"),
+     ("- {name: a, progression: C, mode: major, moods: [calm], description: x}\n"
+      "- {name: a, progression: C, mode: major, moods: [calm], description: x}", "2:10: error: duplicate name 'a'"),
+     ("{}", "1:1: error: expected a list of progressions"),
+     ("- {name: a, progression: '', mode: major, moods: [calm], description: x}", "1:26: error: empty progression")],
+)
+def test_bad_library(tmp_path, text, message):
+    path = tmp_path / "progressions.yaml"
+    path.write_text(text)
+    with pytest.raises(ContentError) as info:
+        load_library(path)
+    assert str(info.value).startswith(f"{path}:{message}")
