@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "samples")]
 
 from kitcheck import KIT_YAML, chromium_decode  # noqa: E402
+from support import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from lofi_build.samples.manifest import load_kit  # noqa: E402
 
 BITRATES = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320]  # MPEG-1 Layer III, kbit/s
@@ -46,15 +47,19 @@ def summary(rows: list[dict], rate: int) -> str:
 
 
 def main() -> None:
+    from playwright.sync_api import sync_playwright
+
     kit = load_kit(KIT_YAML)
     shots = [a for item in kit.of_kind("instrument", "drumkit") for a in item.files]
-    results = chromium_decode(kit.root, {44100: [a.rel for a in shots], 48000: [a.rel for a in shots]})
-    with tempfile.TemporaryDirectory() as tmp:
+    with sync_playwright() as p, tempfile.TemporaryDirectory() as tmp:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        results = chromium_decode(browser, kit.root, {44100: [a.rel for a in shots], 48000: [a.rel for a in shots]})
         for a in shots:
             target = Path(tmp) / a.rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(without_gapless_header(a.path.read_bytes()))
-        naive = chromium_decode(Path(tmp), {44100: [a.rel for a in shots]})
+        naive = chromium_decode(browser, Path(tmp), {44100: [a.rel for a in shots]})
+        browser.close()
     print(f"{len(shots)} one-shots ({len(kit.of_kind('instrument'))} instruments, "
           f"{len(kit.of_kind('drumkit'))} drum kits), decoded by {Path('/usr/bin/chromium')}")
     for rate in (44100, 48000):
