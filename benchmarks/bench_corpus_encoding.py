@@ -41,7 +41,7 @@ def main():
             started = time.perf_counter()
             encoded = corpus.encode(subset, where, progress=False, network=network, jobs=jobs)
             times[jobs] = time.perf_counter() - started
-            caches[jobs] = {p.name: p.read_bytes() for p in (where / corpus.CACHE_DIR).iterdir()}
+            caches[jobs] = {p.name: p.read_bytes() for p in where.iterdir()}
     print(f"{len(picked)} files, {encoded.tokens:,} events, preset {args.preset}")
     print(f"serial (1 process):      {times[1]:6.1f} s")
     print(f"parallel ({args.jobs} processes): {times[args.jobs]:6.1f} s  (worker start-up included)")

@@ -109,7 +109,7 @@ def main() -> int:
         runs = [{"seed": 1000 + i, "progression": args.progression, "bars": bars, "temperature": args.temperature,
                  "topK": args.top_k, "bpm": manifest["site"]["bpm"]} for i in range(args.solos)]
 
-        with static_server(site, headers=csp.netlify_headers(ROOT)) as url, sync_playwright() as p:
+        with static_server(site, headers=csp.netlify_headers(ROOT / "netlify.toml")) as url, sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             page = browser.new_page()
             page.goto(url + "__blank__.html")

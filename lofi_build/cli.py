@@ -158,9 +158,9 @@ def score(file, output, strict):
 @pass_project
 def new_song(project, name, config_file, force):
     """Write a commented starter score to content/songs/NAME.yaml."""
-    from .music.starter import write_starter
+    from .scaffold import new_song as write_song
 
-    path = write_starter(project.layout.songs_dir, name, force=force)
+    path = write_song(project.layout, name, force=force)
     click.echo(f"Wrote {path}. Edit it, then run: lofi-build serve")
 
 

@@ -145,7 +145,7 @@ class Config:
     def resolve(self, relative: str | Path) -> Path:
         return self.root / relative
 
-    # The project's layout, in one place.
+    # The project's layout, in one place: every path the tool reads or writes is named here.
 
     @property
     def content_dir(self) -> Path:
@@ -154,6 +154,10 @@ class Config:
     @property
     def songs_dir(self) -> Path:
         return self.content_dir / "songs"
+
+    def song_file(self, name: str) -> Path:
+        """Where the song ``name`` (a file name without its suffix) lives."""
+        return self.songs_dir / f"{name}.yaml"
 
     @property
     def drums_dir(self) -> Path:
@@ -164,12 +168,33 @@ class Config:
         return self.content_dir / "progressions"
 
     @property
+    def progressions_yaml(self) -> Path:
+        """The progression library (named progressions with their mode and moods)."""
+        return self.progressions_dir / "progressions.yaml"
+
+    @property
+    def moods_yaml(self) -> Path:
+        """The mood table: a sentence's valence and arousal -> mode, progression, tempo, temperature."""
+        return self.progressions_dir / "moods.yaml"
+
+    @property
     def samples_yaml(self) -> Path:
         return self.content_dir / "samples" / "samples.yaml"
 
     @property
     def site_src(self) -> Path:
+        """The project's own theme folder (templates, JS, CSS, vendored libraries)."""
         return self.root / "site_src"
+
+    @property
+    def theme(self) -> Theme:
+        """The files the page is made of, read through :class:`Theme`."""
+        return Theme([self.site_src])
+
+    @property
+    def netlify_toml(self) -> Path:
+        """Netlify's settings, where the Content-Security-Policy is written."""
+        return self.root / "netlify.toml"
 
     @property
     def build_dir(self) -> Path:
@@ -178,13 +203,26 @@ class Config:
 
     @property
     def cache_dir(self) -> Path:
-        """Caches that survive builds (encoded corpus), git-ignored."""
+        """Caches that survive builds, git-ignored."""
         return self.root / ".lofi-cache"
+
+    @property
+    def tokens_cache_dir(self) -> Path:
+        """The encoded training corpus, one file per source file's hash."""
+        return self.cache_dir / "tokens"
 
     @property
     def model_dir(self) -> Path:
         """Where trained checkpoints are kept (``model.checkpoints``)."""
         return self.resolve(self.model.checkpoints)
+
+    def corpus_path(self, entry: str) -> Path:
+        """A folder or file entry of ``model.corpus``."""
+        return self.resolve(entry)
+
+    def corpus_provenance(self, entry: str) -> Path:
+        """Where a vendored corpus folder records where its files come from and why they may be used."""
+        return self.corpus_path(entry) / "PROVENANCE.yaml"
 
     @property
     def solos_dir(self) -> Path:
@@ -193,8 +231,28 @@ class Config:
 
     @property
     def sources(self) -> list[Path]:
-        """What a build reads: the config, content/ and site_src/ (watched by ``serve``)."""
-        return [self.path, self.content_dir, self.site_src]
+        """What a build reads: the config, content/ and the theme's folders (watched by ``serve``)."""
+        return [self.path, self.content_dir, *self.theme.folders]
+
+    @property
+    def protected(self) -> list[Path]:
+        """Folders a build output must never be, or hold: the project and its sources."""
+        return [self.root, self.content_dir, *self.theme.folders]
+
+    @property
+    def piece_dirs(self) -> list[Path]:
+        """Sources whose changes a playing page takes as new pieces (hot swap), not a reload."""
+        return [self.songs_dir, self.drums_dir, self.progressions_dir]
+
+    @property
+    def stylesheet_dirs(self) -> list[Path]:
+        """Sources whose changes a playing page takes as a new stylesheet."""
+        return [folder / "css" for folder in self.theme.folders]
+
+    @property
+    def pool_free_dirs(self) -> list[Path]:
+        """Sources the AI pool never reads: editing them cannot change the pool."""
+        return [self.songs_dir, self.drums_dir, *self.theme.folders]
 
     def error(self, keys: tuple, message: str, cls=ConfigError):
         """A user error located at the value of ``keys`` in lofi.yaml (or at the file when unset)."""
@@ -202,6 +260,39 @@ class Config:
         if mark is not None and self.source.mark(*keys) == self.source.mark():
             mark = None  # the key is not in the file: the default was used
         return cls(message, self.path, *(mark or (None, None)))
+
+
+class Theme:
+    """The files the page is made of (templates, js/, css/, vendor/, icon.svg, sw.js), found by
+    their path relative to the theme: in the first of ``folders`` that has it."""
+
+    def __init__(self, folders: list[Path]):
+        self.folders = list(folders)
+
+    def file(self, rel: str) -> Path:
+        """The file at ``rel`` (in the first folder that has it; else where the first would have it,
+        so that a missing file is reported at a path the user can create)."""
+        for folder in self.folders:
+            if (folder / rel).is_file():
+                return folder / rel
+        return self.folders[0] / rel
+
+    def dirs(self, rel: str) -> list[Path]:
+        """Every folder at ``rel`` that exists, first folder first (a template search path)."""
+        return [folder / rel for folder in self.folders if (folder / rel).is_dir()] or [self.folders[0] / rel]
+
+    def tree(self, rel: str) -> dict[str, Path]:
+        """Every file under the folder ``rel`` by its path inside it (no hidden files), a file in an
+        earlier folder replacing the same path in a later one."""
+        files: dict[str, Path] = {}
+        for folder in reversed(self.folders):
+            top = folder / rel
+            if top.is_dir():
+                for p in sorted(top.rglob("*")):
+                    inside = p.relative_to(top)
+                    if p.is_file() and not any(part.startswith(".") for part in inside.parts):
+                        files[inside.as_posix()] = p
+        return dict(sorted(files.items(), key=lambda item: Path(item[0]).parts))
 
 
 def as_config(config: Config | str | Path, strict: bool = False, **overrides) -> Config:

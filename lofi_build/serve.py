@@ -41,9 +41,7 @@ SETTLE_SECONDS = 0.03  # saves closer together than this are one burst, rebuilt 
 WATCH_STEP_MS = 20  # how often the watcher thread looks at what inotify has collected
 PING_SECONDS = 20  # a comment on every idle stream, so dead connections are noticed
 ASSETS = Path(__file__).parent / "serve_assets"
-PIECE_FOLDERS = ("songs", "drums", "progressions")  # content/ folders whose changes hot-swap
 PIECE_LISTS = ("songs", "drums", "solos")  # manifest lists whose entries can be swapped in place
-POOL_FREE = (("content", "songs"), ("content", "drums"))  # with site_src/: sources the AI pool never reads
 _ADDR = re.compile(r"^(?:\[(?P<v6>[0-9a-fA-F:]+)\]|(?P<host>[A-Za-z0-9.-]+)):(?P<port>[0-9]{1,5})$")
 _CSS = re.compile(r"^assets/site\.[0-9a-f]+\.css$")
 
@@ -82,27 +80,22 @@ def write_changes(old: dict[str, bytes], new: dict[str, bytes], outdir: Path) ->
     return changed + gone
 
 
-def _relative(path: Path, root: Path) -> tuple[str, ...]:
-    try:
-        return path.relative_to(root).parts
-    except ValueError:
-        return ()
+def _inside(path: Path, folders: list[Path]) -> bool:
+    return any(path.is_relative_to(folder) for folder in folders)
 
 
 def _entries(manifest: dict) -> dict[tuple[str, str], dict]:
     return {(kind, e["id"]): e for kind in PIECE_LISTS for e in manifest.get(kind, [])}
 
 
-def plan_push(sources: set[Path], root: Path, old: dict[str, bytes], new: dict[str, bytes]) -> dict | None:
+def plan_push(sources: set[Path], config: Config, old: dict[str, bytes], new: dict[str, bytes]) -> dict | None:
     """What the open pages must do after a good build: ``None`` (nothing they see changed),
     ``{"reload": True}``, or ``{"pieces": [(kind, id, manifest entry)], "css": url | None}``."""
     if old == new:
         return None
-    for path in sources:
-        parts = _relative(path, root)
-        piece = len(parts) >= 2 and parts[0] == "content" and parts[1] in PIECE_FOLDERS
-        if not piece and parts[:2] != ("site_src", "css"):
-            return {"reload": True}  # templates, JS, the kit, lofi.yaml: a new page
+    swappable = config.piece_dirs + config.stylesheet_dirs
+    if not all(_inside(path, swappable) for path in sources):
+        return {"reload": True}  # templates, JS, the kit, lofi.yaml: a new page
     before, after = json.loads(old[MARKER]), json.loads(new[MARKER])
     old_entries, new_entries = _entries(before), _entries(after)
     if old_entries.keys() != new_entries.keys():
@@ -151,10 +144,6 @@ class Site:
         self._lock = threading.Lock()
 
     @property
-    def root(self) -> Path:
-        return self.config_file.parent
-
-    @property
     def outdir(self) -> Path:
         return (self.config or Config(path=self.config_file)).build_dir
 
@@ -171,19 +160,19 @@ class Site:
                 self.files = None
             else:
                 self._dirty |= sources
-            self.cache.pool_may_change = sources is None or any(
-                _relative(p, self.root)[:2] not in POOL_FREE and _relative(p, self.root)[:1] != ("site_src",)
-                for p in self._dirty)
+            layout = self.config or Config(path=self.config_file)
+            self.cache.pool_may_change = sources is None or not all(
+                _inside(p, layout.pool_free_dirs) for p in self._dirty)
             try:
                 config = load_config(self.config_file, strict=self.strict)
                 self.config = config
-                outdir = config.resolve("build")
-                check_replaceable(outdir, [config.root, config.resolve("content"), config.resolve("site_src")])
+                outdir = config.build_dir
+                check_replaceable(outdir, config.protected)
                 files = render(config, collect(config, self.strict, self.cache), self.cache).files
                 old = self.files
                 if old is not None and self._intact(outdir, old):
                     written = write_changes(old, files, outdir)
-                    plan = plan_push(self._dirty, self.root, old, files)
+                    plan = plan_push(self._dirty, config, old, files)
                 else:
                     written = list(files) if commit(files, outdir) else []
                     plan = {"reload": True} if sources is not None else None
@@ -286,8 +275,8 @@ class Watcher:
 
     def start(self) -> None:
         config = self.site.config_file
-        layout = Config(path=config)
-        trees = [p for p in (layout.content_dir, layout.site_src) if p.is_dir()]
+        layout = self.site.config or Config(path=config)
+        trees = [p for p in layout.sources if p != config and p.is_dir()]
         if trees:
             self._spawn(trees, recursive=True, keep=lambda path: True)
         # The config file's folder, not the file: an editor that saves by renaming would end a

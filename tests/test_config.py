@@ -144,3 +144,10 @@ def test_the_config_owns_the_project_paths(tmp_path):
     assert config.model_dir == tmp_path / "models" / "here"
     assert config.solos_dir == tmp_path / "solos"
     assert config.sources == [tmp_path / "lofi.yaml", tmp_path / "content", tmp_path / "site_src"]
+    assert config.progressions_yaml == tmp_path / "content" / "progressions" / "progressions.yaml"
+    assert config.moods_yaml == tmp_path / "content" / "progressions" / "moods.yaml"
+    assert config.tokens_cache_dir == tmp_path / ".lofi-cache" / "tokens"
+    assert config.netlify_toml == tmp_path / "netlify.toml"
+    assert config.song_file("rainy-window") == tmp_path / "content" / "songs" / "rainy-window.yaml"
+    assert config.corpus_provenance("content/leadsheets") == tmp_path / "content" / "leadsheets" / "PROVENANCE.yaml"
+    assert config.theme.folders == [tmp_path / "site_src"]

@@ -294,18 +294,21 @@ def test_a_score_saved_while_playing_comes_in_at_the_next_bar_without_a_reload(l
 
 
 def test_what_a_build_asks_of_the_pages(tmp_path):
+    from lofi_build.config import Config
     from lofi_build.serve import plan_push
+
+    project = Config(path=tmp_path / "lofi.yaml")
 
     def site(title="A", url="songs/a.1.json", css="assets/site.1.css", ids=("a",)):
         manifest = {"site": {"title": title}, "songs": [{"id": i, "url": url} for i in ids], "drums": [], "solos": []}
         return {"manifest.json": json.dumps(manifest).encode(), url: b"{}", css: b"body{}"}
 
     song, css = {tmp_path / "content/songs/a.yaml"}, {tmp_path / "site_src/css/site.css"}
-    assert plan_push(song, tmp_path, site(), site()) is None
-    assert plan_push(song, tmp_path, site(), site(url="songs/a.2.json")) == {
+    assert plan_push(song, project, site(), site()) is None
+    assert plan_push(song, project, site(), site(url="songs/a.2.json")) == {
         "pieces": [("songs", "a", {"id": "a", "url": "songs/a.2.json"})], "css": None}
-    assert plan_push(css, tmp_path, site(), site(css="assets/site.2.css")) == {"pieces": [], "css": "assets/site.2.css"}
-    assert plan_push(song, tmp_path, site(), site(url="songs/a.2.json", title="B")) == {"reload": True}
-    assert plan_push(song, tmp_path, site(), site(ids=("a", "b"))) == {"reload": True}
+    assert plan_push(css, project, site(), site(css="assets/site.2.css")) == {"pieces": [], "css": "assets/site.2.css"}
+    assert plan_push(song, project, site(), site(url="songs/a.2.json", title="B")) == {"reload": True}
+    assert plan_push(song, project, site(), site(ids=("a", "b"))) == {"reload": True}
     for other in ("site_src/templates/index.html", "site_src/js/audio/engine.js", "lofi.yaml", "content/samples/samples.yaml"):
-        assert plan_push(song | {tmp_path / other}, tmp_path, site(), site(url="songs/a.2.json")) == {"reload": True}
+        assert plan_push(song | {tmp_path / other}, project, site(), site(url="songs/a.2.json")) == {"reload": True}

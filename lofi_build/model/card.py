@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..music.tokens import MARKERS, REST, is_chord
+from . import checkpoint
 
 CARD = "MODEL.md"
 PLOT = "loss.png"
@@ -67,7 +68,7 @@ def _fmt(x) -> str:
     return "" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.4f}"
 
 
-def _corpus_notes(entries, root) -> list[str]:
+def _corpus_notes(entries, config) -> list[str]:
     notes = []
     for e in entries:
         if e.startswith("music21:bach"):
@@ -75,9 +76,9 @@ def _corpus_notes(entries, root) -> list[str]:
                          "the model reads their top part over the harmony of all four (chordify).")
         elif e.startswith("music21:"):
             notes.append(f"`{e}`: a public-domain collection shipped with music21.")
-        elif root is not None and (root / e / "PROVENANCE.yaml").is_file():
+        elif config is not None and config.corpus_provenance(e).is_file():
             rule = []
-            for line in (root / e / "PROVENANCE.yaml").read_text().splitlines():
+            for line in config.corpus_provenance(e).read_text().splitlines():
                 if not line.startswith("#") or line[1:].strip().startswith("Fields"):
                     break
                 rule.append(line[1:].strip())
@@ -93,7 +94,7 @@ def twin_summary(twin) -> dict:
             "train_seconds": twin.info.get("train_seconds")}
 
 
-def card_text(ckpt, command: str | None = None, pool=None, twin=None, root=None) -> str:
+def card_text(ckpt, command: str | None = None, pool=None, twin=None, config=None) -> str:
     """MODEL.md for a checkpoint. ``pool``: [(label, quality.lofi_measures dict)] rows for a "Solos"
     section (left out when None); ``twin``: the unconditioned twin's checkpoint, when one was trained."""
     import jinja2
@@ -113,7 +114,7 @@ def card_text(ckpt, command: str | None = None, pool=None, twin=None, root=None)
     context = {
         "name": ckpt.short, "preset": ckpt.preset, "fingerprint": ckpt.fingerprint,
         "corpus": ", ".join(f"`{e}`" for e in info.get("corpus", [])),
-        "corpus_notes": _corpus_notes(info.get("corpus", []), root),
+        "corpus_notes": _corpus_notes(info.get("corpus", []), config),
         "files": info.get("files"), "skipped": len(info.get("skipped", [])), "sequences": info.get("sequences"),
         "tokens": info.get("tokens", 0), "train_tokens": info.get("train_tokens", 0),
         "val_tokens": info.get("val_tokens", 0), "validation": f"{getattr(s, 'validation', 0):.0%}",
@@ -121,7 +122,7 @@ def card_text(ckpt, command: str | None = None, pool=None, twin=None, root=None)
         "encoding": ENCODINGS[net.encoding], "about": net.about,
         "layers": f"{len(lstm)} LSTM layers of {', '.join(map(str, lstm))} units",
         "params": sum(int(np.prod(a.shape)) for a in ckpt.weights.values()),
-        "weights_mb": (ckpt.folder / "weights.npz").stat().st_size / 1e6,
+        "weights_mb": (ckpt.folder / checkpoint.WEIGHTS).stat().st_size / 1e6,
         "settings": ", ".join(f"{k}={v}" for k, v in sorted(vars(s).items())),
         "command": command or info.get("command", "lofi-build train"),
         "epochs": len(ckpt.history), "max_epochs": info.get("max_epochs"), "patience": getattr(s, "patience", None),
@@ -141,7 +142,7 @@ def card_text(ckpt, command: str | None = None, pool=None, twin=None, root=None)
     return env.get_template(TEMPLATE).render(context)
 
 
-def write_card(ckpt, command: str | None = None, pool=None, twin=None, root=None) -> None:
+def write_card(ckpt, command: str | None = None, pool=None, twin=None, config=None) -> None:
     """Write MODEL.md (from MODEL.md.jinja) and loss.png into the checkpoint folder."""
     plot_losses(ckpt, ckpt.folder / PLOT)
-    (ckpt.folder / CARD).write_text(card_text(ckpt, command, pool, twin, root))
+    (ckpt.folder / CARD).write_text(card_text(ckpt, command, pool, twin, config))

@@ -19,9 +19,7 @@ from ..music.tokens import MIDI_SUFFIXES, SCORE_SUFFIXES
 log = logging.getLogger("lofi_build")
 
 MUSIC21 = "music21:"
-NOT_MUSIC = {"PROVENANCE.yaml"}  # the record of where a vendored corpus comes from: data about music, not a score
 LEADSHEET_SUFFIXES = (".mxl", ".musicxml")  # MusicXML lead sheets (content/leadsheets), read by music21
-CACHE_DIR = ".lofi-cache/tokens"
 
 
 @dataclass(frozen=True)
@@ -114,13 +112,14 @@ def resolve(config) -> Corpus:
                 rel = path.relative_to(folder).as_posix()
                 corpus.files.append(SourceFile(path, f"{MUSIC21}{name}/{rel}", collection.chordify))
         else:
-            path = config.resolve(entry)
+            path = config.corpus_path(entry)
             if path.is_file():
                 found = [path]
             elif path.is_dir():
                 found = _glob(path, tuple(f"*{s}" for s in MIDI_SUFFIXES + SCORE_SUFFIXES + LEADSHEET_SUFFIXES))
+                # (a vendored corpus's PROVENANCE.yaml is data about the music, not a score)
                 found = [p for p in found if not any(part.startswith(".") for part in p.relative_to(path).parts)
-                         and p.name not in NOT_MUSIC]
+                         and p != config.corpus_provenance(entry)]
             else:
                 raise config.error(keys, f"corpus entry '{entry}' does not exist (expected a folder of MIDI files "
                                          "or YAML scores, or music21:NAME)")
@@ -198,9 +197,10 @@ def cache_key(source: SourceFile, network) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def encode(corpus: Corpus, cache_root: Path, strict: bool = False, progress: bool = True, network=None,
+def encode(corpus: Corpus, cache: Path, strict: bool = False, progress: bool = True, network=None,
            jobs: int | None = None) -> Encoded:
-    """Every file as the network's sequences, each cached on disk by the hash of its bytes.
+    """Every file as the network's sequences, each cached on disk in the folder ``cache``
+    (``Config.tokens_cache_dir``) by the hash of its bytes.
 
     Files missing from the cache are encoded by ``jobs`` worker processes (default: every core),
     in corpus order, and written by this process only, so the cache is the same bytes whatever
@@ -213,7 +213,6 @@ def encode(corpus: Corpus, cache_root: Path, strict: bool = False, progress: boo
 
     network = network or PRESETS["default"]
     jobs = jobs or default_jobs()
-    cache = cache_root / CACHE_DIR
     cache.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     texts: dict[int, str] = {}

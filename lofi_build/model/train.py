@@ -99,7 +99,7 @@ def plan(config, preset=None, overrides: dict | None = None, epochs: int | None 
     budget = {"max_epochs": max_epochs, "patience": getattr(s, "patience", None)}
     fp = ckpt_mod.fingerprint(network.name, s, manifest, seed=config.seed, budget=budget)
     model_fp = ckpt_mod.fingerprint(network.name, s, manifest)
-    return Plan(network.name, s, corpus, fp, config.resolve(config.model.checkpoints), model_fp, config.seed,
+    return Plan(network.name, s, corpus, fp, config.model_dir, model_fp, config.seed,
                 max_epochs)
 
 
@@ -187,7 +187,8 @@ def train(config, p: Plan | None = None, *, epochs: int | None = None, resume: b
         p = plan(config, preset or (p.preset if p else None), overrides if p is None else presets.as_dict(p.settings),
                  epochs=epochs)
     net, s = p.network, p.settings
-    encoded = corpus_mod.encode(p.corpus, config.root, strict=strict, progress=progress, network=net, jobs=jobs)
+    encoded = corpus_mod.encode(p.corpus, config.tokens_cache_dir, strict=strict, progress=progress, network=net,
+                                jobs=jobs)
     seed = p.seed
     keras = _import_keras()
     strategy = strategy_for(distribute)
@@ -301,7 +302,7 @@ def train(config, p: Plan | None = None, *, epochs: int | None = None, resume: b
     if importlib.util.find_spec("matplotlib") is not None:
         from .card import write_card
 
-        write_card(ckpt, root=config.root)
+        write_card(ckpt, config=config)
     return _publish(ckpt, p, incumbent, force)
 
 

@@ -1,13 +1,6 @@
-"""The commented starter score that ``lofi-build new-song`` writes."""
+"""The commented starter score that ``lofi-build new-song`` writes (the text; scaffold.py writes it)."""
 
 from __future__ import annotations
-
-import re
-from pathlib import Path
-
-from ..errors import LofiError
-
-_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 TEMPLATE = """\
 # {title} -- a lofi-build score. Times are Tone.js TransportTime "BARS:QUARTERS:SIXTEENTHS",
@@ -54,13 +47,6 @@ parts:
 """
 
 
-def write_starter(songs_dir: Path, name: str, force: bool = False) -> Path:
-    if not _NAME.match(name):
-        raise LofiError(f"song name {name!r} must be lowercase letters, digits, '-' or '_' (e.g. rainy-window)")
-    path = Path(songs_dir) / f"{name}.yaml"
-    if path.exists() and not force:
-        raise LofiError("a song with this name exists already (use --force to overwrite it)", path)
-    title = " ".join(w.capitalize() for w in re.split(r"[-_]+", name) if w)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(TEMPLATE.format(title=title, path=path.as_posix()), encoding="utf-8")
-    return path
+def starter_score(title: str, path: str) -> str:
+    """The starter score for a song called ``title`` that will be saved at ``path`` (for its comments)."""
+    return TEMPLATE.format(title=title, path=path)

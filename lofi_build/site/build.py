@@ -15,7 +15,7 @@ from pathlib import Path
 import jinja2
 
 from .. import __version__
-from ..config import Config, as_config, as_dict
+from ..config import Config, Theme, as_config, as_dict
 from ..errors import Collector, ContentError, LofiError
 from ..music.midi import midi_bytes
 from ..music.score import compile_score
@@ -139,11 +139,12 @@ class BuildCache:
         self._kit = (key, kit, stamps)
         return kit
 
-    def templates(self, folder: Path) -> jinja2.Environment:
-        """One Jinja2 environment per template folder; it re-reads templates that changed."""
-        if str(folder) not in self._envs:
-            self._envs[str(folder)] = _template_env(folder)
-        return self._envs[str(folder)]
+    def templates(self, folders: list[Path]) -> jinja2.Environment:
+        """One Jinja2 environment per template search path; it re-reads templates that changed."""
+        key = "\0".join(map(str, folders))
+        if key not in self._envs:
+            self._envs[key] = _template_env(folders)
+        return self._envs[key]
 
     def compile(self, path: Path, strict: bool) -> dict:
         digest = hashlib.sha256(path.read_bytes()).digest()
@@ -242,10 +243,10 @@ def _solo_entry(out: Output, solo, cache: BuildCache) -> dict:
     return entry
 
 
-def libraries(site_src: Path) -> list[dict]:
+def libraries(theme: Theme) -> list[dict]:
     """The vendored libraries for the credits panel, from vendor/vendor.json (name, version,
     licence, and the licence file shipped beside the library)."""
-    path = site_src / "vendor" / "vendor.json"
+    path = theme.file("vendor/vendor.json")
     if not path.is_file():
         return []
     try:
@@ -276,17 +277,17 @@ def _progressions(config: Config, out: Output) -> str:
     from ..music.mood import library_rows, load_table
     from ..music.progression import load_library
 
-    folder = config.resolve("content") / "progressions"
-    if not (folder / "progressions.yaml").is_file():
+    if not config.progressions_yaml.is_file():
         return ""
-    data = {"library": library_rows(load_library(folder / "progressions.yaml"))}
-    if (folder / "moods.yaml").is_file():
-        vader = config.resolve("site_src") / "vendor" / "vader"
+    data = {"library": library_rows(load_library(config.progressions_yaml))}
+    if config.moods_yaml.is_file():
+        lexicon = config.theme.file("vendor/vader/vader_lexicon.txt")
+        emoji = config.theme.file("vendor/vader/emoji_utf8_lexicon.txt")
         # URLs relative to the page, like every URL in the manifest.
         data["mood"] = {
-            "table": load_table(folder / "moods.yaml"),
-            "lexicon": out.add_file(vader / "vader_lexicon.txt", "assets/vendor/vader_lexicon.txt"),
-            "emoji": out.add_file(vader / "emoji_utf8_lexicon.txt", "assets/vendor/emoji_utf8_lexicon.txt"),
+            "table": load_table(config.moods_yaml),
+            "lexicon": out.add_file(lexicon, "assets/vendor/vader_lexicon.txt"),
+            "emoji": out.add_file(emoji, "assets/vendor/emoji_utf8_lexicon.txt"),
         }
     return out.add_hashed("assets/progressions.json", dumps(data))
 
@@ -295,17 +296,19 @@ _STATIC_IMPORT = re.compile(r"""^\s*(?:import|export)\b[^"';]*?\bfrom\s*["'](\.{
                             re.M)
 
 
-def static_imports(root: Path, entry: str) -> list[str]:
-    """The modules ``entry`` (a path under ``root``) imports statically, directly or not, as sorted
-    paths relative to ``root``; dynamic ``import()`` and workers are left out."""
+def static_imports(files: dict[str, Path], entry: str) -> list[str]:
+    """The modules ``entry`` imports statically, directly or not, as sorted paths inside the folder
+    ``files`` maps (path inside it -> file); dynamic ``import()`` and workers are left out."""
     seen: set[str] = set()
     todo = [entry]
     while todo:
         rel = todo.pop()
+        if rel not in files:
+            raise ContentError(f"no such module: {rel}", f"js/{rel}")
         try:
-            text = (root / rel).read_text(encoding="utf-8")
+            text = files[rel].read_text(encoding="utf-8")
         except OSError as e:
-            raise ContentError(f"cannot read module: {e.strerror or e}", root / rel) from None
+            raise ContentError(f"cannot read module: {e.strerror or e}", files[rel]) from None
         for m in _STATIC_IMPORT.finditer(text):
             target = (Path(rel).parent / (m.group(1) or m.group(2))).as_posix()
             target = posixpath.normpath(target)
@@ -315,9 +318,9 @@ def static_imports(root: Path, entry: str) -> list[str]:
     return sorted(seen - {entry})
 
 
-def _template_env(templates: Path) -> jinja2.Environment:
+def _template_env(templates: list[Path]) -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates)),
+        loader=jinja2.FileSystemLoader([str(t) for t in templates]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -340,29 +343,33 @@ def _render(env: jinja2.Environment, name: str, **context) -> bytes:
 def render(config: Config, content: Content, cache: BuildCache | None = None) -> Output:
     """Every file of the site, in memory."""
     cache = cache or BuildCache()
-    site_src = config.site_src
+    theme = config.theme
     out = Output()
-    js_dir = out.add_tree(site_src / "js", "assets/js")
+    js = theme.tree("js")
+    if not js:
+        raise ContentError("cannot read folder: No such file or directory", theme.dirs("js")[0])
+    js_dir = out.add_tree(js, "assets/js")
     assets = {
-        "css": cache.add_file(out, site_src / "css" / "site.css", "assets/site.css"),
+        "css": cache.add_file(out, theme.file("css/site.css"), "assets/site.css"),
         "js": js_dir + "/main.js",
         # Every module main.js imports statically, so the browser fetches them in parallel, not one
         # import at a time (modules loaded on demand and a worker's scripts are fetched when needed).
-        "modules": [f"{js_dir}/{rel}" for rel in static_imports(site_src / "js", "main.js")],
-        "tone": cache.add_file(out, site_src / "vendor" / "tone" / "Tone.js", "assets/vendor/Tone.js"),
-        "icon": cache.add_file(out, site_src / "icon.svg", "assets/icon.svg"),
+        "modules": [f"{js_dir}/{rel}" for rel in static_imports(js, "main.js")],
+        "tone": cache.add_file(out, theme.file("vendor/tone/Tone.js"), "assets/vendor/Tone.js"),
+        "icon": cache.add_file(out, theme.file("icon.svg"), "assets/icon.svg"),
         # PNG for lock screens (Media Session) and the web app manifest: {size: URL}.
         "icons": {size: out.add_hashed(f"assets/icon-{size}.png", icon_png(size)) for size in ICON_SIZES},
         "webmanifest": worker.WEB_MANIFEST,
         "theme": worker.THEME,
     }
-    p5 = site_src / "vendor" / "p5" / "p5.min.js"
+    p5 = theme.file("vendor/p5/p5.min.js")
     if p5.is_file():  # loaded by the player only after the first sound
         assets["p5"] = cache.add_file(out, p5, "assets/vendor/p5.min.js")
     else:
         assets["p5"] = ""
-    for licence in sorted((site_src / "vendor").rglob("*LICENSE*")):
-        out.add(f"assets/vendor/{licence.parent.name}/{licence.name}", read_bytes(licence))
+    for rel, licence in theme.tree("vendor").items():
+        if "LICENSE" in licence.name:
+            out.add(f"assets/vendor/{licence.parent.name}/{licence.name}", read_bytes(licence))
 
     manifest = {
         "generator": f"lofi-build {__version__}",
@@ -396,18 +403,18 @@ def render(config: Config, content: Content, cache: BuildCache | None = None) ->
         ))
     out.add("manifest.json", dumps(manifest))
 
-    env = cache.templates(site_src / "templates")
+    env = cache.templates(theme.dirs("templates"))
     pieces = {p.id: p.song for p in content.songs} | {s.id: s.song for s in content.solos}
     context = {
-        "site": manifest["site"], "manifest": manifest, "assets": assets, "libraries": libraries(site_src),
+        "site": manifest["site"], "manifest": manifest, "assets": assets, "libraries": libraries(theme),
         "songs": track_rows(manifest["songs"], pieces), "solos": track_rows(manifest["solos"], pieces),
-        "csp": csp.meta_policy(csp.policy(config.root)),
+        "csp": csp.meta_policy(csp.policy(config.netlify_toml)),
     }
     out.add("index.html", _render(env, "index.html", root="", **context))
     # The 404 page is served at any depth, so its links start from the base path.
     out.add("404.html", _render(env, "404.html", root=config.base_path, **context))
     out.add(worker.WEB_MANIFEST, worker.web_manifest(config.title, config.description, assets["icons"], assets["icon"]))
-    out.add(worker.WORKER, worker.service_worker(read_bytes(site_src / worker.WORKER), out.files))  # last: it lists the rest
+    out.add(worker.WORKER, worker.service_worker(read_bytes(theme.file(worker.WORKER)), out.files))  # last: it lists the rest
     return out
 
 
@@ -426,7 +433,7 @@ def build(config: Config, outdir: Path | None = None, strict: bool = False, cach
     """Build the site for ``config`` into ``outdir`` (default: build/ beside the config)."""
     started = time.perf_counter()
     outdir = Path(outdir) if outdir else config.build_dir
-    check_replaceable(outdir, [config.root, config.content_dir, config.site_src])
+    check_replaceable(outdir, config.protected)
     cache = cache or BuildCache()
     content = collect(config, strict, cache)
     out = render(config, content, cache)

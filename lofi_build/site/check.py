@@ -146,16 +146,16 @@ def check_site(config, seed=None, base_path=None) -> int:
     """``lofi-build check``: everything ``site --strict`` checks, plus links and the CSP (``config``
     loaded with ``strict=True``, or the config file)."""
     config = as_config(config, strict=True, seed=seed, base_path=base_path)
-    policy = csp.policy(config.root)
+    policy = csp.policy(config.netlify_toml)
     with tempfile.TemporaryDirectory(prefix=".lofi-check-", dir=config.root) as tmp:
         site = Path(tmp) / "site"
         build(config, site, strict=True)
         errors = Collector()
-        pages = verify(site, config.base_path, policy, errors, config.root / "netlify.toml")
+        pages = verify(site, config.base_path, policy, errors, config.netlify_toml)
         for e in errors.errors:  # name pages as they will be published, not by the temp dir
             for i, d in enumerate(e.diagnostics):
                 if d.path and str(d.path).startswith(str(site)):
-                    rel = Path("build") / Path(d.path).relative_to(site)
+                    rel = config.build_dir.relative_to(config.root) / Path(d.path).relative_to(site)
                     e.diagnostics[i] = type(d)(d.message, rel, d.line, d.col, d.severity)
         errors.raise_if_any()
     log.info("Checked content, %d pages, their links and the Content-Security-Policy: all good.", pages)

@@ -18,9 +18,8 @@ DEFAULT_POLICY = (
 _HEADER_ONLY = {"frame-ancestors", "report-uri", "report-to", "sandbox"}
 
 
-def netlify_headers(root: Path) -> dict[str, str]:
-    """The headers netlify.toml sets for every path ("/*"); empty when there is no netlify.toml."""
-    path = root / "netlify.toml"
+def netlify_headers(path: Path) -> dict[str, str]:
+    """The headers a netlify.toml sets for every path ("/*"); empty when there is no such file."""
     if not path.is_file():
         return {}
     try:
@@ -33,8 +32,8 @@ def netlify_headers(root: Path) -> dict[str, str]:
     return {}
 
 
-def policy(root: Path) -> str:
-    return netlify_headers(root).get("Content-Security-Policy", DEFAULT_POLICY)
+def policy(netlify_toml: Path) -> str:
+    return netlify_headers(netlify_toml).get("Content-Security-Policy", DEFAULT_POLICY)
 
 
 def parse(text: str) -> dict[str, list[str]]:

@@ -51,17 +51,14 @@ class Output:
     def add_file(self, src: Path, rel: str) -> str:
         return self.add_hashed(rel, read_bytes(src))
 
-    def add_tree(self, src: Path, rel_dir: str) -> str:
-        """Copy a folder as ``rel_dir-<hash>/``, the hash covering every file, so relative
-        imports between ES modules keep working while the URL still changes with the content."""
-        if not Path(src).is_dir():
-            raise ContentError("cannot read folder: No such file or directory", src)
-        files = sorted(p for p in Path(src).rglob("*") if p.is_file() and not p.name.startswith("."))
+    def add_tree(self, files: dict[str, Path], rel_dir: str) -> str:
+        """Copy a folder's ``files`` (path inside it -> source file) as ``rel_dir-<hash>/``, the hash
+        covering every file, so relative imports between ES modules keep working while the URL
+        still changes with the content."""
         digest = hashlib.sha256()
         contents = []
-        for p in files:
-            rel = p.relative_to(src).as_posix()
-            data = read_bytes(p)
+        for rel, path in files.items():
+            data = read_bytes(path)
             digest.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
             contents.append((rel, data))
         base = f"{rel_dir}-{digest.hexdigest()[:10]}"

@@ -34,14 +34,14 @@ def test_corrupt_file_is_a_warning_or_an_error_with_strict(tmp_path, caplog):
     (root / "content" / "midi" / "broken.mid").write_bytes(b"MThd\x00\x00\x00\x06garbage")
     config = load_config(root / "lofi.yaml")
     files = corpus.resolve(config)
-    encoded = corpus.encode(files, root, progress=False, jobs=1)
+    encoded = corpus.encode(files, config.tokens_cache_dir, progress=False, jobs=1)
     assert encoded.skipped == ["content/midi/broken.mid"]
     assert any("broken.mid: warning: skipped: cannot read MIDI file" in r.getMessage() for r in caplog.records)
     assert len(encoded.sequences) == 5 and encoded.tokens > 200
-    again = corpus.encode(files, root, progress=False)  # the good files come from the cache now
+    again = corpus.encode(files, config.tokens_cache_dir, progress=False)  # the good files come from the cache now
     assert again.from_cache == 5 and again.tokens == encoded.tokens
     with pytest.raises(LofiError, match="cannot read MIDI file"):
-        corpus.encode(files, root, strict=True, progress=False, jobs=1)
+        corpus.encode(files, config.tokens_cache_dir, strict=True, progress=False, jobs=1)
 
 
 def test_a_corpus_of_unreadable_files_is_an_error(tmp_path):
@@ -49,7 +49,8 @@ def test_a_corpus_of_unreadable_files_is_an_error(tmp_path):
     (tmp_path / "midi" / "a.mid").write_bytes(b"junk")
     (tmp_path / "lofi.yaml").write_text("model:\n  corpus: [midi]\n")
     with pytest.raises(ModelError, match="the corpus has no notes"):
-        corpus.encode(corpus.resolve(load_config(tmp_path / "lofi.yaml")), tmp_path, progress=False, jobs=1)
+        config = load_config(tmp_path / "lofi.yaml")
+        corpus.encode(corpus.resolve(config), config.tokens_cache_dir, progress=False, jobs=1)
 
 
 @pytest.mark.parametrize("preset", ["default", "lofi"])
@@ -61,6 +62,6 @@ def test_parallel_encoding_writes_the_serial_cache_byte_for_byte(tmp_path, prese
     serial = corpus.encode(files, tmp_path / "serial", progress=False, network=network, jobs=1)
     parallel = corpus.encode(files, tmp_path / "parallel", progress=False, network=network, jobs=2)
     assert parallel.jobs == 2 and parallel.from_cache == 0
-    cached = lambda where: {p.name: p.read_bytes() for p in (where / corpus.CACHE_DIR).iterdir()}
+    cached = lambda where: {p.name: p.read_bytes() for p in where.iterdir()}
     assert cached(tmp_path / "serial") == cached(tmp_path / "parallel") and len(cached(tmp_path / "serial")) == 5
     assert serial.sequences == parallel.sequences and serial.skipped == parallel.skipped == ["content/midi/broken.mid"]

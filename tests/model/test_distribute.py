@@ -39,7 +39,7 @@ def project(tmp_path_factory):
     root = make_project(tmp_path_factory.mktemp("dist") / "proj")
     (root / "lofi.yaml").write_text((root / "lofi.yaml").read_text().replace("model:\n", "model:\n  preset: lofi\n"))
     config = load_config(root / "lofi.yaml")  # encode once here: the workers read the cache
-    corpus.encode(corpus.resolve(config), root, progress=False, jobs=1, network=presets.get("lofi"))
+    corpus.encode(corpus.resolve(config), config.tokens_cache_dir, progress=False, jobs=1, network=presets.get("lofi"))
     return root
 
 

@@ -43,7 +43,7 @@ def site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def url(site):
-    with static_server(site, headers=csp.netlify_headers(ROOT)) as u:
+    with static_server(site, headers=csp.netlify_headers(ROOT / "netlify.toml")) as u:
         yield u
 
 
@@ -208,7 +208,7 @@ def test_a_bad_weights_file_is_a_clear_error_not_a_crash(browser, site, tmp_path
         broken = _serve_broken(site, tmp_path, header=b'{"format": "lofi-weights-1", "vocab": [')
     else:
         broken = _serve_broken(site, tmp_path, header=json.dumps({**header, "format": "other"}).encode())
-    with static_server(broken, headers=csp.netlify_headers(ROOT)) as u:
+    with static_server(broken, headers=csp.netlify_headers(ROOT / "netlify.toml")) as u:
         context, page = new_page(browser)
         page.goto(u + "__blank__.html")
         message = page.evaluate("""async ([ai, entry]) => {
@@ -310,7 +310,7 @@ def test_chord_and_position_inputs_are_fed_as_the_header_says(browser, site, tmp
     chords = [{"ticks": i * 1920, "durationTicks": 1920, "vector": v} for i, v in enumerate(vectors)]
     runs = [{"seed": 9, "ticks": 4 * 1920, "temperature": 0.9, "topK": 8, "chords": chords},
             {"seed": 9, "ticks": 4 * 1920, "temperature": 0.9, "topK": 8}]
-    with static_server(served, headers=csp.netlify_headers(ROOT)) as u:
+    with static_server(served, headers=csp.netlify_headers(ROOT / "netlify.toml")) as u:
         context, page = new_page(browser)
         page.goto(u + "__blank__.html")
         with_chords, without = page.evaluate(GENERATE, [ai_dir(site), entry, runs])

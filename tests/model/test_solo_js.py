@@ -42,7 +42,7 @@ def served(tmp_path_factory):
         (root / f"{preset}.bin").write_bytes(ex.data)
         (root / f"{preset}-corrupt.bin").write_bytes(ex.data[:-1] + bytes([ex.data[-1] ^ 1]))
         models[preset] = ckpt
-    with static_server(root, headers=csp.netlify_headers(ROOT)) as url:
+    with static_server(root, headers=csp.netlify_headers(ROOT / "netlify.toml")) as url:
         yield url, models
 
 

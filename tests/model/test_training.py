@@ -37,7 +37,7 @@ def test_tiny_training_lowers_the_loss(tiny, preset):
 def test_vocabulary_round_trip(tiny):
     from lofi_build.music.tokens import token_pitches, valid_token
 
-    encoded = corpus.encode(corpus.resolve(tiny["config"]), tiny["root"], progress=False, jobs=1)
+    encoded = corpus.encode(corpus.resolve(tiny["config"]), tiny["config"].tokens_cache_dir, progress=False, jobs=1)
     for preset in ("default", "article"):
         vocab = checkpoint.load(tiny[preset].folder).vocab
         ids = [[vocab.index(e.token) for e in seq] for seq in encoded.sequences]
@@ -72,7 +72,7 @@ def test_tiny_lofi_training_lowers_the_loss_and_reports_both_baselines(lofi_proj
     loaded = checkpoint.load(ckpt.folder)  # the engine accepts it (check_weights runs on load)
     assert loaded.network.conditioned and loaded.weights["position_embed/embeddings"].shape[0] == tokens.POSITIONS
     # The vocabulary holds every token of the corpus in every key the augmentation moves it to.
-    encoded = corpus.encode(corpus.resolve(config), lofi_project, progress=False, jobs=1, network=ckpt.network)
+    encoded = corpus.encode(corpus.resolve(config), config.tokens_cache_dir, progress=False, jobs=1, network=ckpt.network)
     found = {e.token for seq in encoded.sequences for e in seq}
     assert all(tokens.transpose_token(t, k) in ckpt.vocab for t in found for k in presets.SHIFTS)
     card = (ckpt.folder / "MODEL.md").read_text()
@@ -84,7 +84,7 @@ def test_lofi_training_data_moves_every_row_to_a_random_key(lofi_project):
 
     config = load_config(lofi_project / "lofi.yaml")
     p = train.plan(config, "lofi", TINY["lofi"])
-    encoded = corpus.encode(p.corpus, lofi_project, progress=False, jobs=1, network=p.network)
+    encoded = corpus.encode(p.corpus, config.tokens_cache_dir, progress=False, jobs=1, network=p.network)
     data = p.network.data(encoded.sequences, p.settings, 5)
     vocab = data["vocab"]
     x, y = data["train_rows"]

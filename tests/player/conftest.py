@@ -23,7 +23,7 @@ def player_site(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def player_url(player_site):
-    with static_server(player_site, prefix=BASE, headers=csp.netlify_headers(ROOT)) as url:
+    with static_server(player_site, prefix=BASE, headers=csp.netlify_headers(ROOT / "netlify.toml")) as url:
         yield url
 
 

@@ -14,7 +14,7 @@ from lofi_build.site.check import verify
 
 
 def netlify_headers():
-    return csp.netlify_headers(ROOT)
+    return csp.netlify_headers(ROOT / "netlify.toml")
 
 
 def test_netlify_toml_sets_what_a_static_host_needs():

@@ -79,7 +79,7 @@ def test_hosts_never_cache_the_worker_as_immutable():
     assert rules["/app.webmanifest"]["Content-Type"] == "application/manifest+json"
     assert not any(re.fullmatch(pattern.replace("*", ".*"), "/sw.js") and "immutable" in values.get("Cache-Control", "")
                    for pattern, values in rules.items())
-    policy = csp.parse(csp.netlify_headers(ROOT)["Content-Security-Policy"])
+    policy = csp.parse(csp.netlify_headers(ROOT / "netlify.toml")["Content-Security-Policy"])
     assert "'self'" in policy["worker-src"] and policy["manifest-src"] == ["'self'"]
     assert csp.parse(csp.DEFAULT_POLICY) == policy
     workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "pages.yml").read_text())
@@ -96,7 +96,7 @@ def free_port() -> int:
 
 def host(directory, port):
     """The site at http://127.0.0.1:PORT/lofi/ with netlify.toml's headers; leaving cuts it off."""
-    return static_server(directory, BASE, csp.netlify_headers(ROOT), port=port)
+    return static_server(directory, BASE, csp.netlify_headers(ROOT / "netlify.toml"), port=port)
 
 
 @pytest.mark.browser
