@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from lofi_build.config import load_config  # noqa: E402
-from lofi_build.model import checkpoint, engine, pool, presets, train  # noqa: E402
+from lofi_build.model import checkpoint, pool, train  # noqa: E402
 from lofi_build.music.tokens import START  # noqa: E402
 
 WINDOW = 100
@@ -40,9 +40,7 @@ def our_pool(ckpt, config, count: int, bars: int, gate: bool):
 
 def keras_model(ckpt):
     """The checkpoint's network in Keras, with its trained weights."""
-    network = getattr(ckpt, "network", None)  # presets as objects
-    build = network.build if network is not None else lambda *a: presets.build(ckpt.preset, *a)
-    model = build(ckpt.settings, len(ckpt.vocab), len(ckpt.durations) + 1)
+    model = ckpt.network.build(ckpt.settings, len(ckpt.vocab), len(ckpt.durations) + 1)
     train._import_weights(model, ckpt.weights)
     return model
 
@@ -93,7 +91,7 @@ def main():
         ckpt = checkpoint.load(args.checkpoint)
     else:
         plan = train.plan(config)
-        ckpt = plan.find() if hasattr(plan, "find") else checkpoint.find(plan.root, plan.preset, plan.fingerprint)
+        ckpt = plan.find()
         if ckpt is None:
             sys.exit(f"no checkpoint matches lofi.yaml ({plan.folder}): run `make train` first")
     our_pool(ckpt, config, 2, 1, False)  # warm up numpy/BLAS and the chord reader
@@ -106,7 +104,7 @@ def main():
     gated, gated_seconds, gated_cpu = our_pool(ckpt, config, args.count, args.bars, True)
 
     print(f"model: {ckpt.short} ({sum(a.size for a in ckpt.weights.values()):,} parameters, "
-          f"{engine.kind(ckpt)} network), {os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f}")
+          f"{ckpt.network.name} network), {os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f}")
     t = result.timings
     print(f"{args.count} pieces x {args.bars} bars ({sorted(tracks)} tracks each), {notes} melody events: "
           f"{seconds:.2f} s wall, {cpu:.2f} s CPU (target <= 2 s: {'met' if seconds <= 2 else 'MISSED'}); "

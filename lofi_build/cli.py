@@ -13,6 +13,7 @@ import click
 from . import __version__
 from .config import DEFAULT_CONFIG, Config, load_config
 from .errors import ExitCode, LofiError
+from .model import presets
 
 log = logging.getLogger("lofi_build")
 
@@ -197,8 +198,8 @@ def samples(project, config_file, only, outdir, strict, verbosity):
 
 @cli.command()
 @config_option
-@click.option("--preset", type=click.Choice(["lofi", "default", "article", "seed"]),
-              help="Network to train (default: model.preset; 'seed' is the old name of 'article').")
+@click.option("--preset", type=click.Choice(presets.NAMES + presets.OLD_NAMES),
+              help=f"Network to train: {', '.join(presets.NAMES)} (default: model.preset).")
 @click.option("--epochs", type=click.IntRange(1, 10_000), help="Maximum epochs (default: the preset's; default: model.epochs).")
 @click.option("--resume", is_flag=True, help="Continue the checkpoint of the same network and corpus from its last epoch.")
 @click.option("--force", is_flag=True, help="Replace the checkpoint of the same fingerprint even if this run is worse.")
@@ -212,11 +213,6 @@ def train(project, config_file, preset, epochs, resume, force, distribute, jobs,
     """Train the model on model.corpus and write its checkpoint (needs the [train] extra)."""
     from .model.train import run_training
 
-    if preset == "seed":
-        from .errors import warn
-
-        warn("--preset seed is deprecated: it is now called 'article'")
-        preset = "article"
     run_training(project.config(strict=strict), preset=preset, epochs=epochs, resume=resume, force=force,
                  strict=strict, progress=verbosity != logging.WARNING, distribute=distribute, jobs=jobs)
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from . import schema, yamlio
 from .errors import Collector, ConfigError
+from .model import presets
 from .music.transport import Meter, TimeValueError, parse_beats
 from .schema import Choice, Custom, Int, Invalid, Number, Text, TextList
 
@@ -29,9 +30,6 @@ def _transport_time(v):
     except TimeValueError as e:
         raise Invalid(f"must be a TransportTime like '4:0:0' ({e})") from None
     return v
-
-
-PRESETS = ("lofi", "default", "article")
 
 
 def opt(spec: schema.Field) -> Any:
@@ -108,10 +106,8 @@ class AI:
 class Model:
     """The network behind the solos."""
 
-    preset: str = opt(Choice(default="lofi", choices=PRESETS,
-                             help="'lofi' (chords and metre), 'default' or 'article' (the article's network)",
-                             deprecated={"seed": "model.preset 'seed' is now called 'article'; "
-                                                 "'seed' is still read, for now"}))
+    preset: str = opt(Choice(default="lofi", choices=presets.NAMES, unlisted=presets.OLD_NAMES,
+                             help="'lofi' (chords and metre), 'default' or 'article' (the article's network)"))
     train: str = opt(Choice(default="auto", choices=("auto", "never"), help="train when no checkpoint matches, or fail"))
     checkpoints: str = opt(Text(default="content/model", nonempty=True, max_len=500,
                                 help="directory holding trained checkpoints"))

@@ -107,10 +107,11 @@ class Text(Field):
 @dataclass(frozen=True, kw_only=True)
 class Choice(Field):
     choices: tuple = ()
+    unlisted: tuple = ()  # also read, never offered: old names the module that reads the value resolves
 
     def check(self, value):
         old = self.deprecated if isinstance(self.deprecated, dict) else {}
-        if not isinstance(value, str) or (value not in self.choices and value not in old):
+        if not isinstance(value, str) or (value not in self.choices and value not in old and value not in self.unlisted):
             raise Invalid(f"must be one of {', '.join(repr(c) for c in self.choices)}")
         return value
 

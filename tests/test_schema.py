@@ -77,6 +77,14 @@ def test_deprecations_warn_and_still_read(caplog):
     assert "f.yaml:3:1: warning: 'old' does nothing any more" in caplog.text
 
 
+def test_unlisted_choices_are_read_without_a_word_and_never_offered(caplog):
+    schema = Schema({"mode": Choice(default="fast", choices=("fast", "slow"), unlisted=("quick",))})
+    values, errors = read("mode: quick\n", schema=schema)
+    assert errors == [] and values["mode"] == "quick" and caplog.text == ""
+    _, errors = read("mode: rapid\n", schema=schema)
+    assert errors == ["f.yaml:1:7: error: 'mode' must be one of 'fast', 'slow'"]
+
+
 def test_a_section_must_be_a_mapping_and_text_has_a_length():
     _, errors = read("title: a very long title\ninner: 5\n")
     assert errors == ["f.yaml:1:8: error: 'title' must be a non-empty string",

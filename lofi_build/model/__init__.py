@@ -1,4 +1,4 @@
-"""The model: corpus, networks, training, checkpoints and the numpy generation engine."""
+"""The model: corpus, networks, training, checkpoints, the numpy generation engine and its generation rules."""
 
 
 def solos(config, strict: bool = False):

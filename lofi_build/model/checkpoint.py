@@ -34,7 +34,7 @@ def fingerprint(preset: str, settings, manifest: list[list[str]], *, seed: int |
     Without ``seed`` and ``budget`` it is the *model* fingerprint (network, encoding and corpus),
     which `--resume` uses to find the run it continues, and which checkpoints of format 1 were named by.
     """
-    net = presets.PRESETS[presets.canonical(preset)]
+    net = presets.get(preset)
     data = {
         "preset": preset,
         "settings": presets.fingerprinted(settings),
@@ -61,12 +61,12 @@ class Checkpoint:
     history: list[dict] = field(default_factory=list)
     info: dict = field(default_factory=dict)  # corpus size, wall time, perplexities, training seed...
     weights: dict[str, np.ndarray] = field(default_factory=dict)
-    primes: np.ndarray | None = None  # seed preset: token windows to start from, as the article does
+    primes: np.ndarray | None = None  # the article's network: token windows to start from, as the article does
 
     @property
-    def network(self):
-        """The :class:`~lofi_build.model.presets.Preset` object of this checkpoint's network."""
-        return presets.PRESETS[presets.canonical(self.preset)]
+    def network(self) -> presets.Preset:
+        """The :class:`~lofi_build.model.presets.Preset` object of this checkpoint's network (what it can do)."""
+        return presets.get(self.preset, path=self.folder / META if self.folder else None)
 
     @property
     def short(self) -> str:
@@ -110,7 +110,7 @@ def load(folder: Path, with_weights: bool = True) -> Checkpoint:
             folder=folder,
             preset=preset,
             fingerprint=str(meta["fingerprint"]),
-            settings=presets.from_dict(preset, meta["settings"]),
+            settings=presets.get(preset, path=meta_path).from_dict(meta["settings"]),
             vocab=[str(t) for t in meta["vocab"]],
             durations=[Fraction(d) for d in meta["durations"]],
             history=list(meta.get("history", [])),

@@ -4,10 +4,10 @@ Plain functions of arrays (weights by name, int token ids, one pinned :class:`Pr
 the same loop runs in the browser. Gate order and activations follow Keras's LSTM: the kernel's
 four blocks are input, forget, cell and output gates; tanh and sigmoid.
 
-Generation is bar-aware: the ``lofi`` network hears the chord and the metrical position of every
-onset, and for every network with a duration head the durations are masked so that each onset
-lands on the 16th or triplet grid of its bar, no event crosses the loop end, and the last event is
-a rest or a chord tone held at least a beat that ends exactly on the loop point.
+Generation is bar-aware: a conditioned network (``lofi``) hears the chord and the metrical position
+of every onset, and every network with a duration head plays under the generation rules of
+:mod:`lofi_build.model.rules` (the grid, the loop's length, the ending, the hook, the rests...),
+which mask each token and each duration before it is drawn.
 """
 
 from __future__ import annotations
@@ -17,18 +17,14 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..music.tokens import ARTICLE_DURATIONS, ARTICLE_REST, END, REST, START, token_pitches
+from ..music.tokens import ARTICLE_DURATIONS, ARTICLE_REST, END, REST, START
+from . import rules
+from .prng import Prng  # the pinned PRNG: xoshiro128** seeded by four SplitMix32 outputs
+from .rules import ECHO_BARS, TICKS
 
 NO_DURATION = 0  # duration class of the start/end markers; class k >= 1 is durations[k - 1]
 DTYPE = np.float32
-TICKS = 12  # the grid unit: a twelfth of a quarter holds both the 16th (3) and the triplet eighth (4)
 OFF_GRID = 48  # the position class of an onset off the grid (4/4 has positions 0..47)
-FINAL_MIN = TICKS  # a solo's last note is held at least a beat
-
-
-# -- the pinned PRNG: xoshiro128** seeded by four SplitMix32 outputs ----------------------------------
-
-from .prng import Prng
 
 
 # -- LSTM ------------------------------------------------------------------------------------------
@@ -212,10 +208,6 @@ class Harmony:
         return Fraction(len(self.at), TICKS)
 
 
-ECHO_BARS = 2  # the hook's length
-PHRASE_BARS = 4  # a phrase that breathes: rests are steered per phrase
-
-
 def echo_bar(period: int, bars: int) -> int:
     """Where the opening hook comes back: when the progression (``period`` bars) first comes round again at
     least two bars in, so the hook meets the chords it was made over; 0 when the solo is too short."""
@@ -248,29 +240,22 @@ def harmony(spans, *, quarters: Fraction, beats_per_bar: int = 4, echo: int = 0)
 # -- a pool of solos -----------------------------------------------------------------------------
 
 
-def kind(ckpt) -> str:
-    """The checkpoint's network: 'article', 'default' or 'lofi' ('seed' is the article's old name)."""
-    name = getattr(ckpt.preset, "name", ckpt.preset)
-    return "article" if name == "seed" else name
-
-
 def generate(ckpt, seeds: list[int], harmonies: list[Harmony], temperature: float, top_k: int,
              *, max_equal_run: int = 0, rests: tuple[float, float] | None = None) -> list[list[tuple[int, Fraction]]]:
     """One solo per seed over its harmony, each exactly as long: lists of (token id, quarter notes).
 
-    Start/end markers are never sampled: the solo's length is the loop's. ``max_equal_run`` (> 0)
-    masks a duration that would make a run of more equal durations than that. Where a harmony has
-    an ``echo`` bar, no event crosses into it and the solo's own first two bars are played again
-    there (masks that leave one choice), so the melody has a hook that returns with its chords.
-    ``rests`` = (least, most) share of rest time: rests stop once the solo has the most, and a
-    phrase (PHRASE_BARS bars) that has rested less than the least share rests in its last bar (a breath).
+    A network with a duration head plays under the rules (:mod:`~lofi_build.model.rules`):
+    ``max_equal_run`` (> 0) caps runs of equal durations (``equal_run``); where a harmony has an
+    ``echo`` bar the solo's opening bars come back there (``hook_return``, ``hook_copy``);
+    ``rests`` = (least, most) share of rest time (``rest_budget``, ``breath``). The article's
+    network plays its windows and random durations, the last one cut at the loop point.
     """
     from threadpoolctl import threadpool_limits
 
     # A step multiplies a few dozen rows: BLAS threads cost more than they save, and fight
     # over the cores with anything else running (measured: 10x slower with two).
     with threadpool_limits(limits=1, user_api="blas"):
-        if kind(ckpt) == "article":
+        if not ckpt.network.duration_head:
             return _article(ckpt, seeds, [h.quarters for h in harmonies], temperature, top_k)
         return _bar_aware(ckpt, seeds, harmonies, temperature, top_k, max_equal_run, rests)
 
@@ -298,227 +283,82 @@ def _article(ckpt, seeds, lengths, temperature, top_k):
     return out
 
 
-def _token_pcs(vocab: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Per token: its pitch classes (V, 12) and whether it sounds at all."""
-    pcs = np.zeros((len(vocab), 12), bool)
-    for i, t in enumerate(vocab):
-        for p in token_pitches(t):
-            pcs[i, p % 12] = True
-    return pcs, pcs.any(axis=1)
+class _Network:
+    """A step network's weights and its state for the solos still playing."""
 
+    def __init__(self, ckpt, batch: int):
+        self.w = {k: v.astype(DTYPE, copy=False) for k, v in ckpt.weights.items()}
+        self.stacked = stack_layers(self.w)
+        self.state = default_init(self.w, batch)
+        self.hears = ckpt.network.conditioned  # has the chord and position inputs
+        # The unconditioned twin of the lofi network (trained to compare) hears "no chord, off the grid".
+        self.conditioned = self.hears and getattr(ckpt.settings, "conditioned", True)
 
-def _leading_run(hook: dict[int, tuple[int, int]]) -> tuple[int, int]:
-    """The duration class a hook starts with and how many of its events in a row have it."""
-    classes = [d for _, (_, d) in sorted(hook.items())]
-    n = 0
-    while n < len(classes) and classes[n] == classes[0]:
-        n += 1
-    return classes[0], n
+    def step(self, step: rules.Step, tokens, classes):
+        """The previous events in, the token logits out (and the top LSTM output for the duration head)."""
+        if not self.hears:
+            top, logits, self.state = default_step(self.w, self.state, tokens, classes, self.stacked)
+            return top, logits
+        position = step.where % step.solos.bar[step.rows]
+        position = np.where(position < OFF_GRID, position, OFF_GRID)
+        heard = step.solos.vectors[step.chord]
+        if not self.conditioned:
+            position, heard = np.full_like(position, OFF_GRID), np.zeros_like(heard)
+        top, logits, self.state = lofi_step(self.w, self.state, tokens, classes, position, heard, self.stacked)
+        return top, logits
+
+    def keep(self, rows):
+        self.state = [(h[rows], c[rows]) for h, c in self.state]
 
 
 def _bar_aware(ckpt, seeds, harmonies, temperature, top_k, max_equal_run, rests):
-    """The default and lofi networks: one step for every unfinished solo at a time, under :func:`generate`'s masks."""
-    vocab = ckpt.vocab
-    lofi = kind(ckpt) == "lofi"
-    # The unconditioned twin of the lofi network (trained to compare) hears "no chord, off the grid".
-    conditioned = lofi and getattr(ckpt.settings, "conditioned", True)
-    batch = len(seeds)
+    """The networks with a duration head: one step for every unfinished solo at a time, the rules masking
+    each draw; per step and solo, u for the token, then u for its duration (as the browser draws them)."""
+    solos = rules.Solos(rules.Vocabulary.of(ckpt.vocab, ckpt.durations), harmonies, max_equal_run=max_equal_run,
+                        rests=rests)
+    network = _Network(ckpt, len(seeds))
     rngs = [Prng(s) for s in seeds]
-    w = {k: v.astype(DTYPE, copy=False) for k, v in ckpt.weights.items()}
-    stacked = stack_layers(w)
-    state = default_init(w, batch)
-    steps = np.array([int(d * TICKS) for d in ckpt.durations])  # duration class k + 1 -> twelfths
-    lengths = [Fraction(0)] + list(ckpt.durations)
-    markers = np.array([t in (START, END) for t in vocab])
-    token_pcs, sounding = _token_pcs(vocab)
-    pcs_matrix = token_pcs.astype(DTYPE)
-    rest = np.array([t == REST for t in vocab])
-    rest_id = int(rest.argmax()) if rest.any() else -1
-
-    # Every harmony's chords in one table; row ``offset[b] + at[b][t]`` is solo b's chord at twelfth t.
-    offsets = np.cumsum([0] + [len(h.vectors) for h in harmonies[:-1]])
-    vectors = np.concatenate([h.vectors for h in harmonies]).astype(DTYPE)
-    chord_pcs = np.concatenate([h.pcs for h in harmonies])
-    outside_tones = ~np.concatenate([h.pcs if h.tones is None else h.tones for h in harmonies])  # (K, 12)
-    strong = np.array([h.strong for h in harmonies])
-    length = np.array([len(h.at) for h in harmonies])
-    at = np.zeros((batch, length.max()), np.int64)
-    for b, h in enumerate(harmonies):
-        at[b, :len(h.at)] = h.at + offsets[b]
-    bar = np.array([h.bar for h in harmonies])
-    echo = np.array([h.echo * h.bar if h.echo else -1 for h in harmonies])  # in twelfths; -1: none
-    hook_end = np.array([ECHO_BARS * h.bar for h in harmonies])
-    hooks: list[dict[int, tuple[int, int]]] = [{} for _ in range(batch)]  # onset -> (token, duration class)
-    phrase = PHRASE_BARS * bar
-    rest_time = np.zeros(batch, np.int64)  # twelfths of rest so far, in the solo and in the current phrase
-    phrase_rest = np.zeros(batch, np.int64)
-    steer = rests is not None and rest_id >= 0
-    if steer:
-        budget_total = np.floor(rests[1] * length).astype(np.int64)
-
-    out: list[list[tuple[int, Fraction]]] = [[] for _ in range(batch)]
-    onset = np.zeros(batch, np.int64)
-    last = np.full(batch, -1)
-    run = np.zeros(batch, np.int64)
-    active = np.arange(batch)  # solos still short of the loop; finished ones leave the batch
-    tokens = np.full(batch, vocab.index(START))
-    dur_classes = np.full(batch, NO_DURATION)
+    rows = np.arange(len(seeds))  # solos still short of the loop; finished ones leave the batch
+    tokens = np.full(len(seeds), ckpt.vocab.index(START))
+    classes = np.full(len(seeds), NO_DURATION)
     first = True
-    while len(active):
-        where = onset[active]
-        chord = at[active, where]
-        if lofi:
-            position = where % bar[active]
-            position = np.where(position < OFF_GRID, position, OFF_GRID)
-            heard = vectors[chord]
-            if not conditioned:
-                position, heard = np.full_like(position, OFF_GRID), np.zeros_like(heard)
-            top, logits, state = lofi_step(w, state, tokens, dur_classes, position, heard, stacked)
-        else:
-            top, logits, state = default_step(w, state, tokens, dur_classes, stacked)
-        n = len(active)
-        u = np.array([[rngs[r].random(), rngs[r].random()] for r in active]).reshape(n, 2)
-
-        # Durations that keep the next onset on the 16th/triplet grid and inside the loop.
-        left = length[active] - where
-        landing = (where % bar[active])[:, None] + steps[None, :]
-        fits = ((landing % 3 == 0) | (landing % 4 == 0)) & (steps[None, :] <= left[:, None])
-        # Nothing crosses into the hook's return, so it starts on its bar line.
-        before = echo[active] - where
-        fits &= (before[:, None] <= 0) | (steps[None, :] <= before[:, None])
-        copy = [hooks[r].get(int(o - e)) if e >= 0 and 0 <= o - e < h else None
-                for r, o, e, h in zip(active.tolist(), where.tolist(), echo[active].tolist(),
-                                      hook_end[active].tolist())]
-        final = steps[None, :] == left[:, None]
-        # A token may end the solo: a rest, or notes that are all tones of the chord, held a beat.
-        outside = (~chord_pcs[chord]).astype(DTYPE) @ pcs_matrix.T > 0  # (n, V): a pitch class not in the chord
-        can_end = rest[None, :] | (sounding[None, :] & ~outside & (left >= FINAL_MIN)[:, None])
-        can_end &= (fits & final).any(axis=1)[:, None]
-        must_end = ~(fits & ~final).any(axis=1)
-        allowed = ~markers[None, :] & (can_end | ~must_end[:, None])
-        # On beats 1 and 3, a note is a chord tone or an available tension of the chord there.
-        on_strong = where % strong[active] == 0
-        if on_strong.any():
-            clash = outside_tones[chord].astype(DTYPE) @ pcs_matrix.T > 0
-            allowed &= ~(clash & on_strong[:, None])
-        if steer:
-            # No more rest than the most share (unless only a rest can end the solo here) ...
-            budget = budget_total[active] - rest_time[active]
-            shortest = np.where(fits, steps[None, :], np.iinfo(np.int64).max).min(axis=1)
-            rest_ok = (budget >= shortest) | must_end
-            allowed[~rest_ok, rest_id] = False
-            # ... and a breath in the last bar of a phrase that has rested less than the least share (the
-            # phrase ends in that bar, the notes after the breath lead into the next one).
-            in_phrase = where % phrase[active]
-            breathe = rest_ok & (in_phrase >= phrase[active] - bar[active]) & (
-                phrase_rest[active] < rests[0] * phrase[active])
-            allowed[breathe] = np.arange(len(vocab))[None, :] == rest_id
-        copying = [j for j, c in enumerate(copy) if c is not None]
-        for j in copying:
-            allowed[j] = False
-            allowed[j, copy[j][0]] = True
-
-        # At temperature 0 the first note is drawn (at temperature 1) so solos differ by seed; after
-        # it, every choice is the argmax (as the browser's engine does).
-        t = 1.0 if first and temperature <= 0 else temperature
-        allowed[~allowed.any(axis=1), rest_id] = True  # (a vocabulary without the tones needed: rest)
-        tokens = sample(logits, u[:, 0], t, top_k, allowed=allowed)
-        ends_ok = can_end[np.arange(n), tokens]
-        d_allowed = fits & (~final | ends_ok[:, None])
-        # A note held over the next strong beats must fit the chords there as well.
-        held = token_pcs[tokens]
-        for k in (1, 2):
-            beat = (where // strong[active] + k) * strong[active]
-            inside = beat < length[active]
-            there = at[active, np.minimum(beat, length[active] - 1)]
-            bad = (held & outside_tones[there]).any(axis=1) & inside
-            over = (where[:, None] + steps[None, :] > beat[:, None]) & bad[:, None]
-            keep_d = d_allowed & ~over
-            d_allowed = np.where(keep_d.any(axis=1)[:, None], keep_d, d_allowed)
-        if max_equal_run > 0:
-            repeat = ((np.arange(len(steps))[None, :] + 1 == last[active][:, None])
-                      & (run[active] >= max_equal_run)[:, None])
-            # The hook comes back with its own leading run: the event that leads into it must not lengthen
-            # a run of that duration past the cap.
-            for j in np.flatnonzero((before > 0) & (before <= steps.max())):
-                row = int(active[j])
-                first_class, lead = _leading_run(hooks[row])
-                k = first_class - 1
-                if steps[k] != before[j]:
-                    continue
-                if lead == len(hooks[row]) and where[j] < hook_end[row]:  # the hook so far is one run, then again
-                    longest = 2 * (lead + 1)
-                else:
-                    longest = (run[row] if last[row] == first_class else 0) + 1 + lead
-                if longest > max_equal_run:
-                    repeat[j, k] = True
-            d_allowed_run = d_allowed & ~repeat
-            d_allowed = np.where(d_allowed_run.any(axis=1)[:, None], d_allowed_run, d_allowed)
-        if steer:
-            capped = d_allowed & (((tokens != rest_id) | must_end)[:, None] | (steps[None, :] <= budget[:, None]))
-            d_allowed = np.where(capped.any(axis=1)[:, None], capped, d_allowed)
-            # A breath is long enough to give its phrase the least share of rest.
-            need = np.ceil(rests[0] * phrase[active]) - phrase_rest[active]
-            deep = d_allowed & ~((breathe & (tokens == rest_id))[:, None] & (steps[None, :] < need[:, None]))
-            d_allowed = np.where(deep.any(axis=1)[:, None], deep, d_allowed)
-        d_logits = duration_logits(w, top, tokens)
-        d_allowed = np.concatenate([np.zeros((n, 1), bool), d_allowed], axis=1)
-        for j in copying:
-            d_allowed[j] = False
-            d_allowed[j, copy[j][1]] = True
-        dur_classes = sample(d_logits, u[:, 1], temperature, 0, allowed=d_allowed)
-
-        moved = steps[dur_classes - 1]
-        for row, token, dur, o in zip(active.tolist(), tokens.tolist(), dur_classes.tolist(), where.tolist()):
-            out[row].append((token, lengths[dur]))
-            if o < hook_end[row]:
-                hooks[row][o] = (token, dur)
-        if steer:
-            resting = np.where(tokens == rest_id, moved, 0)
-            new_phrase = (where + moved) // phrase[active] != where // phrase[active]
-            rest_time[active] += resting
-            phrase_rest[active] = np.where(new_phrase, 0, phrase_rest[active] + resting)
-        same = dur_classes == last[active]
-        run[active] = np.where(same, run[active] + 1, 1)
-        last[active] = dur_classes
-        onset[active] = where + moved
-        keep = onset[active] < length[active]
+    while len(rows):
+        step = rules.Step(solos, rows, first)
+        top, logits = network.step(step, tokens, classes)
+        u = np.array([[rngs[r].random(), rngs[r].random()] for r in rows]).reshape(len(rows), 2)
+        tokens = sample(logits, u[:, 0], rules.first_draw(step, temperature), top_k,
+                        allowed=rules.tokens_allowed(step))
+        classes = sample(duration_logits(network.w, top, tokens), u[:, 1], temperature, 0,
+                         allowed=rules.durations_allowed(step, tokens))
+        keep = solos.advance(step, tokens, classes)
         if not keep.all():
-            active, tokens, dur_classes = active[keep], tokens[keep], dur_classes[keep]
-            state = [(h[keep], c[keep]) for h, c in state]
+            rows, tokens, classes = rows[keep], tokens[keep], classes[keep]
+            network.keep(keep)
         first = False
-    return out
+    lengths = [Fraction(0)] + list(ckpt.durations)
+    return [[(token, lengths[dur]) for token, dur in events] for events in solos.events]
+
+
+# -- a checkpoint's arrays ------------------------------------------------------------------------------
 
 
 def check_weights(ckpt) -> str | None:
     """Why the arrays cannot be this checkpoint's network, or None when they fit."""
-    w, v, net = ckpt.weights, len(ckpt.vocab), kind(ckpt)
-    need = ["logits/kernel", "dense/kernel"] if net == "article" else [
-        "token_embed/embeddings", "duration_embed/embeddings", "next_embed/embeddings", "token_logits/kernel",
-        "duration_hidden/kernel", "duration_logits/kernel"] + (["position_embed/embeddings"] if net == "lofi" else [])
-    missing = [k for k in need + ["lstm0/kernel"] if k not in w]
+    w, net = ckpt.weights, ckpt.network
+    missing = [k for k in net.needs if k not in w]
     if missing:
         return f"missing arrays: {', '.join(missing)}"
-    x = None
-    if net == "article":
-        if w["logits/kernel"].shape[1] != v:
-            return f"output layer has {w['logits/kernel'].shape[1]} classes, the vocabulary {v}"
-        if ckpt.primes is None or ckpt.primes.ndim != 2 or not len(ckpt.primes):
-            return "no prime windows"
-        if ckpt.primes.max() >= v or ckpt.primes.min() < 0:
-            return "prime windows hold token ids outside the vocabulary"
-    else:
-        if w["token_embed/embeddings"].shape[0] != v or w["token_logits/kernel"].shape[1] != v:
-            return "token layers do not match the vocabulary"
-        if w["duration_logits/kernel"].shape[1] != len(ckpt.durations) + 1:
-            return "duration head does not match the durations"
-        if any((d * TICKS).denominator != 1 for d in ckpt.durations):
-            return "a duration is off the grid of twelfths of a quarter"
-        x = w["token_embed/embeddings"].shape[1] + w["duration_embed/embeddings"].shape[1]
-        if net == "lofi":
-            if w["position_embed/embeddings"].shape[0] <= OFF_GRID:
-                return f"position embedding has {w['position_embed/embeddings'].shape[0]} rows, needs {OFF_GRID + 1}"
-            x += w["position_embed/embeddings"].shape[1] + 36
+    problem, x = _check_steps(ckpt) if net.duration_head else (_check_windows(ckpt), None)
+    problem = problem or _check_lstms(w, x)
+    if problem:
+        return problem
+    if not all(np.all(np.isfinite(a)) for a in w.values()):
+        return "weights contain NaN or infinity"
+    return None
+
+
+def _check_lstms(w, x: int | None) -> str | None:
+    """The LSTM layers' shapes, each fitting the one below (the first: inputs ``x`` wide, None: unknown)."""
     for i, (kernel, recurrent, bias) in enumerate(lstm_layers(w)):
         u = recurrent.shape[0]
         if recurrent.shape != (u, 4 * u) or kernel.shape[1] != 4 * u or bias.shape != (4 * u,):
@@ -526,6 +366,34 @@ def check_weights(ckpt) -> str | None:
         if x is not None and kernel.shape[0] != x:
             return f"lstm{i} does not fit the layer below" if i else "lstm0 does not fit the inputs"
         x = u
-    if not all(np.all(np.isfinite(a)) for a in w.values()):
-        return "weights contain NaN or infinity"
     return None
+
+
+def _check_windows(ckpt) -> str | None:
+    """The article's network: its output layer and the prime windows it starts from."""
+    v, logits = len(ckpt.vocab), ckpt.weights["logits/kernel"]
+    if logits.shape[1] != v:
+        return f"output layer has {logits.shape[1]} classes, the vocabulary {v}"
+    if ckpt.primes is None or ckpt.primes.ndim != 2 or not len(ckpt.primes):
+        return "no prime windows"
+    if ckpt.primes.max() >= v or ckpt.primes.min() < 0:
+        return "prime windows hold token ids outside the vocabulary"
+    return None
+
+
+def _check_steps(ckpt) -> tuple[str | None, int]:
+    """A step network: its token and duration layers, and the width of the first LSTM's input."""
+    w, v = ckpt.weights, len(ckpt.vocab)
+    x = w["token_embed/embeddings"].shape[1] + w["duration_embed/embeddings"].shape[1]
+    if w["token_embed/embeddings"].shape[0] != v or w["token_logits/kernel"].shape[1] != v:
+        return "token layers do not match the vocabulary", x
+    if w["duration_logits/kernel"].shape[1] != len(ckpt.durations) + 1:
+        return "duration head does not match the durations", x
+    if any((d * TICKS).denominator != 1 for d in ckpt.durations):
+        return "a duration is off the grid of twelfths of a quarter", x
+    if ckpt.network.conditioned:
+        positions = w["position_embed/embeddings"]
+        if positions.shape[0] <= OFF_GRID:
+            return f"position embedding has {positions.shape[0]} rows, needs {OFF_GRID + 1}", x
+        x += positions.shape[1] + 36
+    return None, x

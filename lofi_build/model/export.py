@@ -1,4 +1,4 @@
-"""The model the browser runs: a checkpoint exported as int8 weights with per-row scales plus a JSON header, read back and dequantised, and the numpy twin of the worker's generation loop.
+"""The model the browser runs: a checkpoint exported as int8 weights with per-row scales plus a JSON header, read back and dequantised.
 
 The binary asset is every tensor at a 16-byte aligned offset, little-endian: ``int8`` matrices
 (``rows x cols``, row-major) each followed by its ``float32`` scales (one per row), and
@@ -31,6 +31,7 @@ import numpy as np
 from ..errors import ModelError
 from ..music.tokens import END, REST, START, token_pitches
 from ..music.transport import PPQ
+from . import presets
 
 log = logging.getLogger("lofi_build")
 
@@ -129,8 +130,9 @@ def _graph(w: dict) -> tuple[dict, dict, dict]:
 
 def export(ckpt) -> Exported:
     """The browser's copy of a step network (``default``, or ``lofi`` with chord and position inputs)."""
-    if ckpt.preset == "seed":
-        raise ModelError("the article's network (model.preset: seed) cannot run in the browser; use default or lofi",
+    if not ckpt.network.browser:
+        runs = ", ".join(p.name for p in presets.PRESETS.values() if p.browser)
+        raise ModelError(f"the '{ckpt.network.name}' network cannot run in the browser; use one of: {runs}",
                          ckpt.folder)
     w = {k: np.asarray(v, dtype=np.float32) for k, v in ckpt.weights.items()}
     try:
@@ -228,50 +230,6 @@ def dequantised(ckpt, exported: Exported | None = None):
     return dataclasses.replace(ckpt, weights=w)
 
 
-def browser_generate(ckpt, seed: int, ticks: int, temperature: float, top_k: int, trace: list | None = None):
-    """The worker's loop in numpy for a ``default`` network: one solo ``ticks`` long from Prng(seed).
-
-    Per step: the token logits, u for the token, the duration logits, u for the duration. At
-    temperature 0 the first token is drawn at temperature 1 (so solos differ by seed), as the
-    build's engine does. The last event is cut to end at ``ticks``. Returns [(token id,
-    duration class, duration ticks)]; ``trace`` gets (token logits, duration logits) a step.
-    """
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1, user_api="blas"):  # one row a step: BLAS threads only cost
-        return _browser_generate(ckpt, seed, ticks, temperature, top_k, trace)
-
-
-def _browser_generate(ckpt, seed, ticks, temperature, top_k, trace):
-    from . import engine
-    from .prng import Prng, sample
-
-    w = {k: v.astype(np.float32, copy=False) for k, v in ckpt.weights.items()}
-    if "position_embed/embeddings" in w:
-        raise ValueError("browser_generate runs the default network only")
-    vocab = ckpt.vocab
-    banned = [vocab.index(t) for t in (START, END) if t in vocab]
-    durations = [int(Fraction(d) * PPQ) for d in ckpt.durations]
-    prng = Prng(seed)
-    stacked = engine.stack_layers(w)
-    state = engine.default_init(w, 1)
-    token, dur = vocab.index(START), engine.NO_DURATION
-    events, elapsed, first = [], 0, True
-    while elapsed < ticks:
-        top, logits, state = engine.default_step(w, state, np.array([token]), np.array([dur]), stacked)
-        t = 1.0 if first and temperature <= 0 else temperature
-        token = sample(logits[0], prng.random(), t, top_k, banned)
-        d_logits = engine.duration_logits(w, top, np.array([token]))
-        dur = sample(d_logits[0], prng.random(), temperature, 0, [engine.NO_DURATION])
-        length = min(durations[dur - 1], ticks - elapsed)
-        events.append((token, dur, length))
-        elapsed += length
-        if trace is not None:
-            trace.append((logits[0].copy(), d_logits[0].copy()))
-        first = False
-    return events
-
-
 def site_export(config) -> Exported | None:
     """The export of the checkpoint ``lofi-build site`` uses (None: no AI, or the article's network)."""
     from . import train
@@ -279,7 +237,7 @@ def site_export(config) -> Exported | None:
     if config.ai.pool_size == 0:
         return None
     plan = train.plan(config)
-    if plan.network.name == "article":
+    if not plan.network.browser:
         return None
     ckpt = plan.find()  # the checkpoint the pool uses (an older one too, where its settings match)
     if ckpt is None:

@@ -1,8 +1,10 @@
 """The networks as objects: 'article' (the article's, exactly), 'default' and 'lofi' (chord-conditioned), each
-with its settings dataclass, its corpus encoding, its training data and its Keras builder."""
+with its settings dataclass, its corpus encoding, its training data, its Keras builder and what it can do when
+it generates; :func:`get` is the one place a name (an old one included) becomes a network."""
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import asdict, dataclass, fields
 
@@ -13,7 +15,7 @@ from ..music import tokens as tok
 
 # Training budget, not the network: kept apart in the fingerprint so `--resume` finds the run it continues.
 BUDGET = ("epochs", "patience")
-ALIASES = {"seed": "article"}  # old name -> new name (read with a deprecation warning)
+ALIASES = {"seed": "article"}  # old name -> new name: still read, by get() alone, with a deprecation warning
 
 
 @dataclass(frozen=True)
@@ -78,8 +80,12 @@ class Preset:
     encoding_version = tok.ENCODING_VERSION
     monitor = "val_loss"
     about = ""
-    duration_head = True  # predicts durations (else the article's random ones)
+    duration_head = True  # predicts durations, one stateful step an event (else windows, the article's random durations)
     conditioned = False  # hears the chord and metrical position of every onset
+    browser = True  # the page's worker runs it (the export's layer graph describes a stateful step)
+    # The weights generation reads: a checkpoint without one of them is garbled.
+    needs = ("token_embed/embeddings", "duration_embed/embeddings", "next_embed/embeddings", "lstm0/kernel",
+              "token_logits/kernel", "duration_hidden/kernel", "duration_logits/kernel")
 
     def settings(self, **overrides):
         """The settings with overrides (e.g. tiny sizes in tests); unknown names are errors."""
@@ -178,6 +184,8 @@ class Article(Preset):
     Settings = ArticleSettings
     monitor = "loss"
     duration_head = False
+    browser = False
+    needs = ("lstm0/kernel", "dense/kernel", "logits/kernel")
     about = "the article's network: windows of 100 token ids -> the next token (no duration head)"
     PRIMES = 64  # corpus windows kept to start generating from
 
@@ -320,6 +328,7 @@ class Lofi(Preset):
     encoding = "steps"
     encoding_version = tok.LOFI_ENCODING_VERSION
     conditioned = True
+    needs = Preset.needs + ("position_embed/embeddings",)
     about = ("token, duration and position embeddings with the chord vector (root | pitch classes | bass) "
              "-> LSTMs -> next token at every position, and a duration head")
 
@@ -483,24 +492,28 @@ def chord_vectors(root, mask, bass) -> np.ndarray:
     return out
 
 
-PRESETS: dict[str, Preset] = {p.name: p for p in (Article(), Default(), Lofi())}
+PRESETS: dict[str, Preset] = {p.name: p for p in (Lofi(), Default(), Article())}  # the shipped one first
+NAMES = tuple(PRESETS)  # what lofi.yaml and `--preset` offer
+OLD_NAMES = tuple(ALIASES)  # what they still read (get() resolves them)
 
 
 def get(name, *, path=None, line=None, col=None) -> Preset:
-    """The preset called ``name`` (a Preset passes through); 'seed' is read as 'article' with a deprecation warning."""
+    """The preset called ``name`` (a Preset passes through), from lofi.yaml, `--preset` or a checkpoint
+    (``path``, ``line``, ``col``: where it is written); an old name is read with a deprecation warning."""
     if isinstance(name, Preset):
         return name
     if name in ALIASES:
-        warn(f"model preset '{name}' is deprecated: it is now called '{ALIASES[name]}'", path, line, col)
+        _renamed(name, path, line, col)
         name = ALIASES[name]
     if name not in PRESETS:
         raise ModelError(f"unknown model preset '{name}' (known: {', '.join(PRESETS)})")
     return PRESETS[name]
 
 
-def canonical(name: str) -> str:
-    """A stored preset name as it is called now ('seed' checkpoints are the article's), without a warning."""
-    return ALIASES.get(name, name)
+@functools.cache
+def _renamed(name, path, line, col) -> None:
+    """Once per place an old name is written (a build reads lofi.yaml's preset more than once)."""
+    warn(f"model preset '{name}' is deprecated: it is now called '{ALIASES[name]}'", path, line, col)
 
 
 def settings(preset, **overrides):
@@ -520,6 +533,3 @@ def fingerprinted(s) -> dict:
     """The settings that make the network what it is (the budget apart: see :data:`BUDGET`)."""
     return {k: v for k, v in as_dict(s).items() if k not in BUDGET}
 
-
-def from_dict(preset: str, data: dict):
-    return PRESETS[canonical(preset)].from_dict(data)

@@ -64,7 +64,7 @@ class Plan:
 
     @property
     def network(self) -> presets.Preset:
-        return presets.PRESETS[self.preset]
+        return presets.get(self.preset)
 
     @property
     def folder(self) -> Path:
@@ -86,12 +86,12 @@ class Plan:
 
 def plan(config, preset=None, overrides: dict | None = None, epochs: int | None = None) -> Plan:
     """Cheap: lists the corpus files and hashes their bytes; parses no music, imports no TensorFlow."""
-    name = preset or config.model.preset
-    if name in presets.ALIASES and preset is None and config.source is not None:
-        mark = config.source.mark("model", "preset")
-        network = presets.get(name, path=config.path, line=mark.line if mark else None, col=mark.col if mark else None)
+    if preset is None:  # lofi.yaml's: a warning about it names its line
+        mark = config.source.mark("model", "preset") if config.source is not None else None
+        network = presets.get(config.model.preset, path=config.path, line=mark.line if mark else None,
+                              col=mark.col if mark else None)
     else:
-        network = presets.get(name)
+        network = presets.get(preset)
     s = network.settings(**(overrides or {}))
     max_epochs = epochs or network.max_epochs(s, config)
     corpus = corpus_mod.resolve(config)

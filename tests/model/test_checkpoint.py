@@ -46,6 +46,27 @@ def test_checkpoint_round_trip_and_lookup(tiny):
     assert loaded.network.name == "default" and checkpoint.load(tiny["article"].folder).network.name == "article"
 
 
+def test_a_checkpoint_of_the_old_name_seed_loads_as_the_articles_network(tiny, tmp_path, caplog):
+    """Its files stay as they are (the name is part of its fingerprint); presets.get() reads the name."""
+    old = tmp_path / "seed-0123456789ab"
+    shutil.copytree(tiny["article"].folder, old)
+    meta = json.loads((old / "checkpoint.json").read_text())
+    (old / "checkpoint.json").write_text(json.dumps({**meta, "preset": "seed"}))
+    ckpt = checkpoint.load(old)
+    assert ckpt.preset == "seed" and ckpt.network.name == "article" and ckpt.settings == tiny["article"].settings
+    assert ckpt.short == "seed-" + ckpt.fingerprint[:12] and ckpt.meta()["preset"] == "seed"
+    warnings = [r.getMessage() for r in caplog.records]
+    assert warnings == [f"{old / 'checkpoint.json'}: warning: model preset 'seed' is deprecated: "
+                        "it is now called 'article'"]
+
+
+def test_the_shipped_checkpoints_load_and_keep_their_fingerprints():
+    for folder in sorted((ROOT / "content" / "model").glob("*/checkpoint.json")):
+        ckpt = checkpoint.load(folder.parent)
+        assert ckpt.short == folder.parent.name and ckpt.network.name == ckpt.preset
+        assert ckpt.fingerprint == json.loads(folder.read_text())["fingerprint"]
+
+
 def test_a_format_one_checkpoint_is_found_when_it_recorded_the_same_training(tmp_path):
     """The old default checkpoint was named by network, encoding and corpus only; it still serves
     a config whose seed and epochs are the ones it records, and no other."""

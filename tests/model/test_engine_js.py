@@ -16,6 +16,7 @@ import pytest
 from support import ROOT, PageLog, run_cli, static_server, wait_for
 from lofi_build.model import checkpoint, export
 from lofi_build.site import csp
+from modelkit import browser_generate
 
 pytestmark = pytest.mark.browser
 
@@ -148,7 +149,7 @@ def test_js_engine_matches_the_numpy_engine_on_16_seeds(blank, site):
     same, worst = 0, 0.0
     for run, js in zip(runs, got):
         trace = []
-        events = export.browser_generate(ckpt, run["seed"], ticks, run["temperature"], run["topK"], trace)
+        events = browser_generate(ckpt, run["seed"], ticks, run["temperature"], run["topK"], trace)
         js_events = [tuple(e) for e in js["events"]]
         same += js_events == events
         token = np.frombuffer(base64.b64decode(js["token"]), np.float32).reshape(len(js_events), -1)

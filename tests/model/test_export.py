@@ -13,6 +13,7 @@ from support import ROOT
 from lofi_build.errors import ModelError
 from lofi_build.model import checkpoint, export
 from lofi_build.site.output import Output
+from modelkit import browser_generate
 
 
 @pytest.fixture(scope="module")
@@ -109,13 +110,13 @@ def test_a_network_with_chord_and_position_inputs_exports_them(shipped):
 
 def test_browser_generate_is_exactly_the_requested_length_and_seeded(shipped):
     ticks = 2 * 1920
-    a = export.browser_generate(shipped, 3, ticks, 0.9, 8)
+    a = browser_generate(shipped, 3, ticks, 0.9, 8)
     assert sum(d for _, _, d in a) == ticks
-    assert a == export.browser_generate(shipped, 3, ticks, 0.9, 8)
-    assert a != export.browser_generate(shipped, 4, ticks, 0.9, 8)
+    assert a == browser_generate(shipped, 3, ticks, 0.9, 8)
+    assert a != browser_generate(shipped, 4, ticks, 0.9, 8)
     # At temperature 0 only the first token is drawn, from u = Prng(seed).random(); then argmax.
-    greedy = export.browser_generate(shipped, 3, ticks, 0.0, 0)
-    assert sum(d for _, _, d in greedy) == ticks and greedy == export.browser_generate(shipped, 3, ticks, 0.0, 0)
+    greedy = browser_generate(shipped, 3, ticks, 0.0, 0)
+    assert sum(d for _, _, d in greedy) == ticks and greedy == browser_generate(shipped, 3, ticks, 0.0, 0)
 
 
 def test_publish_adds_hashed_files_and_a_manifest_entry(exp):

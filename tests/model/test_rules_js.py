@@ -1,0 +1,58 @@
+"""The page's generation rules (site_src/js/ai/rules.js) against Python's (lofi_build/model/rules.py), rule by
+rule and by name, on the shared vectors of rule_vectors.py: Python reads them in batches, Chromium one solo at
+a time."""
+
+from __future__ import annotations
+
+import pytest
+
+from lofi_build.model import rules
+from rule_vectors import FACTS, PLACES, REST_FACTS, camel, vectors
+
+pytestmark = pytest.mark.browser
+
+JS = """async ({groups, places, tokenRules, durationRules, facts, restFacts}) => {
+    const R = await import("/site_src/js/ai/rules.js");
+    const camel = (name) => name.replace(/_(\\w)/g, (_, c) => c.toUpperCase());
+    const list = (x) => (x === null || typeof x !== "object" ? x : [...x].map(Number));
+    const out = [];
+    for (const g of groups) {
+        const vocab = R.vocabulary({ ...g.vocab, pcs: g.vocab.pcs.map((r) => Uint8Array.from(r)) });
+        g.cases.forEach((c, i) => {
+            const h = g.harmonies[i];
+            const harmony = { pcs: h.pcs.map((r) => Uint8Array.from(r)), tones: h.tones.map((r) => Uint8Array.from(r)),
+                              at: Int32Array.from(h.at), bar: h.bar, strong: h.strong, echo: h.echo };
+            const solo = new R.Solo(vocab, harmony, { maxEqualRun: c.max_equal_run, rests: c.rests });
+            Object.assign(solo, { onset: c.where, last: c.last, run: c.run, restTime: c.rest_time,
+                                  phraseRest: c.phrase_rest });
+            solo.hooks = new Map(c.hook.map(([o, t, d]) => [o, [t, d]]));
+            const step = new R.Step(solo, false);
+            const got = {};
+            for (const f of facts.concat(solo.rests ? restFacts : [])) {
+                const x = step[camel(f)];
+                got[f] = typeof x === "boolean" ? x : list(x);
+            }
+            for (const r of places) got[r] = list(R[camel(r)](step));
+            for (const r of tokenRules) got[r] = list(R[camel(r)](step, Uint8Array.from(c.tokens)));
+            for (const r of durationRules) got[r] = list(R[camel(r)](step, c.token, Uint8Array.from(c.durations)));
+            got.tokens_allowed = list(R.tokensAllowed(step));
+            got.durations_allowed = list(R.durationsAllowed(step, c.token));
+            got.first_draw = [0, 0.8].map((t) => R.firstDraw(new R.Step(solo, c.first), t));
+            out.push(got);
+        });
+    }
+    return { out, order: [R.TOKEN_RULES.map((f) => f.name), R.DURATION_RULES.map((f) => f.name)] };
+}"""
+
+
+def test_every_rule_gives_in_the_page_what_it_gives_in_python(repo_page):
+    groups, cases, expected = vectors()
+    names = {"places": [r.__name__ for r in PLACES], "tokenRules": [r.__name__ for r in rules.TOKEN_RULES],
+             "durationRules": [r.__name__ for r in rules.DURATION_RULES], "facts": FACTS, "restFacts": REST_FACTS}
+    got = repo_page.evaluate(JS, {"groups": groups, **names})
+    # The same rules under the same names, in the same order.
+    assert got["order"] == [[camel(n) for n in names["tokenRules"]], [camel(n) for n in names["durationRules"]]]
+    assert len(got["out"]) == len(expected) == 360
+    bad = [(i, name, want[name], page[name]) for i, (want, page) in enumerate(zip(expected, got["out"]))
+           for name in want if want[name] != page[name]]
+    assert not bad, f"{len(bad)} differences, first: {bad[:3]}"
