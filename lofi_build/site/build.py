@@ -17,6 +17,7 @@ import jinja2
 from .. import __version__
 from ..config import Config, as_config, as_dict
 from ..errors import Collector, ContentError, LofiError
+from ..music.chord_table import chord_table
 from ..music.midi import midi_bytes
 from ..music.score import compile_score
 from ..music.transport import Meter, parse_ticks
@@ -378,6 +379,8 @@ def render(config: Config, content: Content, cache: BuildCache | None = None) ->
         "songs": [_piece_entry(out, "songs", p, cache) for p in content.songs],
         "drums": [_piece_entry(out, "drums", p, cache) for p in content.drums],
         "solos": [_solo_entry(out, s, cache) for s in content.solos],
+        # What the page reads chord symbols with, fetched when the listener first makes a solo.
+        "chords": out.add_hashed("assets/chords.json", dumps(chord_table())),
         "ambience": [],
         "quotes": [],
         "instruments": [],
