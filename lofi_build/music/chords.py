@@ -44,12 +44,13 @@ class ChordError(ValueError):
 
 @dataclass(frozen=True)
 class Spelled:
-    """A symbol read: root and bass pitch classes, the kind's name in the table and the voicing (MIDI
-    numbers, lowest first)."""
+    """A symbol read: root and bass pitch classes, the kind's name in the table, the changes as written
+    and the voicing (MIDI numbers, lowest first)."""
 
     root: int
     bass: int
     kind: str
+    changes: str
     midi: tuple[int, ...]
 
 
@@ -157,7 +158,7 @@ def read(symbol: str) -> Spelled:
     letter, accidental, _, bass_letter, bass_accidental = split_up
     root = (letter, pitch(letter, accidental))
     bass = (bass_letter, pitch(bass_letter, bass_accidental)) if bass_letter else None
-    return Spelled(root[1] % 12, (bass or root)[1] % 12, found[0], _voice(notes, root, bass, table["floor"]))
+    return Spelled(root[1] % 12, (bass or root)[1] % 12, *found, _voice(notes, root, bass, table["floor"]))
 
 
 def chord_pitches(symbol: str) -> tuple[int, ...]:
