@@ -164,6 +164,16 @@ class Config:
         return self.content_dir / "progressions"
 
     @property
+    def progressions_yaml(self) -> Path:
+        """The progression library: what the AI solos play over and the page offers as presets."""
+        return self.progressions_dir / "progressions.yaml"
+
+    @property
+    def moods_yaml(self) -> Path:
+        """The mood table behind ``lofi-build mood`` and the page's mood box."""
+        return self.progressions_dir / "moods.yaml"
+
+    @property
     def samples_yaml(self) -> Path:
         return self.content_dir / "samples" / "samples.yaml"
 

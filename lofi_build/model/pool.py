@@ -78,16 +78,13 @@ class Pool:
 # -- what the solos play over ----------------------------------------------------------------------
 
 
-def library_path(config) -> Path:
-    return config.progressions_dir / "progressions.yaml"
-
-
 def progressions(config) -> list[tuple[str, object]]:
     """``ai.progressions`` as (name, Progression): library names or inline progressions; default: the library."""
-    from ..music.progression import ProgressionError, load_library, parse_progression
+    from ..music.progression import ProgressionError, parse_progression
+    from ..progressions import load_library
 
     wanted = config.ai.progressions
-    path = library_path(config)
+    path = config.progressions_yaml
     if not wanted and not path.exists():
         raise config.error(("ai", "progressions"), f"no progression library ({LIBRARY}) and ai.progressions is "
                            "empty: add the library, or list progressions like 'Dm9 G13 | Cmaj9' in ai.progressions")
@@ -328,7 +325,7 @@ def solos_key(config) -> tuple:
     return (p.fingerprint, _stamp(p.folder / checkpoint.WEIGHTS), config.ai.pool_size, config.ai.temperature,
             config.ai.top_k, config.seed, config.bpm, config.loops.solos,
             json.dumps(config.ai.progressions), json.dumps(quality_thresholds(config), sort_keys=True),
-            _stamp(library_path(config)))
+            _stamp(config.progressions_yaml))
 
 
 def generate_files(config_file, *, progression: str | None = None, count=None, bars=None, temperature=None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -135,44 +134,3 @@ class LibraryEntry:
     mode: str
     moods: tuple[str, ...]
     description: str
-
-
-def load_library(path: str | os.PathLike) -> dict[str, LibraryEntry]:
-    """The progression library (a YAML list of {name, progression, mode, moods, description}) by name."""
-    from .. import yamlio
-    from ..errors import ContentError
-
-    doc = yamlio.load(path, ContentError)
-    if not isinstance(doc.data, list) or not doc.data:
-        raise doc.error((), "expected a list of progressions")
-    library: dict[str, LibraryEntry] = {}
-    keys = {"name", "progression", "mode", "moods", "description"}
-    for i, item in enumerate(doc.data):
-        if not isinstance(item, dict):
-            raise doc.error((i,), "expected a mapping with name, progression, mode, moods, description")
-        for key in item:
-            if key not in keys:
-                raise doc.error((i, key), f"unknown key {key!r}", at_key=True)
-        for key in sorted(keys - item.keys()):
-            raise doc.error((i,), f"missing key {key!r}")
-        name = item["name"]
-        if not isinstance(name, str) or not name.strip():
-            raise doc.error((i, "name"), "name must be a non-empty string")
-        if name in library:
-            raise doc.error((i, "name"), f"duplicate name {name!r}")
-        try:
-            progression = parse_progression(item["progression"])
-        except ProgressionError as e:
-            raise doc.error((i, "progression"), str(e)) from None
-        if item["mode"] not in MODES:
-            raise doc.error((i, "mode"), f"mode must be one of {', '.join(MODES)}")
-        moods = item["moods"]
-        if not isinstance(moods, list) or not moods:
-            raise doc.error((i, "moods"), "moods must be a non-empty list")
-        for j, mood in enumerate(moods):
-            if mood not in MOODS:
-                raise doc.error((i, "moods", j), f"unknown mood {mood!r} (known: {', '.join(MOODS)})")
-        if not isinstance(item["description"], str) or not item["description"].strip():
-            raise doc.error((i, "description"), "description must be a non-empty string")
-        library[name] = LibraryEntry(name, progression, item["mode"], tuple(moods), item["description"].strip())
-    return library

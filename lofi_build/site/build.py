@@ -274,18 +274,17 @@ def libraries(site_src: Path) -> list[dict]:
 def _progressions(config: Config, out: Output) -> str:
     """The progression library, the mood table and VADER's lexicons as one asset the page fetches
     only when the listener makes a solo or types a mood; "" when the project has no library."""
-    from ..music.mood import library_rows, load_table
-    from ..music.progression import load_library
+    from ..music.mood import library_rows
+    from ..progressions import load_library, load_mood_table
 
-    folder = config.resolve("content") / "progressions"
-    if not (folder / "progressions.yaml").is_file():
+    if not config.progressions_yaml.is_file():
         return ""
-    data = {"library": library_rows(load_library(folder / "progressions.yaml"))}
-    if (folder / "moods.yaml").is_file():
+    data = {"library": library_rows(load_library(config.progressions_yaml))}
+    if config.moods_yaml.is_file():
         vader = config.resolve("site_src") / "vendor" / "vader"
         # URLs relative to the page, like every URL in the manifest.
         data["mood"] = {
-            "table": load_table(folder / "moods.yaml"),
+            "table": load_mood_table(config.moods_yaml),
             "lexicon": out.add_file(vader / "vader_lexicon.txt", "assets/vendor/vader_lexicon.txt"),
             "emoji": out.add_file(vader / "emoji_utf8_lexicon.txt", "assets/vendor/emoji_utf8_lexicon.txt"),
         }

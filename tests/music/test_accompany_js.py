@@ -8,7 +8,8 @@ import pytest
 from support import ROOT
 from lofi_build.music.accompany import accompany
 from lofi_build.music.chord_table import chord_table
-from lofi_build.music.progression import load_library, parse_progression
+from lofi_build.music.progression import parse_progression
+from lofi_build.progressions import load_library
 
 LIBRARY = ROOT / "content" / "progressions" / "progressions.yaml"
 KEYS = (0, 5, 10)

@@ -13,7 +13,7 @@ from support import ROOT
 from lofi_build.music.chord_table import FIELDS, chord_table, melody_pcs
 from lofi_build.music.chords import ChordError, chord_pitches, read
 from lofi_build.music.pitch import looks_like_pitch
-from lofi_build.music.progression import load_library
+from lofi_build.progressions import load_library
 
 KINDS = chord_table()["kinds"]
 ROOTS = ["C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]

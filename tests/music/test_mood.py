@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from lofi_build.errors import ContentError
+from lofi_build.errors import ContentError, LofiError
 from lofi_build.music import mood
-from lofi_build.music.progression import load_library
+from lofi_build.progressions import load_library, load_mood_table
 
 from support import ROOT, run_cli
 
@@ -22,7 +22,7 @@ VENDOR = ROOT / "site_src" / "vendor" / "vader"
 
 @pytest.fixture(scope="module")
 def table():
-    return mood.load_table(TABLE)
+    return load_mood_table(TABLE)
 
 
 @pytest.fixture(scope="module")
@@ -78,26 +78,45 @@ def test_the_table_covers_every_point_once(tmp_path):
     path = tmp_path / "moods.yaml"
     path.write_text(broken, encoding="utf-8")
     with pytest.raises(ContentError, match=r"falls in 0 cells"):
-        mood.load_table(path)
+        load_mood_table(path)
 
 
 @pytest.mark.parametrize("text, message", [
     ("energy: [1\n", "invalid YAML"),
-    ("energy: {}\ntempo: {min: 70, max: 90}\ntemperature: {min: 1, max: 1}\ncells: []\n", "mood table: energy.base must be a number"),
+    ("energy: {}\ntempo: {min: 70, max: 90}\ntemperature: {min: 1, max: 1}\ncells: []\n",
+     "missing required key 'base'"),
 ])
 def test_a_broken_table_is_a_located_error(tmp_path, text, message):
     path = tmp_path / "moods.yaml"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(ContentError, match=message) as e:
-        mood.load_table(path)
+    with pytest.raises(LofiError, match=message) as e:
+        load_mood_table(path)
     assert e.value.diagnostics[0].path == path
+
+
+def test_a_broken_table_reports_every_error_at_once(tmp_path):
+    text = TABLE.read_text(encoding="utf-8")
+    for old, new in (("base: 0.3", "base: high"), ("tempo: {min: 70, max: 90}", "tempo: {min: 95, max: 90}"),
+                     ("calm_words: [asleep,", "calm_words: [7,"), ("arousal: [0.55, 1.01], mode: major",
+                                                                     "arousal: [0.55], mode: major, key: C")):
+        assert old in text
+        text = text.replace(old, new, 1)
+    path = tmp_path / "moods.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(LofiError) as e:
+        load_mood_table(path)
+    messages = [d.message.split(" (")[0] for d in e.value.diagnostics]
+    assert messages == ["'energy.base' must be a number", "'energy.calm_words' must be a list of words",
+                        "'arousal' must be [min, max], two numbers", "unknown cell key 'key'",
+                        "'tempo.min' must not exceed 'tempo.max'"]
+    assert all(d.path == path and d.line and d.col for d in e.value.diagnostics)
 
 
 def test_a_bad_mode_in_the_table_is_an_error(tmp_path):
     path = tmp_path / "moods.yaml"
     path.write_text(TABLE.read_text(encoding="utf-8").replace("mode: major", "mode: lydian", 1), encoding="utf-8")
-    with pytest.raises(ContentError, match="mode must be one of major, minor, not 'lydian'"):
-        mood.load_table(path)
+    with pytest.raises(ContentError, match="'mode' must be one of 'major', 'minor', not 'lydian'"):
+        load_mood_table(path)
 
 
 def test_cli_prints_the_choice_as_json():
@@ -148,7 +167,7 @@ def _sentences(count: int, seed: int) -> list[str]:
 def test_the_page_computes_what_python_computes(repo_page):
     """The JS port against the vaderSentiment package: every case of mood_cases.json and 400
     generated sentences give the same valence, arousal and choice."""
-    table = mood.load_table(TABLE)
+    table = load_mood_table(TABLE)
     rows = mood.library_rows(load_library(LIBRARY))
     sentences = _sentences(400, seed=11)
     expected = [mood.choose(s, table, rows).as_dict() for s in sentences]
@@ -185,7 +204,7 @@ def test_the_build_publishes_library_table_and_lexicons_for_later(tmp_path):
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     data = json.loads((out / manifest["progressions"]).read_text(encoding="utf-8"))
     assert data["library"] == mood.library_rows(load_library(LIBRARY))
-    assert data["mood"]["table"] == mood.load_table(TABLE)
+    assert data["mood"]["table"] == load_mood_table(TABLE)
     assert (out / data["mood"]["lexicon"]).read_bytes() == (VENDOR / "vader_lexicon.txt").read_bytes()
     assert (out / data["mood"]["emoji"]).read_bytes() == (VENDOR / "emoji_utf8_lexicon.txt").read_bytes()
     html = (out / "index.html").read_text(encoding="utf-8")

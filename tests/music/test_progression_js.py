@@ -12,7 +12,8 @@ import pytest
 from support import ROOT
 from lofi_build.music.chord_table import chord_table
 from lofi_build.music.chords import ChordError
-from lofi_build.music.progression import ProgressionError, chord_vector, load_library, make_chord, parse_progression
+from lofi_build.music.progression import ProgressionError, chord_vector, make_chord, parse_progression
+from lofi_build.progressions import load_library
 
 LIBRARY = ROOT / "content" / "progressions" / "progressions.yaml"
 MODULE = "/site_src/js/ai/progression.js"
