@@ -12,9 +12,11 @@ The grammar, written the same way in ``site_src/js/ai/progression.js``:
   degree interval; the first alteration kept leaves out the kind's ``altered_omits``; an omission
   removes every note of its degree (and is unknown when there is none); equal notes sound once, and
   fewer than two notes are no chord;
-* a BASS that is a note of the chord is lowest: the notes under it move up an octave until above it;
-  any other BASS is added in the octave (counted from C) below the root's;
-* the voicing is moved by octaves so that its lowest note lies in the table's ``floor`` octave.
+* a BASS spelled as a note of the chord (the letter of that note's degree, its pitch class) is
+  lowest: the notes under it move up by octaves until above it; any other BASS is added in the
+  octave below the root's, octaves counted by letter from C (so Cb sits under C, B# over B);
+* the voicing is moved by octaves so that its lowest note lies in the octave from the table's
+  ``floor`` (C3..B3).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from .chord_table import chord_table
 
 SPACE = " \t\n\v\f\r\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"  # a regex class
 _SPACE_RUN = re.compile(f"[{SPACE}]+")
-_SPACE_AROUND = re.compile(f"^[{SPACE}]+|[{SPACE}]+$")
+_SPACE_AROUND = re.compile(f"^[{SPACE}]+|[{SPACE}]+\\Z")
 ACCIDENTALS = {"##": 2, "#": 1, "♯": 1, "bb": -2, "b": -1, "♭": -1, "--": -2, "-": -1}
 _NOTE = "([A-Ga-g])(##|#|♯|bb|b|♭|--|-)?"
 _SYMBOL = re.compile(f"{_NOTE}(.*?)(?:/{_NOTE})?", re.S)
@@ -80,7 +82,7 @@ def _spellings() -> list[tuple[str, str]]:
     return sorted(((s, name) for name, kind in kinds.items() for s in kind["spellings"]), key=lambda x: -len(x[0]))
 
 
-def _kind(rest: str) -> tuple[str, str] | None:
+def _kind_of(rest: str) -> tuple[str, str] | None:
     """(kind name, changes text): the longest spelling after which ``rest`` reads as changes."""
     for spelling, name in _spellings():
         if rest.startswith(spelling) and _CHANGES.fullmatch(rest, len(spelling)):
@@ -88,7 +90,7 @@ def _kind(rest: str) -> tuple[str, str] | None:
     return None
 
 
-def _notes(kind: dict, changes: str, degrees: dict) -> list[tuple[int, int]] | None:
+def _notes_of(kind: dict, changes: str, degrees: dict) -> list[tuple[int, int]] | None:
     """(degree, semitones above the root) of the kind's notes with the changes applied, lowest first;
     None when an omission finds nothing."""
     # [degree, semitones, the kind's own note]: an alteration moves the kind's note of its degree.
@@ -151,8 +153,8 @@ def read(symbol: str) -> Spelled:
         raise _unknown(str(symbol))
     table = chord_table()
     split_up = parts(symbol)
-    found = _kind(split_up[2]) if split_up else None
-    notes = _notes(table["kinds"][found[0]], found[1], table["degrees"]) if found else None
+    found = _kind_of(split_up[2]) if split_up else None
+    notes = _notes_of(table["kinds"][found[0]], found[1], table["degrees"]) if found else None
     if notes is None or len(notes) < 2:
         raise _unknown(symbol)
     letter, accidental, _, bass_letter, bass_accidental = split_up
