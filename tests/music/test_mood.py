@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from lofi_build.errors import ContentError, LofiError
 from lofi_build.music import mood
 from lofi_build.progressions import load_library, load_mood_table
 
@@ -71,52 +70,6 @@ def test_vendored_lexicons_are_the_packages_own_files():
     for name in ("vader_lexicon.txt", "emoji_utf8_lexicon.txt"):
         assert (VENDOR / name).read_bytes() == (package / name).read_bytes(), name
     assert "MIT" in (VENDOR / "LICENSE.txt").read_text()
-
-
-def test_the_table_covers_every_point_once(tmp_path):
-    broken = TABLE.read_text(encoding="utf-8").replace("valence: [0, 0.35], arousal: [0, 0.55]", "valence: [0.1, 0.35], arousal: [0, 0.55]")
-    path = tmp_path / "moods.yaml"
-    path.write_text(broken, encoding="utf-8")
-    with pytest.raises(ContentError, match=r"falls in 0 cells"):
-        load_mood_table(path)
-
-
-@pytest.mark.parametrize("text, message", [
-    ("energy: [1\n", "invalid YAML"),
-    ("energy: {}\ntempo: {min: 70, max: 90}\ntemperature: {min: 1, max: 1}\ncells: []\n",
-     "missing required key 'base'"),
-])
-def test_a_broken_table_is_a_located_error(tmp_path, text, message):
-    path = tmp_path / "moods.yaml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(LofiError, match=message) as e:
-        load_mood_table(path)
-    assert e.value.diagnostics[0].path == path
-
-
-def test_a_broken_table_reports_every_error_at_once(tmp_path):
-    text = TABLE.read_text(encoding="utf-8")
-    for old, new in (("base: 0.3", "base: high"), ("tempo: {min: 70, max: 90}", "tempo: {min: 95, max: 90}"),
-                     ("calm_words: [asleep,", "calm_words: [7,"), ("arousal: [0.55, 1.01], mode: major",
-                                                                     "arousal: [0.55], mode: major, key: C")):
-        assert old in text
-        text = text.replace(old, new, 1)
-    path = tmp_path / "moods.yaml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(LofiError) as e:
-        load_mood_table(path)
-    messages = [d.message.split(" (")[0] for d in e.value.diagnostics]
-    assert messages == ["'energy.base' must be a number", "'energy.calm_words' must be a list of words",
-                        "'arousal' must be [min, max], two numbers", "unknown cell key 'key'",
-                        "'tempo.min' must not exceed 'tempo.max'"]
-    assert all(d.path == path and d.line and d.col for d in e.value.diagnostics)
-
-
-def test_a_bad_mode_in_the_table_is_an_error(tmp_path):
-    path = tmp_path / "moods.yaml"
-    path.write_text(TABLE.read_text(encoding="utf-8").replace("mode: major", "mode: lydian", 1), encoding="utf-8")
-    with pytest.raises(ContentError, match="'mode' must be one of 'major', 'minor', not 'lydian'"):
-        load_mood_table(path)
 
 
 def test_cli_prints_the_choice_as_json():
