@@ -257,11 +257,12 @@ def generate(project, config_file, progression, count, bars, temperature, top_k,
 @cli.command()
 @config_option
 @click.argument("text")
-def mood(config_file, text):
+@pass_project
+def mood(project, config_file, text):
     """Print the mode, progression, tempo and temperature a sentence asks for (as the player's mood box)."""
-    from .music.mood import mood_of
+    from .progressions import mood_of
 
-    click.echo(json.dumps(mood_of(text, config_file.parent).as_dict(), ensure_ascii=False))
+    click.echo(json.dumps(mood_of(text, project.layout).as_dict(), ensure_ascii=False))
 
 
 @cli.command()

@@ -165,12 +165,12 @@ class Config:
 
     @property
     def progressions_yaml(self) -> Path:
-        """The progression library (named progressions with their mode and moods)."""
+        """The progression library: what the AI solos play over and the page offers as presets."""
         return self.progressions_dir / "progressions.yaml"
 
     @property
     def moods_yaml(self) -> Path:
-        """The mood table: a sentence's valence and arousal -> mode, progression, tempo, temperature."""
+        """The mood table behind ``lofi-build mood`` and the page's mood box."""
         return self.progressions_dir / "moods.yaml"
 
     @property

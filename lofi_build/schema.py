@@ -1,9 +1,10 @@
 """Declarative schemas for the YAML files: typed fields with ranges, choices, defaults and nesting, read once.
 
-lofi.yaml (config.py), score headers (music/score.py), the kit's entries (samples/manifest.py) and
-bake settings (samples/settings.py) all declare their keys here. :meth:`Schema.read` is the one
-place that checks types and ranges, warns about unknown keys (an error under ``--strict``), and
-locates every problem at its line and column; problems are collected, not raised one by one.
+lofi.yaml (config.py), score headers (music/score.py), the kit's entries (samples/manifest.py),
+bake settings (samples/settings.py), the progression library and the mood table (progressions.py)
+all declare their keys here. :meth:`Schema.read` is the one place that checks types and ranges,
+warns about unknown keys (an error under ``--strict``), and locates every problem at its line and
+column; problems are collected, not raised one by one.
 """
 
 from __future__ import annotations
@@ -85,7 +86,8 @@ class Number(Field):
 
     def check(self, value):
         if not is_number(value) or not self.low <= value <= self.high:
-            raise Invalid(f"must be {self.what or f'a number from {self.low:g} to {self.high:g}'}")
+            bounded = math.isfinite(self.low) or math.isfinite(self.high)
+            raise Invalid(f"must be {self.what or (f'a number from {self.low:g} to {self.high:g}' if bounded else 'a number')}")
         return float(value) if self.as_float else value
 
 
@@ -144,6 +146,44 @@ class Section(Field):
         if not isinstance(value, dict):
             raise Invalid("must be a mapping")
         return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListOf(Field):
+    """A list whose every item is checked by ``item``: a field, or a :class:`Schema` when the items are
+    mappings. ``nonempty``: at least one item; ``length``: exactly that many; ``what``: the
+    requirement in words ("a list of mood tags")."""
+
+    item: "Field | Schema" = None
+    nonempty: bool = False
+    length: int | None = None
+    what: str = "a list"
+
+    def check(self, value):
+        if not isinstance(value, list) or (self.nonempty and not value) or (
+                self.length is not None and len(value) != self.length):
+            raise Invalid(f"must be {self.what}")
+        return value
+
+    def read(self, value: list, doc, keys: tuple, errors: Collector, label: str, *, strict: bool,
+             error_cls: type[LofiError] | None) -> list | None:
+        """The items of ``value`` (the list at ``keys``): mappings read by the item schema (what they
+        hold, their errors collected); None when an item that is not a mapping is wrong."""
+        out = []
+        ok = True
+        for i, item in enumerate(value):
+            if isinstance(self.item, Schema):
+                if isinstance(item, dict):
+                    out.append(self.item.read(item, doc, keys + (i,), errors, strict=strict, error_cls=error_cls))
+                else:
+                    errors.add(_error(doc, keys + (i,), f"{label}: item {i + 1} must be a mapping", error_cls))
+                continue
+            try:
+                out.append(self.item.check(item))
+            except Invalid as e:
+                errors.add(_error(doc, keys + (i,), str(e) if e.whole else f"{label} must be {self.what}", error_cls))
+                ok = False
+        return out if ok else None
 
 
 def _unknown(what: str | None, name, dotted: str, known) -> str:
@@ -218,6 +258,12 @@ class Schema:
             if isinstance(f, Section):
                 checked = f.schema.read(checked, doc, keys + (name,), errors, strict=strict, error_cls=error_cls,
                                         prefix=prefix + (name,))
+            elif isinstance(f, ListOf):
+                checked = f.read(checked, doc, keys + (name,), errors, self.label(".".join(str(k) for k in prefix + (name,))),
+                                 strict=strict, error_cls=error_cls)
+                if checked is None:
+                    wrong.add(name)
+                    continue
             values[name] = checked
         for name, f in self.fields.items():
             if name in values or name in wrong:
@@ -236,6 +282,20 @@ class Schema:
             return f.check(value)
         except Invalid as e:
             raise Invalid(str(e) if e.whole else f"{label or self.label(name)} {e}", whole=True) from None
+
+
+def read_document(f: Field, doc, errors: Collector, what: str, *, strict: bool = False,
+                  error_cls: type[LofiError] | None = None):
+    """A whole YAML document checked by ``f`` (a :class:`Section` or a :class:`ListOf`): its typed
+    value, or None when the document itself is not what ``what`` (its name in messages) must be."""
+    try:
+        value = f.check(doc.data)
+    except Invalid as e:
+        errors.add(_error(doc, (), str(e) if e.whole else f"{what} {e}", error_cls))
+        return None
+    if isinstance(f, Section):
+        return f.schema.read(value, doc, (), errors, strict=strict, error_cls=error_cls)
+    return f.read(value, doc, (), errors, what, strict=strict, error_cls=error_cls)
 
 
 def _error(doc, keys: tuple, message: str, error_cls, at_key: bool = False) -> LofiError:

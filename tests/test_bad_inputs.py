@@ -1,9 +1,10 @@
-"""Bad input everywhere: every case in tests/bad_inputs/ gives one clear ``PATH[:LINE:COL]: error:``
-line, exit 1, no traceback, and the previous build/ stays byte-identical.
+"""Bad input everywhere: every case in tests/bad_inputs/ gives clear ``PATH[:LINE:COL]: error:``
+lines (one per problem, every problem of a file at once), exit 1, no traceback, and the previous
+build/ stays byte-identical.
 
 A case is a folder of files laid over a good project (plus ``delete``: paths to remove, and
 ``args``: extra command-line arguments such as ``--strict``) and ``expect``: a regular expression
-for the one line ``lofi-build site`` must print. Cases that
+a line for the lines ``lofi-build site`` must print, in order. Cases that
 cannot live in git (symlink loops, huge files) are made by the tests below.
 """
 
@@ -32,18 +33,21 @@ def built(tmp_path_factory, request):
     return root
 
 
-def fails_cleanly(project: Path, pattern: str, args=()) -> str:
+def fails_cleanly(project: Path, pattern: str, args=()) -> list[str]:
+    """``pattern``: one regular expression a line, for each line printed."""
     before = tree_bytes(project / "build")
     result = run_cli("site", *args, cwd=project)
     lines = result.stderr.strip().splitlines()
+    patterns = pattern.splitlines()
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
-    assert len(lines) == 1, lines
-    assert re.match(pattern, lines[0]), lines[0]
-    assert re.match(r"^[^\s:][^:]*(:\d+(:\d+)?)?: error: \S", lines[0])
+    assert len(lines) == len(patterns), lines
+    for line, expected in zip(lines, patterns):
+        assert re.match(expected, line), line
+        assert re.match(r"^[^\s:][^:]*(:\d+(:\d+)?)?: error: \S", line)
     assert tree_bytes(project / "build") == before, "the failed build touched build/"
     assert not [p.name for p in project.iterdir() if p.name.startswith(".build-")]
-    return lines[0]
+    return lines
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

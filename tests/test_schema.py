@@ -6,8 +6,8 @@ import pytest
 
 from lofi_build import yamlio
 from lofi_build.errors import Collector, ConfigError, LofiError
-from lofi_build.schema import (REQUIRED, Choice, Custom, Int, Invalid, Number, Schema, Section, Text, TextList,
-                               is_int, is_number)
+from lofi_build.schema import (REQUIRED, Choice, Custom, Int, Invalid, ListOf, Number, Schema, Section, Text, TextList,
+                               is_int, is_number, read_document)
 
 INNER = Schema({"size": Int(default=2, low=1, high=9), "names": TextList(default=["a"])})
 OUTER = Schema({
@@ -107,3 +107,32 @@ def test_errors_are_lofi_errors_of_the_given_class():
     errors = Collector()
     OUTER.read(doc.data, doc, (), errors, error_cls=ConfigError)
     assert isinstance(errors.errors[0], ConfigError) and isinstance(errors.errors[0], LofiError)
+
+
+POINT = Schema({"at": ListOf(default=REQUIRED, item=Number(), length=2, what="[x, y]"),
+                "tags": ListOf(default=[], item=Choice(choices=("a", "b")), what="a list of tags")}, what="point key")
+POINTS = ListOf(item=POINT, nonempty=True, what="a non-empty list of points")
+
+
+def read_points(text):
+    doc = yamlio.loads(text, "f.yaml")
+    errors = Collector()
+    values = read_document(POINTS, doc, errors, "the points", strict=True, error_cls=ConfigError)
+    return values, [str(e) for e in errors.errors]
+
+
+def test_lists_of_mappings_and_of_values_report_every_item():
+    values, errors = read_points("- {at: [1, 2], tags: [a]}\n- {at: [1], tags: [a, c]}\n- 7\n- {at: [1, x], up: 1}\n")
+    assert errors == [
+        "f.yaml:2:8: error: 'at' must be [x, y]",
+        "f.yaml:2:23: error: 'tags' must be a list of tags",
+        "f.yaml:3:3: error: the points: item 3 must be a mapping",
+        "f.yaml:4:12: error: 'at' must be [x, y]",
+        "f.yaml:4:16: error: unknown point key 'up' (expected one of: at, tags)",
+    ]
+    assert values == [{"at": [1, 2], "tags": ["a"]}, {}, {"tags": []}]  # what each mapping holds; wrong values left out
+
+
+def test_a_document_that_is_not_the_list_is_one_error():
+    assert read_points("{}\n") == (None, ["f.yaml:1:1: error: the points must be a non-empty list of points"])
+    assert read_points("- {at: [0, 0.5]}\n") == ([{"at": [0, 0.5], "tags": []}], [])

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ModelError
+from ..errors import ModelError, display_path
 from ..music.tokens import token_pitches
 from ..music.tonejson import Note, Track, song_json
 from ..music.transport import PPQ, Meter
@@ -26,7 +26,6 @@ METER = Meter(4, 4)
 MAX_ROUNDS = 8  # tries per solo (its seed, then the next unused seeds) before the gate gives up
 NOTE_VELOCITY = 0.62
 CHORD_VELOCITY = 0.48  # chords in the melody line are played softer than single notes
-LIBRARY = "content/progressions/progressions.yaml"
 KEY_STEP = 7  # solo i is transposed by 7 i semitones (round the circle of fifths), plus 1 per lap of the list
 
 
@@ -78,18 +77,16 @@ class Pool:
 # -- what the solos play over ----------------------------------------------------------------------
 
 
-def library_path(config) -> Path:
-    return config.progressions_dir / "progressions.yaml"
-
-
 def progressions(config) -> list[tuple[str, object]]:
     """``ai.progressions`` as (name, Progression): library names or inline progressions; default: the library."""
-    from ..music.progression import ProgressionError, load_library, parse_progression
+    from ..music.progression import ProgressionError, parse_progression
+    from ..progressions import load_library
 
     wanted = config.ai.progressions
-    path = library_path(config)
+    path = config.progressions_yaml
+    shown = display_path(path)
     if not wanted and not path.exists():
-        raise config.error(("ai", "progressions"), f"no progression library ({LIBRARY}) and ai.progressions is "
+        raise config.error(("ai", "progressions"), f"no progression library ({shown}) and ai.progressions is "
                            "empty: add the library, or list progressions like 'Dm9 G13 | Cmaj9' in ai.progressions")
     library = load_library(path) if path.exists() else {}
     if not wanted:
@@ -102,7 +99,7 @@ def progressions(config) -> list[tuple[str, object]]:
         try:
             out.append(("inline", parse_progression(item)))
         except ProgressionError as e:
-            hint = "" if "|" in item or " " in item.strip() else f" (not a progression in {LIBRARY} either)"
+            hint = "" if "|" in item or " " in item.strip() else f" (not a progression in {shown} either)"
             raise config.error(("ai", "progressions", i), f"{e}{hint}") from None
     return out
 
@@ -328,7 +325,7 @@ def solos_key(config) -> tuple:
     return (p.fingerprint, _stamp(p.folder / checkpoint.WEIGHTS), config.ai.pool_size, config.ai.temperature,
             config.ai.top_k, config.seed, config.bpm, config.loops.solos,
             json.dumps(config.ai.progressions), json.dumps(quality_thresholds(config), sort_keys=True),
-            _stamp(library_path(config)))
+            _stamp(config.progressions_yaml))
 
 
 def generate_files(config_file, *, progression: str | None = None, count=None, bars=None, temperature=None,

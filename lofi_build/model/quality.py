@@ -7,6 +7,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from ..music import chord_table
 from ..music.tokens import REST, token_pitches
 
 # Krumhansl-Kessler key profiles (major, minor), C first.
@@ -101,29 +102,14 @@ def problems(stats: dict, gate: Gate = GATE) -> list[str]:
 
 # -- the lofi gate: the melody against its chords and the bar ---------------------------------------------------
 
-# Tensions a melody note may take over a chord, as intervals over its root: 9, 11, #11 (over a major 3rd), 13,
-# b13 and a 7th for a chord without one (b7 over a minor 3rd). A tension a half step over a chord tone is an
-# avoid note (the 11 on a major chord, the b13 over a perfect 5th).
-_TENSIONS = (2, 5, 6, 9, 8, 10, 11)
 _GRID = (4, 6)  # onsets on the 16th grid (4 a quarter) or the triplet grid (eighth and 16th triplets: 6 a quarter)
 MOTIF_SIMILARITY = 0.75  # share of matching onsets (and of pitches a constant transposition apart) for a recurrence
 
 
 def melody_pcs(chord) -> frozenset[int]:
-    """Pitch classes that sound right over ``chord``: its tones and its available 7/9/11/13 tensions."""
-    pcs = set(chord.pcs)
-    out = set(pcs)
-    intervals = {(p - chord.root) % 12 for p in pcs}
-    minor = 3 in intervals and 4 not in intervals
-    for t in _TENSIONS:
-        pc = (chord.root + t) % 12
-        if t in (10, 11) and intervals & {9, 10, 11}:
-            continue  # the chord has its 7th (or 6th) already
-        if minor and t in (6, 11):
-            continue  # no #11 and no major 7th over a minor triad
-        if (pc - 1) % 12 not in pcs:
-            out.add(pc)
-    return frozenset(out)
+    """Pitch classes that sound right over ``chord``: its tones and its available 7/9/11/13 tensions
+    (the rule the chord table's tensions come from, applied to the chord as voiced)."""
+    return chord_table.melody_pcs(chord.root, chord.pcs)
 
 
 def _chord_at(timeline, q):

@@ -5,11 +5,6 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from pathlib import Path
-
-from ..errors import ContentError
-
-MODES = ("major", "minor")
 
 
 @dataclass(frozen=True)
@@ -115,60 +110,7 @@ def choose(text: str, table: dict, library: list[dict]) -> Mood:
     )
 
 
-def load_table(path: Path) -> dict:
-    """The mood table, checked: every (valence, arousal) in [-1, 1] x [0, 1] falls in exactly one cell."""
-    from .. import yamlio
-
-    doc = yamlio.load(path, ContentError)
-    table = doc.data
-
-    def need(ok: bool, keys: tuple, message: str):
-        if not ok:
-            raise doc.error(keys, f"mood table: {message}")
-
-    def number(value) -> bool:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-    need(isinstance(table, dict), (), "expected a mapping with energy, tempo, temperature and cells")
-    for key in ("energy", "tempo", "temperature", "cells"):
-        need(key in table, (), f"missing key '{key}'")
-    energy = table["energy"]
-    need(isinstance(energy, dict), ("energy",), "energy must be a mapping")
-    for key in ("base", "exclamation", "intensifier", "capitals", "strength", "calm_word", "lively_word"):
-        need(number(energy.get(key)), ("energy",) + ((key,) if key in energy else ()), f"energy.{key} must be a number")
-    for key in ("calm_words", "lively_words"):
-        words = energy.get(key)
-        need(isinstance(words, list) and all(isinstance(w, str) for w in words), ("energy",), f"energy.{key} must be a list of words")
-    for key in ("tempo", "temperature"):
-        bounds = table[key]
-        need(isinstance(bounds, dict) and number(bounds.get("min")) and number(bounds.get("max")), (key,),
-             f"{key} must be {{min: number, max: number}}")
-        need(bounds["min"] <= bounds["max"], (key,), f"{key}: min must not exceed max")
-    need(isinstance(table["cells"], list) and table["cells"], ("cells",), "cells must be a non-empty list")
-    for i, cell in enumerate(table["cells"]):
-        need(isinstance(cell, dict), ("cells", i), "a cell is {valence: [min, max], arousal: [min, max], mode, moods}")
-        for key in ("valence", "arousal"):
-            span = cell.get(key)
-            need(isinstance(span, list) and len(span) == 2 and all(map(number, span)), ("cells", i),
-                 f"{key} must be [min, max]")
-        need(cell.get("mode") in MODES, ("cells", i), f"mode must be one of {', '.join(MODES)}, not {cell.get('mode')!r}")
-        need(isinstance(cell.get("moods"), list) and cell["moods"] and all(isinstance(m, str) for m in cell["moods"]),
-             ("cells", i), "a cell needs a list of mood tags")
-    for v, a in ((v / 20, a / 20) for v in range(-20, 21) for a in range(0, 21)):
-        hits = [c for c in table["cells"] if c["valence"][0] <= v < c["valence"][1] and c["arousal"][0] <= a < c["arousal"][1]]
-        need(len(hits) == 1, ("cells",), f"valence {v}, arousal {a} falls in {len(hits)} cells (must be exactly 1)")
-    return table
-
-
 def library_rows(library) -> list[dict]:
     """The library as the page and choose() read it: [{name, progression, mode, moods, description}] in order."""
     return [{"name": e.name, "progression": e.progression.text, "mode": e.mode, "moods": list(e.moods),
              "description": e.description} for e in library.values()]
-
-
-def mood_of(text: str, project: Path) -> Mood:
-    """``text``'s mood by the project's own table and library (content/progressions/)."""
-    from .progression import load_library
-
-    folder = Path(project) / "content" / "progressions"
-    return choose(text, load_table(folder / "moods.yaml"), library_rows(load_library(folder / "progressions.yaml")))

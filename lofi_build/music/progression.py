@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
 
-from .chords import _ROOT, ChordError, chord_pitches
+from .chords import ChordError, parts, pitch, read, split, strip
 
 MOODS = ("bright", "warm", "calm", "dreamy", "hopeful", "nostalgic", "melancholy", "sad", "tense", "energetic")
 MODES = ("major", "minor")
 VECTOR_SIZE = 36  # root one-hot 12 | pitch-class set 12 | bass one-hot 12
 # Root names a lead sheet uses after transposing: flats except F#.
 _NAMES = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
-_STEPS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
-_ALTER = {"": 0, "#": 1, "##": 2, "♯": 1, "b": -1, "bb": -2, "♭": -1, "-": -1, "--": -2}
 
 
 class ProgressionError(ValueError):
@@ -54,31 +51,17 @@ class ChordSpan:
     chord: Chord
 
 
-def _split(symbol: str):
-    m = _ROOT.match(symbol)
-    if not m:
-        raise ChordError(f"unknown chord symbol {symbol!r}")
-    return m.groups()  # letter, accidental, kind, bass letter, bass accidental
-
-
-def _pc(letter: str, accidental: str | None) -> int:
-    return (_STEPS[letter.upper()] + _ALTER.get(accidental or "", 0)) % 12
-
-
 def make_chord(symbol: str) -> Chord:
     """The Chord a symbol names; raises ChordError for an unknown symbol."""
-    midi = chord_pitches(symbol)
-    letter, accidental, _kind, bass_letter, bass_accidental = _split(symbol.strip())
-    root = _pc(letter, accidental)
-    bass = _pc(bass_letter, bass_accidental) if bass_letter else root
-    return Chord(symbol.strip(), root, tuple(sorted({n % 12 for n in midi})), bass, midi)
+    spelled = read(symbol)
+    return Chord(strip(symbol), spelled.root, tuple(sorted({n % 12 for n in spelled.midi})), spelled.bass, spelled.midi)
 
 
 def _transpose_symbol(symbol: str, semitones: int) -> str:
-    letter, accidental, kind, bass_letter, bass_accidental = _split(symbol)
-    text = _NAMES[(_pc(letter, accidental) + semitones) % 12] + kind
+    letter, accidental, kind, bass_letter, bass_accidental = parts(symbol)
+    text = _NAMES[(pitch(letter, accidental) + semitones) % 12] + kind
     if bass_letter:
-        text += "/" + _NAMES[(_pc(bass_letter, bass_accidental) + semitones) % 12]
+        text += "/" + _NAMES[(pitch(bass_letter, bass_accidental) + semitones) % 12]
     return text
 
 
@@ -125,19 +108,19 @@ class Progression:
 
 def parse_progression(text: str) -> Progression:
     """Read ``Dm9 G13 | Cmaj9 | Cmaj9 A7b13``: bars split by ``|``, chords in a bar split it evenly."""
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str) or not strip(text):
         raise ProgressionError("empty progression")
     bars = []
     for number, bar in enumerate(text.split("|"), 1):
-        symbols = bar.split()
+        symbols = split(bar)
         if not symbols:
             raise ProgressionError("empty bar", number)
         chords = []
         for symbol in symbols:
             try:
                 chords.append(make_chord(symbol))
-            except ChordError:
-                raise ProgressionError(f"unknown chord symbol {symbol!r}", number, symbol) from None
+            except ChordError as e:
+                raise ProgressionError(str(e), number, symbol) from None
         bars.append(tuple(chords))
     return Progression(tuple(bars))
 
@@ -151,44 +134,3 @@ class LibraryEntry:
     mode: str
     moods: tuple[str, ...]
     description: str
-
-
-def load_library(path: str | os.PathLike) -> dict[str, LibraryEntry]:
-    """The progression library (a YAML list of {name, progression, mode, moods, description}) by name."""
-    from .. import yamlio
-    from ..errors import ContentError
-
-    doc = yamlio.load(path, ContentError)
-    if not isinstance(doc.data, list) or not doc.data:
-        raise doc.error((), "expected a list of progressions")
-    library: dict[str, LibraryEntry] = {}
-    keys = {"name", "progression", "mode", "moods", "description"}
-    for i, item in enumerate(doc.data):
-        if not isinstance(item, dict):
-            raise doc.error((i,), "expected a mapping with name, progression, mode, moods, description")
-        for key in item:
-            if key not in keys:
-                raise doc.error((i, key), f"unknown key {key!r}", at_key=True)
-        for key in sorted(keys - item.keys()):
-            raise doc.error((i,), f"missing key {key!r}")
-        name = item["name"]
-        if not isinstance(name, str) or not name.strip():
-            raise doc.error((i, "name"), "name must be a non-empty string")
-        if name in library:
-            raise doc.error((i, "name"), f"duplicate name {name!r}")
-        try:
-            progression = parse_progression(item["progression"])
-        except ProgressionError as e:
-            raise doc.error((i, "progression"), str(e)) from None
-        if item["mode"] not in MODES:
-            raise doc.error((i, "mode"), f"mode must be one of {', '.join(MODES)}")
-        moods = item["moods"]
-        if not isinstance(moods, list) or not moods:
-            raise doc.error((i, "moods"), "moods must be a non-empty list")
-        for j, mood in enumerate(moods):
-            if mood not in MOODS:
-                raise doc.error((i, "moods", j), f"unknown mood {mood!r} (known: {', '.join(MOODS)})")
-        if not isinstance(item["description"], str) or not item["description"].strip():
-            raise doc.error((i, "description"), "description must be a non-empty string")
-        library[name] = LibraryEntry(name, progression, item["mode"], tuple(moods), item["description"].strip())
-    return library

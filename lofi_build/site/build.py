@@ -17,6 +17,7 @@ import jinja2
 from .. import __version__
 from ..config import Config, Theme, as_config, as_dict
 from ..errors import Collector, ContentError, LofiError
+from ..music.chord_table import chord_table
 from ..music.midi import midi_bytes
 from ..music.score import compile_score
 from ..music.transport import Meter, parse_ticks
@@ -274,8 +275,8 @@ def libraries(theme: Theme) -> list[dict]:
 def _progressions(config: Config, out: Output) -> str:
     """The progression library, the mood table and VADER's lexicons as one asset the page fetches
     only when the listener makes a solo or types a mood; "" when the project has no library."""
-    from ..music.mood import library_rows, load_table
-    from ..music.progression import load_library
+    from ..music.mood import library_rows
+    from ..progressions import load_library, load_mood_table
 
     if not config.progressions_yaml.is_file():
         return ""
@@ -285,7 +286,7 @@ def _progressions(config: Config, out: Output) -> str:
         emoji = config.theme.file("vendor/vader/emoji_utf8_lexicon.txt")
         # URLs relative to the page, like every URL in the manifest.
         data["mood"] = {
-            "table": load_table(config.moods_yaml),
+            "table": load_mood_table(config.moods_yaml),
             "lexicon": out.add_file(lexicon, "assets/vendor/vader_lexicon.txt"),
             "emoji": out.add_file(emoji, "assets/vendor/emoji_utf8_lexicon.txt"),
         }
@@ -385,6 +386,8 @@ def render(config: Config, content: Content, cache: BuildCache | None = None) ->
         "songs": [_piece_entry(out, "songs", p, cache) for p in content.songs],
         "drums": [_piece_entry(out, "drums", p, cache) for p in content.drums],
         "solos": [_solo_entry(out, s, cache) for s in content.solos],
+        # What the page reads chord symbols with, fetched when the listener first makes a solo.
+        "chords": out.add_hashed("assets/chords.json", dumps(chord_table())),
         "ambience": [],
         "quotes": [],
         "instruments": [],

@@ -13,7 +13,9 @@ from lofi_build.model import export
 from lofi_build.site import csp
 
 from lofi_build.model import pool
+from lofi_build.music.chord_table import chord_table
 from lofi_build.music.progression import parse_progression
+from lofi_build.site.build import dumps
 
 pytestmark = pytest.mark.browser
 
@@ -35,6 +37,7 @@ def served(tmp_path_factory):
     """The page's JS and two exported networks (lofi and default) behind the site's CSP."""
     root = tmp_path_factory.mktemp("jssolo")
     shutil.copytree(ROOT / "site_src" / "js", root / "js")
+    (root / "chords.json").write_bytes(dumps(chord_table()))
     models = {}
     for preset in ("lofi", "default"):
         ckpt, ex = tiny(preset)
@@ -62,7 +65,8 @@ SOLOS = """async ([preset, runs, weights]) => {
     const gen = createGenerator({ header: preset + ".json", weights: weights || preset + ".bin" }, location.href);
     const out = [];
     for (const r of runs) {
-        try { out.push((await gen.solo(r)).piece); } catch (e) { out.push({ error: e.message }); }
+        const chords = new URL("chords.json", location.href).href;
+        try { out.push((await gen.solo({ ...r, chords })).piece); } catch (e) { out.push({ error: e.message }); }
     }
     gen.terminate();
     return out;

@@ -8,7 +8,8 @@ from support import ROOT
 from lofi_build.music.accompany import (
     ANTICIPATE, BASS_HIGH, BASS_LOW, CHORD_HIGH, CHORD_LOW, accompany, voicing_pcs,
 )
-from lofi_build.music.progression import load_library, parse_progression
+from lofi_build.music.progression import parse_progression
+from lofi_build.progressions import load_library
 
 PPQ = 480
 HARD = ("Dm9 | G13 | Cmaj9 | A7b13 | Bm7b5 E7#9 | Am9 | D/C | F#m7b5 B7b9 | C13sus4 | Ebmaj9#11 | Cdim7 | C6/9 "

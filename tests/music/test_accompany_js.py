@@ -7,7 +7,9 @@ import pytest
 
 from support import ROOT
 from lofi_build.music.accompany import accompany
-from lofi_build.music.progression import load_library, parse_progression
+from lofi_build.music.chord_table import chord_table
+from lofi_build.music.progression import parse_progression
+from lofi_build.progressions import load_library
 
 LIBRARY = ROOT / "content" / "progressions" / "progressions.yaml"
 KEYS = (0, 5, 10)
@@ -37,8 +39,9 @@ def python_notes(text: str, bars: int, beats: int, seed: int, ppq: int):
     return [[list(n) for n in chords], [list(n) for n in bass]]
 
 
-JS_RUN = """async (cases) => {
+JS_RUN = """async ([table, cases]) => {
     const p = await import("/site_src/js/ai/progression.js");
+    p.useChordTable(table);
     const a = await import("/site_src/js/ai/accompany.js");
     const out = cases.map(([text, bars, beats, seed, ppq]) =>
         a.accompany(p.parseProgression(text).timeline(bars, beats), {bars, seed, ppq}));
@@ -53,7 +56,7 @@ def test_js_accompaniment_is_note_for_note_the_python_one(repo_page):
     assert len(todo) >= 18 * 3 * 3 * 2
     expected = [python_notes(*c) for c in todo] + [[[], []]]
     assert all(chords and bass for chords, bass in expected[:-1])
-    got = repo_page.evaluate(JS_RUN, [list(c) for c in todo])
+    got = repo_page.evaluate(JS_RUN, [chord_table(), [list(c) for c in todo]])
     mismatches = [(c, e, g) for c, e, g in zip(todo + ["empty"], expected, got) if e != g]
     assert not mismatches, mismatches[:2]
     assert len(got) == len(expected)

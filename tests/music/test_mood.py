@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from lofi_build.errors import ContentError
 from lofi_build.music import mood
-from lofi_build.music.progression import load_library
+from lofi_build.progressions import load_library, load_mood_table
 
 from support import ROOT, run_cli
 
@@ -22,7 +21,7 @@ VENDOR = ROOT / "site_src" / "vendor" / "vader"
 
 @pytest.fixture(scope="module")
 def table():
-    return mood.load_table(TABLE)
+    return load_mood_table(TABLE)
 
 
 @pytest.fixture(scope="module")
@@ -73,33 +72,6 @@ def test_vendored_lexicons_are_the_packages_own_files():
     assert "MIT" in (VENDOR / "LICENSE.txt").read_text()
 
 
-def test_the_table_covers_every_point_once(tmp_path):
-    broken = TABLE.read_text(encoding="utf-8").replace("valence: [0, 0.35], arousal: [0, 0.55]", "valence: [0.1, 0.35], arousal: [0, 0.55]")
-    path = tmp_path / "moods.yaml"
-    path.write_text(broken, encoding="utf-8")
-    with pytest.raises(ContentError, match=r"falls in 0 cells"):
-        mood.load_table(path)
-
-
-@pytest.mark.parametrize("text, message", [
-    ("energy: [1\n", "invalid YAML"),
-    ("energy: {}\ntempo: {min: 70, max: 90}\ntemperature: {min: 1, max: 1}\ncells: []\n", "mood table: energy.base must be a number"),
-])
-def test_a_broken_table_is_a_located_error(tmp_path, text, message):
-    path = tmp_path / "moods.yaml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(ContentError, match=message) as e:
-        mood.load_table(path)
-    assert e.value.diagnostics[0].path == path
-
-
-def test_a_bad_mode_in_the_table_is_an_error(tmp_path):
-    path = tmp_path / "moods.yaml"
-    path.write_text(TABLE.read_text(encoding="utf-8").replace("mode: major", "mode: lydian", 1), encoding="utf-8")
-    with pytest.raises(ContentError, match="mode must be one of major, minor, not 'lydian'"):
-        mood.load_table(path)
-
-
 def test_cli_prints_the_choice_as_json():
     result = run_cli("mood", CASES[0]["text"], cwd=ROOT)
     assert result.returncode == 0, result.stderr
@@ -148,7 +120,7 @@ def _sentences(count: int, seed: int) -> list[str]:
 def test_the_page_computes_what_python_computes(repo_page):
     """The JS port against the vaderSentiment package: every case of mood_cases.json and 400
     generated sentences give the same valence, arousal and choice."""
-    table = mood.load_table(TABLE)
+    table = load_mood_table(TABLE)
     rows = mood.library_rows(load_library(LIBRARY))
     sentences = _sentences(400, seed=11)
     expected = [mood.choose(s, table, rows).as_dict() for s in sentences]
@@ -185,7 +157,7 @@ def test_the_build_publishes_library_table_and_lexicons_for_later(tmp_path):
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     data = json.loads((out / manifest["progressions"]).read_text(encoding="utf-8"))
     assert data["library"] == mood.library_rows(load_library(LIBRARY))
-    assert data["mood"]["table"] == mood.load_table(TABLE)
+    assert data["mood"]["table"] == load_mood_table(TABLE)
     assert (out / data["mood"]["lexicon"]).read_bytes() == (VENDOR / "vader_lexicon.txt").read_bytes()
     assert (out / data["mood"]["emoji"]).read_bytes() == (VENDOR / "emoji_utf8_lexicon.txt").read_bytes()
     html = (out / "index.html").read_text(encoding="utf-8")

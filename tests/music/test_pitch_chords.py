@@ -73,7 +73,7 @@ def test_bad_chords(bad):
 
 @pytest.mark.parametrize("symbol", ["C1", "C2", "C3", "C4", "C8", "C0", "C10", "C12", "C64", "C-1", "Cb-1"])
 def test_figured_bass_and_octave_suffixes_are_not_chords(symbol):
-    """music21 answers these with one doubled note or an interval; they are not lead-sheet chords."""
+    """Digits that name no kind in the chord table (figured bass, octaves) are not lead-sheet chords."""
     with pytest.raises(ChordError):
         chord_pitches(symbol)
 

@@ -7,10 +7,8 @@ import pytest
 
 from support import ROOT
 from lofi_build.music.chords import chord_pitches
-from lofi_build.errors import ContentError
-from lofi_build.music.progression import (
-    MOODS, ProgressionError, chord_vector, load_library, make_chord, parse_progression,
-)
+from lofi_build.music.progression import MOODS, ProgressionError, chord_vector, make_chord, parse_progression
+from lofi_build.progressions import load_library
 
 
 def pcs(symbol):
@@ -99,26 +97,3 @@ def test_library_entries_parse_and_transpose_to_every_key():
             for a, b in zip(entry.progression.timeline(8), moved.timeline(8)):
                 assert (a.start, a.end) == (b.start, b.end)
                 assert b.chord.pcs == tuple(sorted((x + k) % 12 for x in a.chord.pcs))
-
-
-@pytest.mark.parametrize(
-    "text, message",
-    [("- {name: a, progression: C | Hm7, mode: major, moods: [calm], description: x}",
-      "1:26: error: bar 2: unknown chord symbol 'Hm7'"),
-     ("- {name: a, progression: C, mode: lydian, moods: [calm], description: x}", "1:35: error: mode must be"),
-     ("- {name: a, progression: C, mode: major, moods: [calm, angry], description: x}",
-      "1:56: error: unknown mood 'angry'"),
-     ("- {name: a, progression: C, mode: major, moods: [calm]}", "1:3: error: missing key 'description'"),
-     ("- {name: a, progression: C, mode: major, moods: [calm], description: x, tempo: 3}",
-      "1:73: error: unknown key 'tempo'"),
-     ("- {name: a, progression: C, mode: major, moods: [calm], description: x}\n"
-      "- {name: a, progression: C, mode: major, moods: [calm], description: x}", "2:10: error: duplicate name 'a'"),
-     ("{}", "1:1: error: expected a list of progressions"),
-     ("- {name: a, progression: '', mode: major, moods: [calm], description: x}", "1:26: error: empty progression")],
-)
-def test_bad_library(tmp_path, text, message):
-    path = tmp_path / "progressions.yaml"
-    path.write_text(text)
-    with pytest.raises(ContentError) as info:
-        load_library(path)
-    assert str(info.value).startswith(f"{path}:{message}")

@@ -1,5 +1,6 @@
-"""site_src/js/ai/progression.js in Chromium against lofi_build/music/progression.py (music21 underneath):
-the same chords, voicings and errors for the library in 12 keys and thousands of generated symbols."""
+"""site_src/js/ai/progression.js in Chromium against lofi_build/music/progression.py, both reading the chord
+table with the one grammar: the same chords, voicings and errors for the library in 12 keys and thousands of
+generated symbols."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import random
 import pytest
 
 from support import ROOT
+from lofi_build.music.chord_table import chord_table
 from lofi_build.music.chords import ChordError
-from lofi_build.music.progression import ProgressionError, chord_vector, load_library, make_chord, parse_progression
+from lofi_build.music.progression import ProgressionError, chord_vector, make_chord, parse_progression
+from lofi_build.progressions import load_library
 
 LIBRARY = ROOT / "content" / "progressions" / "progressions.yaml"
 MODULE = "/site_src/js/ai/progression.js"
@@ -29,7 +32,7 @@ KINDS = ["", "m", "M", "maj", "min", "mi", "+", "aug", "dim", "o", "5", "6", "m6
          "Fr+6", "Gr+6", "pedal", "power", "tristan", "9#5", "+M9", "augmaj7", "dom7dim5", "m#7", "minmaj7",
          "9b9", "7#5b9", "m7add9", "maj7b5", "6sus4", "7#9b9"]
 BASSES = ["E", "G", "Bb", "F#", "C", "Ab", "D", "B", "Eb", "A", "C#", "Fb"]
-# Symbols Python rejects (and a few odd ones it reads), each for its own reason.
+# Symbols the grammar rejects (and a few odd ones it reads), each for its own reason.
 BROKEN = ["H", "Hm7", "X7", "C3", "C64", "C8", "C12", "C-7", "Cb-7", "C#-m", "Cxyz", "Cmaj", "Cmajor", "Cminor",
           "C7#", "C7b", "Cadd", "Cadd#", "C7alt9", "C/H", "C/", "/C", "C//E", "C/E/G", "Cm7/", "C7(b9)", "C(add9)",
           "Cm7b", "Cmaj7#", "C##m7", "Cbbm7", "C♯♯", "7", "m7", "", "C 7", "Δ", "C7b9b9", "C13b9#11", "C9+5",
@@ -73,8 +76,9 @@ def python_progression(text: str, bars: int) -> dict:
     }
 
 
-JS_RUN = """async ({module, symbols, progressions, library}) => {
+JS_RUN = """async ({module, table, symbols, progressions, library}) => {
     const m = await import(module);
+    m.useChordTable(table);
     const chord = (s) => {
         try { const c = m.makeChord(s); return {symbol: c.symbol, root: c.root, pcs: c.pcs, bass: c.bass, midi: c.midi}; }
         catch (e) { if (!(e instanceof m.ChordError)) throw e; return {error: e.message}; }
@@ -99,8 +103,8 @@ JS_RUN = """async ({module, symbols, progressions, library}) => {
 
 
 def run_js(page, symbols: list[str], progressions: list[tuple[str, int]], library: list[str]) -> dict:
-    return page.evaluate(JS_RUN, {"module": MODULE, "symbols": symbols, "progressions": progressions,
-                                  "library": library})
+    return page.evaluate(JS_RUN, {"module": MODULE, "table": chord_table(), "symbols": symbols,
+                                  "progressions": progressions, "library": library})
 
 
 def library_in_all_keys() -> list[str]:

@@ -9,6 +9,7 @@ import pytest
 from support import ROOT, tree_bytes
 from lofi_build.config import load_config
 from lofi_build.errors import LofiError
+from lofi_build.music.chord_table import chord_table
 from lofi_build.site.build import build
 
 
@@ -36,6 +37,9 @@ def test_output_tree(project):
         assert isinstance(manifest[section], list)
     assert manifest["site"]["loops"] == {"drums": 8, "ambience": 12, "solos": 30}
     assert manifest["site"]["quoteStartTicks"] == 4 * 1920  # "4:0:0", as ticks: the browser parses no TransportTime
+    # The chord table the page reads typed progressions with: hashed, the table Python reads symbols with.
+    assert re.fullmatch(r"assets/chords\.[0-9a-f]{10}\.json", manifest["chords"])
+    assert json.loads((out / manifest["chords"]).read_text(encoding="utf-8")) == chord_table()
 
 
 @pytest.mark.parametrize("text, ticks", [("2m", 2 * 1920), ("1:2:0", 1920 + 960), ("0:0:2", 240), ("8n", 240)])

@@ -9,7 +9,8 @@
 //   {type: "generate", seed, ticks, temperature, topK, chords?, ticksPerBar?, trace?}
 //     -> {type: "done", model, events: [{tokenId, token, pitches, durationClass, ticks,
 //         durationTicks}], notes, ms, trace?: {token: [Float32Array], duration: [...]}}
-//   {type: "solo", progression, bars, seed, temperature, topK, bpm?, title?, quality?}   (solo.js: makeSolo)
+//   {type: "solo", chords: URL, progression, bars, seed, temperature, topK, bpm?, title?, quality?}
+//     (chords: the chord table, absolute (manifest.chords, resolved); solo.js: makeSolo)
 //     -> {type: "solo", piece (the one note format), events: [{tokenId, durationClass, steps, onset}], ms}
 //   any failure -> {type: "error", message}
 

@@ -3,6 +3,7 @@
 // The generator's Web Worker (a module worker): loads the exported weights once, then makes solos
 // on request, so generation never runs on the page's main thread. Protocol: see client.js.
 import { generate, loadModel } from "./engine.js";
+import { loadChordTable } from "./progression.js";
 import { makeSolo } from "./solo.js";
 
 let model = null;
@@ -50,6 +51,7 @@ self.onmessage = async (event) => {
       self.postMessage({ id, type: "done", ...solo(message) });
     } else if (type === "solo") {
       if (!model) throw new Error("no model loaded: send a load message first");
+      await loadChordTable(message.chords);
       const started = performance.now();
       const { piece, events } = makeSolo(model, message);
       self.postMessage({ id, type: "solo", piece, events, ms: performance.now() - started });

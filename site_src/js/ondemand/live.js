@@ -92,7 +92,9 @@ export function createLive({ engine, loader, manifest, select = async () => {}, 
 
   async function generate(options = {}) {
     if (!manifest.model) throw new Error("This site has no model for live solos.");
-    const { parseProgression, validateProgression } = await import("../ai/progression.js");
+    const { loadChordTable, parseProgression, validateProgression } = await import("../ai/progression.js");
+    const chords = new URL(manifest.chords, document.baseURI).href; // the worker reads the progression with it too
+    await loadChordTable(chords);
     const d = defaults();
     const request = {
       progression: options.progression,
@@ -111,7 +113,7 @@ export function createLive({ engine, loader, manifest, select = async () => {}, 
     const id = `live-${fnv(JSON.stringify(recipe))}`;
     if (!manifest.solos.some((e) => e.id === id)) {
       if (!making.has(id)) {
-        making.set(id, make(id, request, recipe).finally(() => making.delete(id))); // the same request twice: one solo
+        making.set(id, make(id, request, recipe, chords).finally(() => making.delete(id))); // the same request twice: one solo
       }
       await making.get(id);
     }
@@ -125,12 +127,12 @@ export function createLive({ engine, loader, manifest, select = async () => {}, 
     };
   }
 
-  async function make(id, request, recipe) {
+  async function make(id, request, recipe, chords) {
     const model = recipe.model;
     const text = recipe.progression;
     let reply;
     try {
-      reply = await (await gen()).solo({ ...request, bpm: manifest.site.bpm, title: "" });
+      reply = await (await gen()).solo({ ...request, chords, bpm: manifest.site.bpm, title: "" });
     } catch (e) {
       throw new Error(`The solo could not be made: ${e.message}`);
     }

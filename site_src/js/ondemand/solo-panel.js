@@ -3,7 +3,7 @@
 // "Make a solo": a progression (typed, a preset or from a mood in words), a temperature and Generate; the solo
 // joins the AI solos and plays from the next bar. Export WAV renders what is selected. Every control calls
 // window.lofi; every failure is a message in the panel (the music plays on).
-import { validateProgression } from "../ai/progression.js";
+import { chordTableLoaded, loadChordTable, validateProgression } from "../ai/progression.js";
 import { readRecipe } from "./live.js";
 
 const mounted = new WeakMap();
@@ -47,9 +47,12 @@ class Panel {
     this.wav.addEventListener("click", () => this.exportWav());
     this.cancel.addEventListener("click", () => this.abort && this.abort.abort());
     this.showTemperature();
-    this.validate();
+    // Typed progressions are read with the build's chord table, fetched now that the panel is open.
+    this.chords = loadChordTable(new URL(manifest.chords, document.baseURI).href).then(() => this.validate(), (e) => {
+      this.say(`The chord table could not be loaded: ${e.message}.`, true);
+    });
     this.presets = this.loadPresets();
-    root.dataset.ready = "true"; // the controls are live (tests wait for this)
+    this.chords.then(() => { root.dataset.ready = "true"; }); // the controls are live (tests wait for this)
   }
 
   say(text, error = false) {
@@ -63,9 +66,10 @@ class Panel {
     this.temperature.setAttribute("aria-valuetext", `temperature ${text}`);
   }
 
-  /** Live validation: the first problem, naming the bar and the symbol; null when the progression reads. */
+  /** Live validation: the first problem, naming the bar and the symbol; null when the progression reads (or
+   * before the chord table is here: it validates again then). */
   validate() {
-    const problem = validateProgression(this.field.value);
+    const problem = chordTableLoaded() ? validateProgression(this.field.value) : null;
     this.error.textContent = problem ? `${problem[0].toUpperCase()}${problem.slice(1)}.` : "";
     if (problem) this.field.setAttribute("aria-invalid", "true");
     else this.field.removeAttribute("aria-invalid");
@@ -89,6 +93,7 @@ class Panel {
 
   async generate(extra = {}) {
     if (this.busy) return null;
+    await this.chords;
     if (this.validate()) {
       this.say(`Fix the progression first: ${this.error.textContent}`, true);
       this.field.focus();
