@@ -151,3 +151,30 @@ def test_the_config_owns_the_project_paths(tmp_path):
     assert config.song_file("rainy-window") == tmp_path / "content" / "songs" / "rainy-window.yaml"
     assert config.corpus_provenance("content/leadsheets") == tmp_path / "content" / "leadsheets" / "PROVENANCE.yaml"
     assert config.theme.folders == [tmp_path / "site_src"]
+
+
+def test_no_code_outside_config_joins_a_project_path_of_its_own():
+    """Content, cache, theme (vendor, templates, js, css) and build paths are named by Config alone."""
+    import io
+    import re
+    import tokenize
+
+    from support import ROOT
+
+    folders = r"content|songs|drums|progressions|samples|leadsheets|site_src|templates|js|css|vendor|build|solos|model|\.lofi-cache|tokens"
+    joined = re.compile(rf'["\']({folders})["\']')  # a folder name joined with `/`
+    spelled = re.compile(r'["\'](?:(content|site_src|build|\.lofi-cache)/|(\.lofi-cache|site_src)["\'])')  # written out
+    found = []
+    for path in sorted((ROOT / "lofi_build").rglob("*.py")):
+        if path.name == "config.py":
+            continue
+        source = path.read_text(encoding="utf-8")
+        previous = None
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.STRING and not token.string.startswith(('"""', "'''")):
+                line = token.line.strip()
+                if spelled.match(token.string) or (previous == "/" and joined.fullmatch(token.string)):
+                    found.append(f"{path.relative_to(ROOT)}:{token.start[0]}: {line}")
+            if token.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT):
+                previous = token.string
+    assert not found, "\n".join(found)
