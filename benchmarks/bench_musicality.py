@@ -11,7 +11,7 @@ lofi gate included). our songs: content/songs' melodies over the progression on 
 ("# Am9 - Dm9 - G13 - Cmaj9 | ...", a chord a bar). Shares pool the notes of all the pieces of a column; counts add
 up; a velocity spread and a motif length are the median piece's.
 
-    PYTHONPATH=. python benchmarks/bench_musicality.py [--only pool|held-out] [--read COLUMN:SET:N]
+    PYTHONPATH=. python benchmarks/bench_musicality.py [--only pool|held-out] [--each] [--read COLUMN:SET:N]
 
 --read prints one piece note by note, bar by bar: shipped:pool:3 (solo 3 of the pool), random:flat:2 (solo 2 over
 a held-out progression: tensions, slash, sus, altered, flat, sharp), corpus:danny-boy, songs:late-bus-home.
@@ -201,7 +201,20 @@ def column(measured: list[dict], notes: int, reference: dict, gate: str = "") ->
     out.update(measures.divergences(measured, reference))
     out.update(pieces=len(measured), notes=notes, gate=gate or None,
                eleventh_rate=100 * out["eleventh"] / notes if out.get("eleventh") is not None and notes else None)
+    out["each"] = {}
+    for row in ROWS:
+        if isinstance(row, Row) and row.target():
+            own = [v for v in (piece_value(m, row.key, reference) for m in measured) if v is not None]
+            out["each"][row.key] = f"{sum(row.meets(v) for v in own)}/{len(own)}" if own else None
     return out
+
+
+def piece_value(measured: dict, key: str, reference: dict):
+    """One piece's value of a row: a share, a number, or its histogram's divergence to the reference's."""
+    value = measured.get(key)
+    if key in measures.HISTOGRAMS:
+        return measures.js_divergence(value, reference[key])
+    return value.value if isinstance(value, Ratio) else value
 
 
 def measured(pieces: list) -> tuple[list[dict], int]:
@@ -222,18 +235,24 @@ def cell(row: Row, value) -> str:
     return text + (" ✓" if row.meets(value) else "")
 
 
-def print_table(title: str, columns: dict[str, dict]) -> None:
+def print_table(title: str, columns: dict[str, dict], each: bool = False) -> None:
+    """The rows for every column; ``each``: how many pieces meet each target on their own, instead."""
     print(f"\n{title}")
     head = ["measure", *(TITLES[c] for c in columns), "target"]
     lines = [head]
-    for row in ROWS:
+    rows = [r for r in ROWS if not each or isinstance(r, str) or r.target()]
+    for row, after in zip(rows, rows[1:] + [""]):
         if isinstance(row, str):
-            lines.append([f"-- {row}"] + [""] * (len(head) - 1))
+            if not isinstance(after, str):  # a heading over no rows (the per-piece table's "pieces") is left out
+                lines.append([f"-- {row}"] + [""] * (len(head) - 1))
             continue
         values = []
         for name, values_of in columns.items():
             v = values_of.get(row.key)
-            values.append("ref" if name == "corpus" and row.key in measures.HISTOGRAMS else cell(row, v))
+            if each:
+                values.append(values_of["each"].get(row.key) or "n/a")
+            else:
+                values.append("ref" if name == "corpus" and row.key in measures.HISTOGRAMS else cell(row, v))
         lines.append([row.label, *values, row.target()])
     widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
     for line in lines:
@@ -310,6 +329,7 @@ def main(argv=None) -> int:
     parser.add_argument("--only", choices=("pool", "held-out"), help="print one of the two tables")
     parser.add_argument("--read", metavar="COLUMN:SET:N", action="append", default=[],
                         help="print a piece note by note instead of the tables (repeatable)")
+    parser.add_argument("--each", action="store_true", help="also count the pieces that meet each target alone")
     parser.add_argument("--verbose", action="store_true", help="show the pool's warnings (solos failing the gate)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR, format="%(message)s")
@@ -345,6 +365,8 @@ def main(argv=None) -> int:
             title = (f"(b) {HELD_OUT_SOLOS} solos x {config.loops.solos} bars over each of {len(HELD_OUT)} progressions "
                      "not in content/: " + "; ".join(f"{k}: {v}" for k, v in HELD_OUT.items()))
         print_table(title, columns)
+        if args.each:
+            print_table("  pieces meeting each target on their own", columns, each=True)
     print(f"\n{time.perf_counter() - started:.0f} s (lead sheets read from .lofi-cache/{CACHE} after the first run)")
     return 0
 
