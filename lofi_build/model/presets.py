@@ -149,10 +149,15 @@ class Preset:
         }
 
 
+def unigram_log_probs(counts) -> np.ndarray:
+    """Log frequencies of classes counted in the training set, add-one smoothed (none is impossible)."""
+    counts = np.asarray(counts, np.float64) + 1.0
+    return np.log(counts / counts.sum())
+
+
 def unigram_cross_entropy(train_targets: np.ndarray, val_targets: np.ndarray, vocab: int) -> float:
     """Cross-entropy (nats) of the validation tokens under the training set's token frequencies (add-one)."""
-    counts = np.bincount(np.asarray(train_targets).ravel(), minlength=vocab).astype(np.float64) + 1.0
-    logp = np.log(counts / counts.sum())
+    logp = unigram_log_probs(np.bincount(np.asarray(train_targets).ravel(), minlength=vocab))
     return float(-logp[np.asarray(val_targets).ravel()].mean())
 
 
@@ -278,6 +283,7 @@ class Default(Preset):
 
         train, val = xy(train), (xy(val) if val else None)
         return {"vocab": vocab, "train": train, "val": val, "train_targets": train[1]["token"],
+                "train_duration_targets": train[1]["duration"],
                 "train_tokens": int(train[1]["token"].size), "val_tokens": int(val[1]["token"].size) if val else 0}
 
     def build(self, s: DefaultSettings, vocab: int, durations: int, stateful_batch: int | None = None):
@@ -375,7 +381,7 @@ class Lofi(Preset):
                           for k in SHIFTS], np.int32)
         return {"vocab": vocab, "train_rows": train, "val_rows": val, "table": table,
                 "val": None if val is None else self.arrays(*val, s),
-                "train_targets": train[1][..., TOK],
+                "train_targets": train[1][..., TOK], "train_duration_targets": train[1][..., DUR],
                 "train_tokens": int(train[1][..., TOK].size), "val_tokens": int(val[1][..., TOK].size) if val else 0}
 
     @staticmethod

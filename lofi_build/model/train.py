@@ -120,7 +120,8 @@ def ensure_trained(config, strict: bool = False, progress: bool = True) -> ckpt_
 # -- weights -------------------------------------------------------------------------------------
 
 
-def _export(model) -> dict[str, np.ndarray]:
+def export_weights(model) -> dict[str, np.ndarray]:
+    """A Keras model's weights in the checkpoint's layout: ``LAYER/VARIABLE`` -> float32 array."""
     out = {}
     for layer in model.layers:
         for var in layer.weights:
@@ -282,7 +283,7 @@ def train(config, p: Plan | None = None, *, epochs: int | None = None, resume: b
             score = entry.get(monitor, entry["loss"])  # no val_loss: a distributed run too small to validate
             if score < best or not ckpt.weights:
                 best = score
-                ckpt.weights = _export(self.model)
+                ckpt.weights = export_weights(self.model)
                 ckpt.info["best_epoch"] = epoch + 1
             if chief:
                 ckpt.save()
