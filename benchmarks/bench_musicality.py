@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from lofi_build.model import quality  # noqa: E402
 from lofi_build.model.pool import default_thresholds  # noqa: E402
 from lofi_build.music.progression import parse_progression  # noqa: E402
-from lofi_build.music.score import compile_score  # noqa: E402
+from lofi_build.scorefile import compile_file  # noqa: E402
 
 KEYS = ("chord_tones", "rest_share", "mean_note", "max_equal_run", "sixteenths", "on_grid", "motif", "ending")
 
@@ -59,7 +59,7 @@ def measure_song(song: dict, progression) -> dict:
 def rows_for_songs() -> list[tuple[str, dict]]:
     out = []
     for path in sorted((ROOT / "content" / "songs").glob("*.yaml")):
-        out.append((path.stem, measure_song(compile_score(path), song_progression(path))))
+        out.append((path.stem, measure_song(compile_file(path), song_progression(path))))
     return out
 
 

@@ -1,6 +1,8 @@
 """The score compiler: a YAML song written in Tone.js TransportTime -> Tone.js JSON.
 
-Every problem in a file is collected with its line and column and reported together.
+Every problem in a document is collected with its line and column and reported together.
+Reading the file is the caller's part (``lofi_build.scorefile``): this module compiles a loaded
+document or text.
 """
 
 from __future__ import annotations
@@ -271,17 +273,13 @@ class _Compiler:
 
 
 def compile_doc(doc: yamlio.Document, strict: bool = False) -> dict:
+    """Compile a loaded score; raises :class:`LofiError` naming every problem with its position."""
     return _Compiler(doc, strict).compile()
 
 
 def compile_text(text: str, path: str | Path = "<score>", strict: bool = False) -> dict:
-    """Compile score source; raises :class:`LofiError` naming every problem with its position."""
+    """Compile score source (``path`` names it in messages)."""
     return compile_doc(yamlio.loads(text, path, ContentError), strict)
 
 
-def compile_score(path: str | Path, strict: bool = False) -> dict:
-    """Compile one score file to Tone.js JSON."""
-    return compile_doc(yamlio.load(path, ContentError), strict)
-
-
-__all__ = ["compile_score", "compile_text", "compile_doc"]
+__all__ = ["compile_text", "compile_doc"]
