@@ -86,8 +86,9 @@ def test_new_song_writes_a_starter_that_compiles(project):
     result = run_cli("new-song", "rainy-window", cwd=project)
     assert result.returncode == 0, result.stderr
     path = project / "content" / "songs" / "rainy-window.yaml"
-    song = compile_file(path)
+    song = compile_file(path, strict=True)
     assert song["header"]["name"] == "Rainy Window"
+    assert [s["name"] for s in song["lofi"]["sections"]] == ["intro", "A", "A", "B", "A", "outro"]
     assert "#" in path.read_text()  # it is commented
     again = run_cli("new-song", "rainy-window", cwd=project)
     assert again.returncode == 1 and "exists already" in again.stderr

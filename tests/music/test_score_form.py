@@ -10,6 +10,7 @@ from lofi_build.errors import LofiError
 from lofi_build.music import tonejson
 from lofi_build.music.midi import midi_file
 from lofi_build.music.score import MAX_NOTES, compile_text
+from lofi_build.music.starter import starter_score
 
 BAR = 1920  # ticks in a 4/4 bar
 
@@ -129,6 +130,17 @@ def test_a_form_song_exports_to_midi_with_every_pass():
     mid = midi_file(song)
     ons = [m for m in mid.tracks[1] if m.type == "note_on" and m.velocity > 0]
     assert len(ons) == len(song["tracks"][0]["notes"]) == 10
+
+
+def test_the_starter_has_a_form_and_compiles_strictly(caplog):
+    with caplog.at_level(logging.WARNING):
+        song = compile_text(starter_score("Rainy Window", "content/songs/rainy-window.yaml"), "s.yaml", strict=True)
+    assert caplog.text == ""
+    names = [s["name"] for s in song["lofi"]["sections"]]
+    assert names == ["intro", "A", "A", "B", "A", "outro"]
+    assert [s.get("ending") for s in song["lofi"]["sections"] if s["name"] == "A"] == [1, 2, 2]
+    assert song["lofi"]["loopBars"] == sum(s["bars"] for s in song["lofi"]["sections"])
+    assert tonejson.problems(song) == []
 
 
 def test_problems_sees_sections_that_do_not_lie_end_to_end():
