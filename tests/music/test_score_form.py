@@ -233,3 +233,14 @@ def test_a_form_may_not_write_out_more_notes_than_a_song_holds():
            + f"form: [{', '.join(['A'] * passes)}]\n")
     assert errors_of(src) == [f"song.yaml:{src.count(chr(10))}:7: error: the form plays {passes * per_pass:,} notes; "
                               f"a song may have at most {MAX_NOTES:,}"]
+
+
+def test_the_readmes_form_example_compiles_as_it_says():
+    from support import ROOT
+
+    blocks = (ROOT / "README.md").read_text(encoding="utf-8").split("```yaml\n")
+    (example,) = [b.split("```")[0] for b in blocks if "\nform: [" in b.split("```")[0]]
+    song = compile_text(example, "README.md", strict=True)
+    assert song["lofi"]["loopBars"] == 16
+    assert [(s["name"], s["bar"], s.get("ending")) for s in song["lofi"]["sections"]] == [
+        ("A", 0, 1), ("A", 4, 2), ("B", 8, None), ("A", 12, 2)]
