@@ -97,7 +97,7 @@ FORM_EXAMPLE = "[intro, A, A, B, A, outro]"
 @dataclass
 class _Part:
     name: str
-    instrument: str  # a preset name; "piano" stands in for a wrong one (whose error is reported)
+    instrument: str  # the preset name as written ("piano" where it is not text; its error is reported)
     drums: bool
     keys: tuple  # where the part is written
     raw: dict
@@ -267,7 +267,7 @@ class _Compiler:
     # -- parts -------------------------------------------------------------------------------
 
     def parts(self, data, with_form: bool):
-        """Each well-formed part as it is read (so its notes' errors follow its own, in file order)."""
+        """Each part that is a mapping, as it is read (so a flat part's note errors follow its own, in file order)."""
         parts = data.get("parts")
         if "parts" not in data:
             return  # reported with the header
@@ -278,7 +278,8 @@ class _Compiler:
         for p, part in enumerate(parts):
             pk = ("parts", p)
             if not isinstance(part, dict):
-                self.error(pk, "a part must be a mapping with 'name', 'instrument' and 'notes'")
+                self.error(pk, "a part must be a mapping with 'name' and 'instrument'" if with_form
+                           else "a part must be a mapping with 'name', 'instrument' and 'notes'")
                 continue
             PART.check_unknown(part, self.doc, pk, self.errors, self.strict)
             name = part.get("name")
