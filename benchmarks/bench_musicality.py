@@ -37,7 +37,7 @@ from lofi_build.model.measures import Ratio  # noqa: E402
 from lofi_build.model.pieces import corpus_leadsheets, leadsheet_pieces, song_piece, CACHE  # noqa: E402
 from lofi_build.music.pitch import midi_name  # noqa: E402
 from lofi_build.music.progression import parse_progression  # noqa: E402
-from lofi_build.music.score import compile_score  # noqa: E402
+from lofi_build.scorefile import compile_file  # noqa: E402
 
 # Progressions that are not in content/: tensions, slash chords, sus, altered dominants, a flat and a sharp key.
 HELD_OUT = {
@@ -125,7 +125,7 @@ def song_progression(path: Path):
 
 
 def songs(config) -> list[tuple[str, object]]:
-    return [(p.stem, song_piece(compile_score(p), song_progression(p))) for p in sorted(config.songs_dir.glob("*.yaml"))]
+    return [(p.stem, song_piece(compile_file(p), song_progression(p))) for p in sorted(config.songs_dir.glob("*.yaml"))]
 
 
 def corpus(config) -> list[tuple[str, object]]:

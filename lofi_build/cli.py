@@ -143,9 +143,9 @@ def serve(config_file, addr, open_browser, no_livereload, strict, verbosity):
 @strict_option
 def score(file, output, strict):
     """Compile one YAML score and print its Tone.js JSON."""
-    from .music.score import compile_score
+    from .scorefile import compile_file
 
-    text = json.dumps(compile_score(file, strict=strict), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    text = json.dumps(compile_file(file, strict=strict), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     if output:
         output.write_text(text, encoding="utf-8")
     else:

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from support import ROOT, run_cli
-from lofi_build.music.score import compile_score
+from lofi_build.scorefile import compile_file
 
 
 def test_version_and_help():
@@ -65,10 +65,10 @@ def test_score_prints_tonejs_json(project):
     song = project / "content" / "songs" / "test-song.yaml"
     result = run_cli("score", song)
     assert result.returncode == 0
-    assert json.loads(result.stdout) == compile_score(song)
+    assert json.loads(result.stdout) == compile_file(song)
     out = project / "song.json"
     assert run_cli("score", song, "-o", out).returncode == 0
-    assert json.loads(out.read_text()) == compile_score(song)
+    assert json.loads(out.read_text()) == compile_file(song)
 
 
 def test_score_errors(project):
@@ -86,8 +86,9 @@ def test_new_song_writes_a_starter_that_compiles(project):
     result = run_cli("new-song", "rainy-window", cwd=project)
     assert result.returncode == 0, result.stderr
     path = project / "content" / "songs" / "rainy-window.yaml"
-    song = compile_score(path)
+    song = compile_file(path, strict=True)
     assert song["header"]["name"] == "Rainy Window"
+    assert [s["name"] for s in song["lofi"]["sections"]] == ["intro", "A", "A", "B", "A", "outro"]
     assert "#" in path.read_text()  # it is commented
     again = run_cli("new-song", "rainy-window", cwd=project)
     assert again.returncode == 1 and "exists already" in again.stderr
@@ -98,7 +99,7 @@ def test_new_song_writes_a_starter_that_compiles(project):
 
 def test_shipped_songs_compile():
     for path in sorted((ROOT / "content" / "songs").glob("*.yaml")):
-        song = compile_score(path, strict=True)
+        song = compile_file(path, strict=True)
         assert song["lofi"]["loopBars"] == 8
 
 

@@ -17,6 +17,7 @@ import urllib.request
 import pytest
 
 from support import ROOT, run_cli, tree_bytes, wait_for
+from lofi_build.music.starter import starter_score
 
 SONG = "content/songs/test-song.yaml"
 GROOVE = ROOT / "content" / "drums" / "lazy-half-time.yaml"
@@ -220,6 +221,10 @@ def test_what_each_change_pushes_and_build_stays_what_a_fresh_build_writes(lofi_
         event, data = events.next()
         assert event == "swap" and data["pieces"][0]["piece"]["header"]["name"] == "Fixed"
         assert 'id="lofi-build-error"' not in get(server.url + "/lofi/")[1]
+
+        song.write_text(starter_score("Fixed", SONG))  # rewritten with a form: swapped in written out
+        event, data = events.next()
+        assert event == "swap" and [s["name"] for s in data["pieces"][0]["piece"]["lofi"]["sections"]][:2] == ["intro", "A"]
 
         css.write_text(css.read_text() + "\nbody { outline: 0; }\n")
         event, data = events.next()

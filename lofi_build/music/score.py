@@ -1,12 +1,18 @@
 """The score compiler: a YAML song written in Tone.js TransportTime -> Tone.js JSON.
 
-Every problem in a file is collected with its line and column and reported together.
+A score is flat (each part lists its notes on the song's timeline) or has a form (the parts
+declared once, named sections holding each part's notes timed from the section's start, and
+the order the sections play in); both compile to the same note format. Every problem in a
+document is collected with its line and column and reported together. Reading the file is the
+caller's part (``lofi_build.scorefile``): this module compiles a loaded document or text.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections import Counter
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -20,6 +26,9 @@ from .pitch import PitchError, looks_like_pitch, parse_key, parse_pitch
 from .transport import Meter, TimeValueError, parse_beats, ticks
 
 MAX_BARS = 4096
+# A form repeats its sections, so a short file can write out many notes; this caps what one song
+# holds (an hour of four-voice sixteenths at 200 bpm is about 192,000 notes).
+MAX_NOTES = 500_000
 PITCH_KEYS = ("note", "notes", "chord")
 DEFAULT_VELOCITY = 0.7
 SWING_SUBDIVISIONS = ("8n", "16n")
@@ -69,11 +78,49 @@ HEADER = Schema({
     "composer": Text(default=None, help="who wrote it"),
     "description": Text(default=None, help="a line about it"),
     "parts": Field(default=REQUIRED, help="the instruments and their notes"),
+    "sections": Field(help="named stretches of bars, each holding every part's notes from its own start"),
+    "form": Field(help="the order the sections play in, e.g. [intro, A, A, B, A, outro]"),
 }, what="score key")
-# Parts and notes are checked by the compiler (their values depend on each other); the schema
-# declares their keys.
+# Parts, notes, sections and the form are checked by the compiler (their values depend on each
+# other); the schema declares their keys.
 PART = Schema({"name": Field(), "instrument": Field(), "notes": Field()}, what="part key")
 NOTE = Schema({name: Field() for name in ("time", *PITCH_KEYS, "duration", "velocity")}, what="note key")
+# A section's keys besides the parts' names (so no part may take one of these names in a score
+# with a form); an ending holds only the first.
+SECTION_KEYS = ("bars", "endings")
+# Sections are laid end to end, so each is whole bars: every section then starts on a bar line,
+# where the drums' loop and the page's "which section is playing" both count from.
+BARS = replace(HEADER.fields["loop_bars"], default=REQUIRED, null_is_default=False, help="a section's length")
+FORM_EXAMPLE = "[intro, A, A, B, A, outro]"
+
+
+@dataclass
+class _Part:
+    name: str
+    instrument: str  # the preset name as written ("piano" where it is not text; its error is reported)
+    drums: bool
+    keys: tuple  # where the part is written
+    raw: dict
+
+
+@dataclass
+class _Block:
+    """Bars holding each part's notes in ticks from the block's start: a section's body, or one ending."""
+
+    bars: int | None  # None: missing or wrong (reported)
+    notes: dict[str, list[tonejson.Note]]
+
+
+@dataclass
+class _Section:
+    name: str
+    keys: tuple
+    body: _Block
+    endings: list[_Block]  # volta brackets: pass n plays ending n, later passes the last one
+
+    def ending(self, pass_: int) -> int | None:
+        """The ending (1-based) the section's ``pass_``-th time in the form plays, or None when it has none."""
+        return min(pass_, len(self.endings)) if self.endings else None
 
 
 class _Compiler:
@@ -84,6 +131,13 @@ class _Compiler:
 
     def error(self, keys, message, at_key=False):
         self.errors.add(self.doc.error(keys, message, at_key=at_key))
+
+    def warning(self, keys, message, at_key=False):
+        """A warning, or (under --strict) an error."""
+        if self.strict:
+            self.error(keys, message, at_key)
+        else:
+            warn(message, self.doc.path, *((self.doc.key_mark if at_key else self.doc.mark)(*keys) or (None, None)))
 
     # -- notes -------------------------------------------------------------------------------
 
@@ -190,6 +244,237 @@ class _Compiler:
             return None
         return start, pitches, duration, velocity
 
+    def notes(self, keys, items, meter, bpm, drums, limit=None) -> list[tonejson.Note]:
+        """A list of note entries in ticks from its own start (a flat part's, or one part's in a
+        section). ``limit``: (the tick no note may start at or after, the message if one does)."""
+        out = []
+        for n, item in enumerate(items):
+            nk = keys + (n,)
+            parsed = self.note(nk, item, meter, bpm, drums)
+            if parsed is None:
+                continue
+            start, pitches, duration, velocity = parsed
+            start_ticks, duration_ticks = ticks(start), ticks(start + duration) - ticks(start)
+            if duration_ticks <= 0:
+                self.error(nk, "duration is shorter than one tick (1/480 of a quarter note)")
+                continue
+            if limit is not None and start_ticks >= limit[0]:
+                self.error(nk, limit[1])
+                continue
+            out += [tonejson.Note(midi, start_ticks, duration_ticks, velocity) for midi in pitches]
+        return out
+
+    # -- parts -------------------------------------------------------------------------------
+
+    def parts(self, data, with_form: bool):
+        """Each part that is a mapping, as it is read (so a flat part's note errors follow its own, in file order)."""
+        parts = data.get("parts")
+        if "parts" not in data:
+            return  # reported with the header
+        if not isinstance(parts, list) or not parts:
+            self.error(("parts",), "'parts' must be a non-empty list")
+            return
+        names = set()
+        for p, part in enumerate(parts):
+            pk = ("parts", p)
+            if not isinstance(part, dict):
+                self.error(pk, "a part must be a mapping with 'name' and 'instrument'" if with_form
+                           else "a part must be a mapping with 'name', 'instrument' and 'notes'")
+                continue
+            PART.check_unknown(part, self.doc, pk, self.errors, self.strict)
+            name = part.get("name")
+            if not isinstance(name, str) or not name.strip():
+                self.error(pk + ("name",), "a part needs a 'name' (a non-empty string)")
+                name = f"part {p + 1}"
+            elif name in names:
+                self.error(pk + ("name",), f"duplicate part name {name!r}")
+            elif with_form and name in SECTION_KEYS:
+                self.error(pk + ("name",), f"a part cannot be called {name!r} in a score with a form "
+                                           f"(a section's {name!r} is its own key)")
+            names.add(name)
+            drums = False
+            instrument = part.get("instrument")
+            if "instrument" not in part:
+                self.error(pk, f"part {name!r} is missing 'instrument'")
+            else:
+                try:
+                    drums = preset(instrument).percussion
+                except UnknownPreset as e:
+                    self.error(pk + ("instrument",), str(e))
+            if with_form and "notes" in part:
+                self.error(pk + ("notes",), f"part {name!r} has its notes in the sections: in a score with a "
+                                            "form a part names only its 'name' and 'instrument'", at_key=True)
+            yield _Part(name, instrument if isinstance(instrument, str) else "piano", drums, pk, part)
+
+    def flat(self, data, meter, bpm, loop_bars) -> list[tonejson.Track]:
+        """The parts of a score without a form: each lists its notes on the song's timeline."""
+        limit = None if loop_bars is None else (
+            loop_bars * meter.bar_ticks, f"note starts after the loop ends (loop_bars: {loop_bars})")
+        tracks = []
+        for part in self.parts(data, with_form=False):
+            notes = part.raw.get("notes")
+            if not isinstance(notes, list) or not notes:
+                self.error(part.keys + ("notes",) if "notes" in part.raw else part.keys,
+                           f"part {part.name!r} needs 'notes': a non-empty list")
+                continue
+            tracks.append(tonejson.Track(part.name, part.instrument,
+                                         self.notes(part.keys + ("notes",), notes, meter, bpm, part.drums, limit)))
+        return tracks
+
+    # -- sections and the form ---------------------------------------------------------------
+
+    def block(self, keys, raw: dict, what: str, parts: dict, meter, bpm, own_keys) -> _Block:
+        """A section's body or one ending: its 'bars' and the notes of each part it names."""
+        bars = None
+        if "bars" not in raw:
+            self.error(keys, f"{what} needs 'bars': its length in whole bars")
+        else:
+            try:
+                bars = BARS.check(raw["bars"])
+            except Invalid as e:
+                self.error(keys + ("bars",), f"{what}: 'bars' {e} (sections start on bar lines), not {raw['bars']!r}")
+        limit = None if bars is None else (
+            bars * meter.bar_ticks, f"note starts after {what} ends (bars: {bars}; its times count from its own start)")
+        notes = {}
+        for key, items in raw.items():
+            if key in own_keys:
+                continue
+            part = parts.get(key) if isinstance(key, str) else None
+            if part is None:
+                known = ", ".join(parts) or "none"
+                self.error(keys + (key,), f"{what} has notes for {key!r}, a part the score does not declare "
+                                          f"(its parts: {known})", at_key=True)
+            elif not isinstance(items, list):
+                self.error(keys + (key,), f"the notes of {key!r} in {what} must be a list of notes")
+            else:
+                notes[key] = self.notes(keys + (key,), items, meter, bpm, part.drums, limit)
+        return _Block(bars, notes)
+
+    def sections(self, data, parts: dict, meter, bpm) -> dict[str, _Section]:
+        raw = data.get("sections")
+        if "sections" not in data:
+            self.error(("form",), "a score with a 'form' needs 'sections': what each name in the form plays",
+                       at_key=True)
+            return {}
+        if not isinstance(raw, dict) or not raw:
+            self.error(("sections",), "'sections' must be a mapping of named sections, "
+                                      "like {A: {bars: 8, keys: [...]}, B: ...}")
+            return {}
+        out = {}
+        for name, body in raw.items():
+            sk = ("sections", name)
+            if not isinstance(name, str):
+                self.error(sk, f"a section's name must be text like A or intro, not {name!r}", at_key=True)
+                continue
+            if not isinstance(body, dict):
+                self.error(sk, f"section {name!r} must be a mapping with 'bars' and each part's notes")
+                continue
+            what = f"section {name!r}"
+            section = _Section(name, sk, self.block(sk, body, what, parts, meter, bpm, SECTION_KEYS), [])
+            if "endings" in body:
+                endings = body["endings"]
+                if not isinstance(endings, list) or not endings:
+                    self.error(sk + ("endings",), f"the 'endings' of {what} must be a list of endings, "
+                                                  "like [{bars: 1, keys: [...]}, {bars: 2, keys: [...]}]")
+                for e, ending in enumerate(endings if isinstance(endings, list) else []):
+                    ek, label = sk + ("endings", e), f"ending {e + 1} of {what}"
+                    if isinstance(ending, dict):
+                        section.endings.append(self.block(ek, ending, label, parts, meter, bpm, ("bars",)))
+                    else:
+                        self.error(ek, f"{label} must be a mapping with 'bars' and each part's notes")
+                        section.endings.append(_Block(None, {}))  # keeps the later endings' numbers
+            out[name] = section
+        return out
+
+    def form(self, data) -> list[str] | None:
+        """The names the form plays, in order (those that name a section); None if there is no form."""
+        raw, known = data.get("form"), data.get("sections")
+        if "form" not in data:
+            self.error(("sections",), f"a score with 'sections' needs a 'form': the order they play in, "
+                                      f"like {FORM_EXAMPLE}", at_key=True)
+            return None
+        if not isinstance(raw, list) or not raw:
+            self.error(("form",), f"'form' must be a non-empty list of section names, like {FORM_EXAMPLE}")
+            return None
+        order = []
+        for i, name in enumerate(raw):
+            if not isinstance(name, str):
+                self.error(("form", i), f"a form item must be a section's name, not {name!r}")
+            elif isinstance(known, dict) and known and name not in known:
+                names = ", ".join(str(k) for k in known)
+                self.error(("form", i), f"unknown section {name!r} (the sections are: {names})")
+            else:
+                order.append(name)
+        return order
+
+    def check_use(self, sections: dict[str, _Section], order: list[str]) -> None:
+        """Every section is played, and played at least as often as it has endings."""
+        played = Counter(order)
+        for name, section in sections.items():
+            n = played[name]
+            if not n:
+                self.warning(section.keys, f"section {name!r} is never played: the form does not name it", at_key=True)
+            elif len(section.endings) > n:
+                self.error(section.keys + ("endings", n),
+                           f"section {name!r} has {len(section.endings)} endings but the form plays it "
+                           f"{n} time{'s' if n > 1 else ''}: ending {n + 1} is never played")
+
+    @staticmethod
+    def place(sections: dict[str, _Section], order: list[str]) -> list[tuple[dict, list[_Block]]]:
+        """Each pass of a section in the form: where it starts (its "lofi" entry) and the blocks it
+        plays, its body then its ending. Sections with errors (reported) are left out."""
+        placed, passes, bar = [], Counter(), 0
+        for name in order:
+            section = sections.get(name)
+            if section is None:
+                continue
+            passes[name] += 1
+            ending = section.ending(passes[name])
+            blocks = [section.body] + ([section.endings[ending - 1]] if ending else [])
+            if any(b.bars is None for b in blocks):
+                continue
+            entry = {"name": name, "bar": bar, "bars": sum(b.bars for b in blocks), "pass": passes[name]}
+            if ending:
+                entry["ending"] = ending
+            placed.append((entry, blocks))
+            bar += entry["bars"]
+        return placed
+
+    def arrange(self, data, meter, bpm, loop_bars) -> tuple[list[tonejson.Track], int, list[dict]]:
+        """A score with a form written out: its tracks, its length in bars and where each section starts."""
+        parts = {}
+        for part in self.parts(data, with_form=True):
+            parts.setdefault(part.name, part)
+        sections = self.sections(data, parts, meter, bpm)
+        order = self.form(data)
+        if order is None:
+            return [], 0, []
+        self.check_use(sections, order)
+        placed = self.place(sections, order)
+        bars = sum(entry["bars"] for entry, _ in placed)
+        notes = sum(len(b.notes.get(p, ())) for _, blocks in placed for b in blocks for p in parts)
+        if bars > MAX_BARS:
+            self.error(("form",), f"the form plays {bars} bars; a song may be at most {MAX_BARS} bars long")
+        elif notes > MAX_NOTES:
+            self.error(("form",), f"the form plays {notes:,} notes; a song may have at most {MAX_NOTES:,}")
+        elif loop_bars is not None and loop_bars < bars:
+            self.error(("loop_bars",), f"'loop_bars' ({loop_bars}) is shorter than the form ({bars} bars): "
+                                       "the form would never finish")
+        if self.errors:
+            return [], bars, []
+
+        tracks = []
+        for part in parts.values():
+            track = tonejson.Track(part.name, part.instrument)
+            for entry, blocks in placed:
+                at = entry["bar"] * meter.bar_ticks
+                for block in blocks:
+                    track.notes += [tonejson.Note(n.midi, n.ticks + at, n.duration_ticks, n.velocity)
+                                    for n in block.notes.get(part.name, ())]
+                    at += block.bars * meter.bar_ticks
+            tracks.append(track)
+        return tracks, bars, [entry for entry, _ in placed]
+
     # -- whole score -------------------------------------------------------------------------
 
     def compile(self) -> dict | None:
@@ -201,68 +486,21 @@ class _Compiler:
         # A key whose value is wrong is missing from ``header``: go on without it to find more errors.
         title, bpm, key, loop_bars = (header.get(k) for k in ("title", "bpm", "key", "loop_bars"))
         meter, swing = header.get("time_signature", Meter()), header.get("swing", 0)
-
-        parts = data.get("parts")
-        tracks: list[tonejson.Track] = []
-        last_end = 0
-        if "parts" not in data:
-            pass  # reported with the header
-        elif not isinstance(parts, list) or not parts:
-            self.error(("parts",), "'parts' must be a non-empty list")
+        extra = {}
+        if "sections" in data or "form" in data:
+            tracks, bars, extra["sections"] = self.arrange(data, meter, bpm, loop_bars)
+            self.errors.raise_if_any()
+            loop_bars = loop_bars or bars
         else:
-            names = set()
-            for p, part in enumerate(parts):
-                pk = ("parts", p)
-                if not isinstance(part, dict):
-                    self.error(pk, "a part must be a mapping with 'name', 'instrument' and 'notes'")
-                    continue
-                PART.check_unknown(part, self.doc, pk, self.errors, self.strict)
-                name = part.get("name")
-                if not isinstance(name, str) or not name.strip():
-                    self.error(pk + ("name",), "a part needs a 'name' (a non-empty string)")
-                    name = f"part {p + 1}"
-                elif name in names:
-                    self.error(pk + ("name",), f"duplicate part name {name!r}")
-                names.add(name)
-                drums = False
-                instrument = part.get("instrument")
-                if "instrument" not in part:
-                    self.error(pk, f"part {name!r} is missing 'instrument'")
-                else:
-                    try:
-                        drums = preset(instrument).percussion
-                    except UnknownPreset as e:
-                        self.error(pk + ("instrument",), str(e))
-                notes = part.get("notes")
-                if not isinstance(notes, list) or not notes:
-                    self.error(pk + ("notes",) if "notes" in part else pk,
-                               f"part {name!r} needs 'notes': a non-empty list")
-                    continue
-                track = tonejson.Track(name, instrument if isinstance(instrument, str) else "piano")
-                for n, item in enumerate(notes):
-                    nk = pk + ("notes", n)
-                    parsed = self.note(nk, item, meter, bpm, drums)
-                    if parsed is None:
-                        continue
-                    start, pitches, duration, velocity = parsed
-                    start_ticks, duration_ticks = ticks(start), ticks(start + duration) - ticks(start)
-                    if duration_ticks <= 0:
-                        self.error(nk, "duration is shorter than one tick (1/480 of a quarter note)")
-                        continue
-                    if loop_bars is not None and start_ticks >= loop_bars * meter.bar_ticks:
-                        self.error(nk, f"note starts after the loop ends (loop_bars: {loop_bars})")
-                        continue
-                    last_end = max(last_end, start_ticks + duration_ticks)
-                    for midi in pitches:
-                        track.notes.append(tonejson.Note(midi, start_ticks, duration_ticks, velocity))
-                tracks.append(track)
-        self.errors.raise_if_any()
+            tracks = self.flat(data, meter, bpm, loop_bars)
+            self.errors.raise_if_any()
+            if loop_bars is None:
+                last_end = max((n.ticks + n.duration_ticks for t in tracks for n in t.notes), default=0)
+                loop_bars = max(1, math.ceil(Fraction(last_end, meter.bar_ticks)))
+                if loop_bars > MAX_BARS:
+                    raise self.doc.error((), f"the score is longer than {MAX_BARS} bars")
 
-        if loop_bars is None:
-            loop_bars = max(1, math.ceil(Fraction(last_end, meter.bar_ticks)))
-            if loop_bars > MAX_BARS:
-                raise self.doc.error((), f"the score is longer than {MAX_BARS} bars")
-        extra = {k: header[k] for k in ("composer", "description") if header[k] is not None}
+        extra.update({k: header[k] for k in ("composer", "description") if header[k] is not None})
         extra["swingSubdivision"] = header["swing_subdivision"]
         return tonejson.song_json(
             title=title, bpm=bpm, tracks=tracks, loop_bars=loop_bars,
@@ -271,17 +509,13 @@ class _Compiler:
 
 
 def compile_doc(doc: yamlio.Document, strict: bool = False) -> dict:
+    """Compile a loaded score; raises :class:`LofiError` naming every problem with its position."""
     return _Compiler(doc, strict).compile()
 
 
 def compile_text(text: str, path: str | Path = "<score>", strict: bool = False) -> dict:
-    """Compile score source; raises :class:`LofiError` naming every problem with its position."""
+    """Compile score source (``path`` names it in messages)."""
     return compile_doc(yamlio.loads(text, path, ContentError), strict)
 
 
-def compile_score(path: str | Path, strict: bool = False) -> dict:
-    """Compile one score file to Tone.js JSON."""
-    return compile_doc(yamlio.load(path, ContentError), strict)
-
-
-__all__ = ["compile_score", "compile_text", "compile_doc"]
+__all__ = ["compile_text", "compile_doc"]

@@ -176,9 +176,9 @@ def parse(path: Path):
     path = Path(path)
     if path.suffix.lower() in SCORE_SUFFIXES:
         from .midi import midi_bytes
-        from .score import compile_score
+        from ..scorefile import compile_file
 
-        song = compile_score(path)
+        song = compile_file(path)
         song = {**song, "lofi": {**song["lofi"], "swing": 0}}  # straight time: swing is a performance
         data, kind = midi_bytes(song), "midi"
     else:

@@ -116,6 +116,13 @@ def problems(song: dict) -> list[str]:
             out.append("loopBars must be a positive integer")
         if len(lofi["parts"]) != len(tracks):
             out.append("lofi.parts and tracks differ in length")
+        bar = 0
+        for section in lofi.get("sections", ()):  # a song with a form: its sections end to end from bar 0
+            if section["bar"] != bar or not (isinstance(section["bars"], int) and section["bars"] >= 1):
+                out.append(f"lofi.sections: {section['name']!r} does not start at bar {bar} with whole bars")
+            bar += section["bars"]
+        if bar > lofi["loopBars"]:
+            out.append("lofi.sections run past loopBars")
         for t, track in enumerate(tracks):
             for key in ("channel", "controlChanges", "instrument", "name", "notes", "pitchBends"):
                 if key not in track:

@@ -19,9 +19,9 @@ from ..config import Config, Theme, as_config, as_dict
 from ..errors import Collector, ContentError, LofiError
 from ..music.chord_table import chord_table
 from ..music.midi import midi_bytes
-from ..music.score import compile_score
 from ..music.transport import Meter, parse_ticks
 from ..samples.manifest import Kit, load_kit, publish
+from ..scorefile import compile_file
 from . import csp, worker
 from .icons import ICON_SIZES, icon_png
 from .output import Output, check_replaceable, commit, read_bytes
@@ -151,7 +151,7 @@ class BuildCache:
         digest = hashlib.sha256(path.read_bytes()).digest()
         hit = self._scores.get(str(path))
         if hit is None or hit[:2] != (digest, strict):
-            hit = (digest, strict, compile_score(path, strict=strict))
+            hit = (digest, strict, compile_file(path, strict=strict))
             self._scores[str(path)] = hit
         return hit[2]
 

@@ -1,12 +1,15 @@
 """Fuzzing with hypothesis: times, durations, pitches and whole scores never crash the compiler,
-and valid input always compiles to well-formed Tone.js JSON that agrees with Tone's arithmetic.
+valid input always compiles to well-formed Tone.js JSON that agrees with Tone's arithmetic, and a
+song with a form compiles to exactly the notes of the same song written out flat.
 
 The default run uses a few hundred examples per property; `pytest -m slow` runs the dedicated
 10,000-example pass.
 """
 
+import json
 import math
 import string
+from collections import Counter
 
 import pytest
 import yaml
@@ -131,6 +134,76 @@ def raw_text_property(text):
         pass
 
 
+FORM_PARTS = {"keys": ("piano", ["C4", "Eb4", "G4", "Bb3", "Dm9"]), "bass": ("bass", ["C2", "G1", "Bb1"]),
+              "kit": ("drums", ["kick", "snare", "hat"])}
+FORM_DURATIONS = ["16n", "8n", "4n", "2n", "1m", "8t", "4n.", "0:1:2"]
+
+
+@st.composite
+def form_songs(draw):
+    """A random song with a form, and the same song written out flat by hand, as two score dicts.
+
+    Note times are TransportTime inside their section (or ending); the flat copy adds the bars
+    before it to the bar field. Every pass n of a section plays ending n, later passes the last.
+    """
+    meter = draw(st.sampled_from(["4/4", "3/4", "6/8", "7/8", "5/4"]))
+    n, d = map(int, meter.split("/"))
+    whole_quarters = n * 4 // d  # notes start within the bar: 7/8 has 3.5 quarters, so quarters 0..2
+    parts = list(FORM_PARTS)[:draw(st.integers(1, 3))]
+
+    def block(bars, every_part=False):
+        out = {"bars": bars}
+        for part in parts:
+            if not (every_part or draw(st.booleans())):
+                continue
+            out[part] = [[f"{draw(st.integers(0, bars - 1))}:{draw(st.integers(0, whole_quarters - 1))}:"
+                          f"{draw(st.sampled_from(['0', '1', '2', '3', '1.5']))}",
+                          draw(st.sampled_from(FORM_PARTS[part][1])), draw(st.sampled_from(FORM_DURATIONS)),
+                          draw(st.sampled_from([0.3, 0.55, 1]))]
+                         for _ in range(draw(st.integers(1 if every_part else 0, 4)))]
+        return out
+
+    names = draw(st.lists(st.sampled_from(["intro", "A", "B", "C", "outro"]), min_size=1, max_size=4, unique=True))
+    sections = {name: block(draw(st.integers(1, 4)), every_part=i == 0) for i, name in enumerate(names)}
+    form = draw(st.lists(st.sampled_from(names), min_size=1, max_size=8))
+    form += [name for name in names if name not in form]
+    played = Counter(form)
+    for name, section in sections.items():
+        endings = [block(draw(st.integers(1, 2))) for _ in range(draw(st.integers(0, 2)))][:played[name]]
+        if endings:
+            section["endings"] = endings
+
+    flat = {part: [] for part in parts}
+    bar, passes = 0, Counter()
+    for name in form:
+        passes[name] += 1
+        section = sections[name]
+        endings = section.get("endings", [])
+        for b in [section] + ([endings[min(passes[name], len(endings)) - 1]] if endings else []):
+            for part in parts:
+                for time, pitch, duration, velocity in b.get(part, []):
+                    first, rest = time.split(":", 1)
+                    flat[part].append([f"{int(first) + bar}:{rest}", pitch, duration, velocity])
+            bar += b["bars"]
+    head = {"title": "Form", "bpm": 84, "time_signature": meter}
+    with_form = {**head, "parts": [{"name": p, "instrument": FORM_PARTS[p][0]} for p in parts],
+                 "sections": sections, "form": form}
+    written_out = {**head, "loop_bars": bar,
+                   "parts": [{"name": p, "instrument": FORM_PARTS[p][0], "notes": flat[p]} for p in parts]}
+    return with_form, written_out
+
+
+def form_property(songs):
+    with_form, written_out = (compile_text(yaml.safe_dump(s), "form.yaml", strict=True) for s in songs)
+    assert tonejson.problems(with_form) == []
+    # Notes that start together on one pitch may come in either order; everything else is the same.
+    for track in (*with_form["tracks"], *written_out["tracks"]):
+        track["notes"].sort(key=lambda note: json.dumps(note, sort_keys=True))
+    sections = with_form["lofi"].pop("sections")
+    assert with_form == written_out
+    assert sum(s["bars"] for s in sections) == written_out["lofi"]["loopBars"]
+
+
 PROPERTIES = [
     (time_property, (transport | notation, meters)),
     (junk_time_property, (junk | transport, meters)),
@@ -138,6 +211,7 @@ PROPERTIES = [
     (junk_pitch_property, (junk,)),
     (score_property, (score,)),
     (raw_text_property, (st.text(max_size=300),)),
+    (form_property, (form_songs(),)),
 ]
 
 

@@ -150,6 +150,14 @@ def test_yaml_score(tmp_path):
     assert parts[0][:3] == [("11.0.4.7", 2), ("r", 2), ("G4", 1)]
 
 
+def test_yaml_score_with_a_form_is_read_written_out(tmp_path):
+    song = tmp_path / "form.yaml"
+    song.write_text("title: Form\nbpm: 80\nparts: [{name: lead, instrument: piano}]\n"
+                    "sections:\n  A: {bars: 1, lead: [['0:0:0', C4, 2n]]}\n  B: {bars: 1, lead: [['0:2:0', E4, 2n]]}\n"
+                    "form: [A, B, A]\n")
+    assert pairs(tk.encode_file(song)) == [[("C4", 2), ("r", 2), ("r", 2), ("E4", 2), ("C4", 2), ("r", 2)]]
+
+
 def test_token_pitches():
     assert tk.token_pitches("E-4") == (63,)
     assert tk.token_pitches("F#3") == (54,)

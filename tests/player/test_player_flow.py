@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from support import wait_for
+from support import ROOT, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -82,6 +82,30 @@ def test_a_song_with_drums_ambience_and_quote_plays_through_the_two_steps(open_p
     page.click("#stop")
     wait_for(page, f"{STATE}.transport.state === 'stopped'")
     assert ticks(page) == 0 and state(page)["selected"]["track"] == "paper-lanterns"
+    assert page.log.errors == []
+
+
+def test_a_song_with_a_form_loops_its_whole_form_on_its_own_samples(project, page):
+    """new-song's starter: the melody and bass enter after a keys-only intro, so their first
+    bar has no samples to wait for; they still play sampled, and the loop is the whole form."""
+    from lofi_build.music.starter import starter_score
+    from support import run_cli, static_server
+
+    (project / "content" / "songs" / "test-song.yaml").write_text(starter_score("Test Song", "x.yaml"))
+    (project / "content" / "samples").symlink_to(ROOT / "content" / "samples")
+    site = project / "build"
+    run_cli("site", "-q", cwd=project, check=True)
+    piece = json.loads((site / manifest(site)["songs"][0]["url"]).read_text())
+    with static_server(site) as url:
+        page.goto(url)
+        wait_for(page, "window.lofi !== undefined", timeout=30)
+        page.evaluate("lofi.select({track: 'test-song'}).then(() => lofi.play())")
+        started(page)
+        heard = "['rhodes', 'vibraphone', 'bass'].every(i => " + STATE + ".samples.loaded.some(u => u.includes(`/instruments/${i}/`)))"
+        wait_for(page, f"{STATE}.layers.music.status !== 'loading' && {heard}", timeout=30)
+        s = state(page)
+    assert s["layers"]["music"]["status"] == "ready" and s["layers"]["music"]["error"] is None  # no synth stand-ins
+    assert s["loops"]["song"] == piece["lofi"]["loopBars"] == sum(x["bars"] for x in piece["lofi"]["sections"])
     assert page.log.errors == []
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from kitcheck import DRUMS_DIR, KIT_YAML
-from lofi_build.music.score import compile_score
+from lofi_build.scorefile import compile_file
 from lofi_build.music.transport import PPQ
 from lofi_build.samples import audio
 from lofi_build.samples.loudness import integrated_loudness
@@ -25,7 +25,7 @@ def notes_of(song: dict) -> list[dict]:
 
 def test_there_are_at_least_three_grooves_with_different_feels():
     assert len(GROOVES) >= 3
-    songs = [compile_score(path, strict=True) for path in GROOVES]
+    songs = [compile_file(path, strict=True) for path in GROOVES]
     feels = {(song["lofi"]["bpm"], song["lofi"]["swing"]) for song in songs}
     assert len(feels) == len(songs), "each groove has its own tempo/swing"
     assert {p["instrument"] for song in songs for p in song["lofi"]["parts"]} == {"drums", "brushes"}
@@ -33,7 +33,7 @@ def test_there_are_at_least_three_grooves_with_different_feels():
 
 @pytest.mark.parametrize("path", GROOVES, ids=lambda p: p.stem)
 def test_groove_is_an_8_bar_drum_loop(path):
-    song = compile_score(path, strict=True)
+    song = compile_file(path, strict=True)
     assert song["lofi"]["loopBars"] == 8 and song["lofi"]["timeSignature"] == [4, 4]
     assert all(t["channel"] == 9 for t in song["tracks"]), "drum parts play on the GM drum channel"
     notes = notes_of(song)
@@ -44,7 +44,7 @@ def test_groove_is_an_8_bar_drum_loop(path):
 
 @pytest.mark.parametrize("path", GROOVES, ids=lambda p: p.stem)
 def test_groove_has_dynamics_ghosts_and_fills(path):
-    notes = notes_of(compile_score(path, strict=True))
+    notes = notes_of(compile_file(path, strict=True))
     velocities = {round(n["velocity"], 2) for n in notes}
     assert len(velocities) >= 12, "velocities vary (accents, humanised hits)"
     assert min(velocities) <= 0.3 and max(velocities) >= 0.7, "ghost notes under accents"
@@ -61,7 +61,7 @@ def test_groove_has_dynamics_ghosts_and_fills(path):
 @pytest.mark.parametrize("path", GROOVES, ids=lambda p: p.stem)
 def test_every_drum_a_groove_plays_is_in_its_kit(path):
     kits = {item.id: set(item.notes) for item in load_kit(KIT_YAML).of_kind("drumkit")}
-    song = compile_score(path, strict=True)
+    song = compile_file(path, strict=True)
     for part, track in zip(song["lofi"]["parts"], song["tracks"]):
         missing = {n["midi"] for n in track["notes"]} - kits[part["instrument"]]
         assert not missing, f"{part['name']}: kit {part['instrument']!r} has no sample for MIDI {missing}"
@@ -71,7 +71,7 @@ def test_every_drum_a_groove_plays_is_in_its_kit(path):
 def test_a_groove_played_on_its_kit_is_a_sensible_layer(path):
     """The drum layer as the player makes it (one-shots at velocity gain) lands in -35..-10 LUFS."""
     kits = {item.id: item for item in load_kit(KIT_YAML).of_kind("drumkit")}
-    song = compile_score(path, strict=True)
+    song = compile_file(path, strict=True)
     rate = 44100
     seconds = max(n["time"] for t in song["tracks"] for n in t["notes"]) + 3
     mix = np.zeros((round(seconds * rate), 2), dtype=np.float32)

@@ -96,6 +96,21 @@ def test_a_failing_build_leaves_the_old_output_untouched(project):
     assert not [p for p in project.iterdir() if p.name.startswith(".build-")]  # no temp dirs left
 
 
+def test_a_song_with_a_form_is_baked_written_out_with_its_sections(project):
+    from lofi_build.music.starter import starter_score
+
+    (project / "content" / "songs" / "rainy-window.yaml").write_text(starter_score("Rainy Window", "x.yaml"))
+    build_project(project, strict=True)
+    out = project / "build"
+    entry = next(s for s in json.loads((out / "manifest.json").read_text())["songs"] if s["id"] == "rainy-window")
+    piece = json.loads((out / entry["url"]).read_text())
+    sections = piece["lofi"]["sections"]
+    assert [s["name"] for s in sections] == ["intro", "A", "A", "B", "A", "outro"]
+    assert piece["lofi"]["loopBars"] == sections[-1]["bar"] + sections[-1]["bars"]
+    assert max(n["ticks"] for t in piece["tracks"] for n in t["notes"]) >= sections[-1]["bar"] * 1920
+    assert (out / entry["midi"]).read_bytes()[:4] == b"MThd"
+
+
 def test_a_changed_song_is_swapped_in(project):
     build_project(project)
     song = project / "content" / "songs" / "test-song.yaml"

@@ -50,8 +50,10 @@ export async function loadVoices(piece, { context, destination, instruments, loa
       });
       if (urgent) firstBar.push(got);
     }
+    // An instrument is judged by its first bar's samples; one that enters later (a melody after
+    // a song's intro) has none there to judge, and its samples come in before it plays.
     waits.push(Promise.all(firstBar).then((oks) => {
-      if (files.length && !voice.ready && oks.every((ok) => !ok)) {
+      if (firstBar.length && !voice.ready && oks.every((ok) => !ok)) {
         voice.dispose();
         voices.set(preset, standIn(preset));
         failed.push(inst.title);
