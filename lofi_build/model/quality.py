@@ -17,6 +17,8 @@ _IN_MAJOR = {0, 2, 4, 5, 7, 9, 11}
 _IN_MINOR = {0, 2, 3, 5, 7, 8, 10, 11}
 MAJOR_NAMES = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 MINOR_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "G#", "A", "Bb", "B")
+# The scales the key finder tries, in this order (a tie keeps the first): name, profile, the names of its tonics.
+_SCALES = (("major", _MAJOR, MAJOR_NAMES), ("minor", _MINOR, MINOR_NAMES))
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ def detect_key(pc_weights: np.ndarray) -> tuple[int, str]:
     if np.ptp(pc_weights) == 0:  # silence, or every pitch class alike: no key to find
         return key
     for tonic in range(12):
-        for scale, profile in (("major", _MAJOR), ("minor", _MINOR)):
+        for scale, profile, _ in _SCALES:
             r = np.corrcoef(pc_weights, np.roll(profile, tonic))[0, 1]
             if r > best + 1e-12:
                 best, key = r, (tonic, scale)
@@ -48,6 +50,11 @@ def detect_key(pc_weights: np.ndarray) -> tuple[int, str]:
 
 def key_name(tonic: int, scale: str) -> tuple[str, str]:
     return (MAJOR_NAMES if scale == "major" else MINOR_NAMES)[tonic], scale
+
+
+def key_table() -> list[dict]:
+    """The key finder's scales as data, in the order it tries them: the browser's detectKey reads this (facts)."""
+    return [{"scale": scale, "profile": profile.tolist(), "names": list(names)} for scale, profile, names in _SCALES]
 
 
 def measure(events: list[tuple[str, Fraction]]) -> dict:
@@ -104,7 +111,7 @@ def problems(stats: dict, gate: Gate = GATE) -> list[str]:
 # Tensions a melody note may take over a chord, as intervals over its root: 9, 11, #11 (over a major 3rd), 13,
 # b13 and a 7th for a chord without one (b7 over a minor 3rd). A tension a half step over a chord tone is an
 # avoid note (the 11 on a major chord, the b13 over a perfect 5th).
-_TENSIONS = (2, 5, 6, 9, 8, 10, 11)
+TENSIONS = (2, 5, 6, 9, 8, 10, 11)
 _GRID = (4, 6)  # onsets on the 16th grid (4 a quarter) or the triplet grid (eighth and 16th triplets: 6 a quarter)
 MOTIF_SIMILARITY = 0.75  # share of matching onsets (and of pitches a constant transposition apart) for a recurrence
 
@@ -115,7 +122,7 @@ def melody_pcs(chord) -> frozenset[int]:
     out = set(pcs)
     intervals = {(p - chord.root) % 12 for p in pcs}
     minor = 3 in intervals and 4 not in intervals
-    for t in _TENSIONS:
+    for t in TENSIONS:
         pc = (chord.root + t) % 12
         if t in (10, 11) and intervals & {9, 10, 11}:
             continue  # the chord has its 7th (or 6th) already
