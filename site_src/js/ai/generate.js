@@ -13,8 +13,6 @@ export const OFF_GRID = 48;
 export const FINAL_MIN = TICKS; // a solo's last note is held at least a beat
 export const ECHO_BARS = 2; // the hook's length
 export const PHRASE_BARS = 4;
-// ai.quality's defaults (lofi_build/config.py: Quality); the build's own values travel in options.quality.
-export const QUALITY = { rest_min: 0.05, rest_max: 0.25, max_equal_run: 8 };
 
 const pcRow = (pcs) => {
   const row = new Uint8Array(12);
@@ -81,12 +79,13 @@ function pick(logits, u, temperature, topK, allowed) {
 
 /**
  * One solo over ``harmony``: [{tokenId, durationClass, steps (twelfths)}], exactly ``harmony.at.length``
- * twelfths long. options: seed, temperature, topK, quality ({rest_min, rest_max, max_equal_run}).
+ * twelfths long. options: seed, temperature, topK, quality ({rest_min, rest_max, max_equal_run}: the site's
+ * ai.quality, facts.ai.quality).
  */
 export function generateBars(model, harmonyIn, options) {
   const h = model.header;
-  const { seed, temperature = 0.9, topK = 0 } = options;
-  const quality = { ...QUALITY, ...(options.quality || {}) };
+  const { seed, temperature, topK, quality } = options;
+  if (!quality) fail("the quality thresholds (facts.ai.quality) are missing");
   if (!Number.isInteger(seed)) fail("seed must be an integer");
   if (!(temperature >= 0) || !Number.isFinite(temperature)) fail("temperature must be a number >= 0");
   if (!Number.isInteger(topK) || topK < 0) fail("top-k must be a whole number >= 0");
