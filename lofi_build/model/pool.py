@@ -13,6 +13,7 @@ import numpy as np
 
 from ..errors import ModelError
 from ..music.instruments import preset
+from ..music.pitch import SHARP_NAMES
 from ..music.tokens import token_pitches
 from ..music.tonejson import Note, Track, song_json
 from ..music.transport import PPQ, Meter
@@ -144,12 +145,15 @@ def parts(index: int) -> list[tuple[str, str]]:
             ("bass", BASS_INSTRUMENT)]
 
 
-def piece_facts() -> dict:
-    """How a solo made in the browser is written, as the pool writes its first solo: its meter, its tracks (name,
-    preset and the General MIDI instrument the preset exports as) and the melody's velocities (facts ``solo``)."""
-    return {"meter": [METER.numerator, METER.denominator],
+def solo_facts() -> dict:
+    """How the browser writes a solo as a piece, as the pool writes its first solo (the exported model header's
+    ``solo``; lofi_build/site/facts.py describes the keys)."""
+    from ..music.accompany import tables
+
+    return {"noteNames": list(SHARP_NAMES), "meter": [METER.numerator, METER.denominator],
             "parts": [{"name": name, "instrument": i, "gm": preset(i).gm} for name, i in parts(1)],
-            "velocity": {"note": NOTE_VELOCITY, "chord": CHORD_VELOCITY}}
+            "velocity": {"note": NOTE_VELOCITY, "chord": CHORD_VELOCITY}, "tensions": list(quality.TENSIONS),
+            "keys": quality.key_table(), "accompany": tables()}
 
 
 def _velocity(v) -> float:

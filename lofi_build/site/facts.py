@@ -1,33 +1,37 @@
-"""The facts block: the numbers and tables Python owns that the page and the generator's worker need.
+"""The facts Python owns that the page and the generator's worker read instead of restating them, in two blocks.
 
-Written once, as ``facts`` in build/manifest.json; the page reads it from the manifest and hands it to
-the worker with the model (ai/client.js: the ``load`` message), so no JS module restates a tick rate,
-a limit, a default or a table. Every value is taken from where Python defines it:
+``facts`` in build/manifest.json, the site's: the page reads it from the manifest and hands it to the
+worker with the model (ai/client.js: the ``load`` message). Fetched before the first sound, so it
+holds only what the page needs and the site's own settings:
 
 ``ppq``                 ticks per quarter of every piece and of the Transport (music.transport.PPQ)
-``noteNames``           the 12 pitch-class names of the note format's ``name`` (music.pitch.SHARP_NAMES)
-``swing``               ``default``: the subdivision a piece without ``swingSubdivision`` swings;
-                        ``ticks``: ticks of each subdivision a piece may name (music.transport.SWING_*)
-``limits``              ``{min, max}`` of ``bars`` (a solo's length: loops.solos), ``bpm`` (the solo tempo),
-                        ``temperature``, ``topK`` and ``seed``, as the config schema declares them; the CLI's
-                        options check the same ranges (config.bounds)
-``ai``                  the site's ``temperature``, ``topK`` and ``quality`` (ai.quality's thresholds): a live
-                        solo's defaults and the rest rules its generation obeys, as the pool's
-``solo``                how a live solo is written, as the pool writes its first solo: ``meter``, ``parts``
-                        ([{name, instrument, gm}] in track order), melody ``velocity`` {note, chord}
-                        (model.pool.piece_facts), the ``tensions`` a melody may take over a chord and the key
-                        finder's ``keys`` [{scale, profile, names}] (model.quality)
+``swing``               ``default``: the subdivision a piece that names none swings; ``ticks``: the
+                        ticks of each subdivision a piece may name (music.transport.SWING_*)
+``limits``              ``{min, max}`` of ``bars`` (a solo's length: loops.solos), ``bpm`` (the solo
+                        tempo), ``temperature``, ``topK`` and ``seed``, as the config schema declares
+                        them; the CLI's options check the same ranges (config.bounds)
+``ai``                  the site's ``temperature``, ``topK`` and ``quality`` (ai.quality's thresholds):
+                        what a live solo is made with unless the listener says otherwise, and the rest
+                        rules its generation keeps, as the pool's
+
+``solo`` in the exported model header, the same for every site (model.pool.solo_facts): the tables the
+worker writes a solo with, fetched only with the model:
+
+``noteNames``           the 12 pitch-class names of the note format's ``name`` (music.pitch)
+``meter``, ``parts``,   as the pool writes its first solo: the meter, the tracks [{name, instrument,
+``velocity``            gm}] in order, the melody's velocities {note, chord} (model.pool)
+``tensions``, ``keys``  what a melody may add over a chord, and the key finder's scales [{scale,
+                        profile, names}] in the order it tries them (model.quality)
 ``accompany``           the comping and bass registers and pattern tables (music.accompany.tables)
 
-A live solo's default length is the site's ``site.loops.solos`` and its default tempo ``site.bpm``, both
-in the manifest already.
+A live solo's default length is the site's ``site.loops.solos`` and its tempo ``site.bpm``, both in the
+manifest already.
 """
 
 from __future__ import annotations
 
 from ..config import AI, Config, Loops, as_dict, bounds
-from ..model import pool, quality
-from ..music import accompany, pitch, transport
+from ..music import transport
 
 
 def _range(section: type, name: str) -> dict:
@@ -36,10 +40,9 @@ def _range(section: type, name: str) -> dict:
 
 
 def facts(config: Config) -> dict:
-    """The facts block of a site built with ``config`` (the keys are described in this module's docstring)."""
+    """The manifest's facts block for a site built with ``config`` (its keys: this module's docstring)."""
     return {
         "ppq": transport.PPQ,
-        "noteNames": list(pitch.SHARP_NAMES),
         "swing": {"default": transport.SWING_DEFAULT, "ticks": dict(transport.SWING_TICKS)},
         "limits": {
             "bars": _range(Loops, "solos"),
@@ -49,6 +52,4 @@ def facts(config: Config) -> dict:
             "seed": _range(Config, "seed"),
         },
         "ai": {"temperature": config.ai.temperature, "topK": config.ai.top_k, "quality": as_dict(config.ai.quality)},
-        "solo": {**pool.piece_facts(), "tensions": list(quality.TENSIONS), "keys": quality.key_table()},
-        "accompany": accompany.tables(),
     }

@@ -250,8 +250,9 @@ def test_notes_sit_on_chord_tones_on_beats_1_and_3(open_player):
         const live = performance.getEntriesByType("resource").map((e) => e.name).find((n) => n.endsWith("/ondemand/live.js"));
         const m = await import(live.replace("/ondemand/live.js", "/ai/solo.js"));
         const p = await import(live.replace("/ondemand/live.js", "/ai/progression.js"));
-        const { facts } = await (await fetch("manifest.json")).json();
-        return symbols.map((s) => m.melodyPcs(p.makeChord(s), facts.solo.tensions));
+        const { model } = await (await fetch("manifest.json")).json();
+        const { solo } = await (await fetch(model.header)).json();  // the tables the worker writes solos with
+        return symbols.map((s) => m.melodyPcs(p.makeChord(s), solo.tensions));
     }""", [s.chord.symbol for s in timeline])
     strong = [n for n in solo["notes"] if n["ticks"] % 960 == 0]
     assert strong

@@ -1,6 +1,6 @@
-"""The facts block (lofi_build/site/facts.py): each fact taken from where Python defines it, written once into
-manifest.json, restated nowhere in site_src/js, and obeyed by the page: a site with other AI settings makes
-live solos with them, as make_pool does."""
+"""The facts blocks (lofi_build/site/facts.py): each fact taken from where Python defines it, written once into
+manifest.json or the model header, restated nowhere in site_src/js, and obeyed by the page: a site with other
+AI settings makes live solos with them, as make_pool does."""
 
 from __future__ import annotations
 
@@ -13,13 +13,14 @@ import pytest
 from support import ROOT, PageLog, run_cli, static_server, wait_for
 from lofi_build import cli
 from lofi_build.config import AI, Config, Loops, as_dict, bounds, load_config
-from lofi_build.model import pool, quality
+from lofi_build.model import export, pool, quality
 from lofi_build.music import accompany, pitch, transport
 from lofi_build.music.tonejson import Track, song_json
 from lofi_build.site.facts import facts
 
 JS = ROOT / "site_src" / "js"
 FACTS = facts(Config())
+SOLO = pool.solo_facts()
 
 
 def test_each_fact_is_read_from_where_python_defines_it(tmp_path):
@@ -28,6 +29,7 @@ def test_each_fact_is_read_from_where_python_defines_it(tmp_path):
                            "loops: {solos: 12}\n")
     config = load_config(config_file)
     block = facts(config)
+    assert set(block) == {"ppq", "swing", "limits", "ai"}  # read before the first sound: what the page needs
     assert block["ppq"] == transport.PPQ == 480
     assert block["swing"] == {"default": "8n", "ticks": {"8n": 240, "16n": 120}}
     assert block["limits"]["bars"] == {"min": 1, "max": 256}  # loops.solos' range, not the 12 this site uses
@@ -36,22 +38,27 @@ def test_each_fact_is_read_from_where_python_defines_it(tmp_path):
     # The site's settings, not the schema's defaults.
     assert block["ai"] == {"temperature": 0.7, "topK": 3, "quality": as_dict(config.ai.quality)}
     assert block["ai"]["quality"]["rest_min"] == 0.1 and block["ai"]["quality"]["max_equal_run"] == 4
-    # A live solo is dressed as the pool's first solo: the tracks and instruments solo_song writes.
+
+
+def test_the_model_header_carries_how_a_solo_is_written():
+    """The tables the worker writes a solo with: what the pool writes for its first solo."""
+    solo = SOLO
+    assert export.site_export(load_config(ROOT / "lofi.yaml")).header["solo"] == solo
     parts = [Track(name, instrument, []) for name, instrument in pool.parts(1)]
     written = song_json(title="x", bpm=80, tracks=parts, loop_bars=1, meter=pool.METER, key=None)
     assert [{"name": t["name"], "gm": t["instrument"]} for t in written["tracks"]] == \
-        [{"name": p["name"], "gm": p["gm"]} for p in block["solo"]["parts"]]
-    assert [p["instrument"] for p in block["solo"]["parts"]] == [p["instrument"] for p in written["lofi"]["parts"]]
-    assert block["solo"]["meter"] == written["lofi"]["timeSignature"]
-    assert block["solo"]["velocity"] == {"note": pool.NOTE_VELOCITY, "chord": pool.CHORD_VELOCITY}
-    assert block["solo"]["tensions"] == list(quality.TENSIONS) and block["noteNames"] == list(pitch.SHARP_NAMES)
+        [{"name": p["name"], "gm": p["gm"]} for p in solo["parts"]]
+    assert [p["instrument"] for p in solo["parts"]] == [p["instrument"] for p in written["lofi"]["parts"]]
+    assert solo["meter"] == written["lofi"]["timeSignature"]
+    assert solo["velocity"] == {"note": pool.NOTE_VELOCITY, "chord": pool.CHORD_VELOCITY}
+    assert solo["tensions"] == list(quality.TENSIONS) and solo["noteNames"] == list(pitch.SHARP_NAMES)
     # The key finder's table finds the keys detect_key finds.
-    assert [k["scale"] for k in block["solo"]["keys"]] == ["major", "minor"]
-    for k in block["solo"]["keys"]:
+    assert [k["scale"] for k in solo["keys"]] == ["major", "minor"]
+    for k in solo["keys"]:
         for tonic in (0, 3, 9):
             profile = k["profile"][-tonic:] + k["profile"][:-tonic]
             assert quality.key_name(*quality.detect_key(np.array(profile))) == (k["names"][tonic], k["scale"])
-    assert block["accompany"] == accompany.tables() and block["accompany"]["chordCentres"] == list(accompany.CHORD_CENTRES)
+    assert solo["accompany"] == accompany.tables() and solo["accompany"]["chordCentres"] == list(accompany.CHORD_CENTRES)
 
 
 def test_one_bar_limit_for_the_cli_the_config_and_the_page():
@@ -76,23 +83,23 @@ RESTATED = {
     r"(?:\|\||=|:)\s*[\"'](?:8n|16n)[\"']|[\"'](?:8n|16n)[\"']\s*:": "the swing subdivisions (facts.swing)",
     r"\b(?:min|max)\s*:\s*(?:60|100)\b": "the solo tempo's bounds (facts.limits.bpm)",
     r"(?:1000|1_000|256)\b.*\bbars\b|\bbars\b.*\b(?:1000|1_000|256)\b": "the bar limit (facts.limits.bars)",
-    r"F\(\s*[357]\s*,\s*2\s*\)": "a comping or bass pattern (facts.accompany)",
+    r"F\(\s*[357]\s*,\s*2\s*\)": "a comping or bass pattern (header.solo.accompany)",
 }
 
 
 def _restated_values() -> dict:
-    """Patterns built from the block's own values: its number tables, names and instruments written out in JS."""
+    """Patterns built from the blocks' own values: their number tables, names and instruments written out in JS."""
     out = {}
-    for k in FACTS["solo"]["keys"]:
+    for k in SOLO["keys"]:
         out[r"\s*,\s*".join(re.escape(repr(v)) for v in k["profile"][:3])] = f"the {k['scale']} key profile"
         out[r",\s*".join(re.escape(json.dumps(n)) for n in k["names"][:4])] = f"the {k['scale']} key names"
-    out[r",\s*".join(re.escape(json.dumps(n)) for n in FACTS["noteNames"][:4])] = "the note names (facts.noteNames)"
-    for part in FACTS["solo"]["parts"]:
-        out[re.escape(json.dumps(part["gm"]["name"]))] = "a solo part's General MIDI instrument (facts.solo.parts)"
-    for name, v in FACTS["solo"]["velocity"].items():
+    out[r",\s*".join(re.escape(json.dumps(n)) for n in SOLO["noteNames"][:4])] = "the note names (header.solo.noteNames)"
+    for part in SOLO["parts"]:
+        out[re.escape(json.dumps(part["gm"]["name"]))] = "a solo part's General MIDI instrument (header.solo.parts)"
+    for name, v in SOLO["velocity"].items():
         value = rf"(?<![\w.]){re.escape(repr(v))}(?![\d])"
-        out[rf"(?i)velocity[^\n]*{value}|{value}[^\n]*velocity"] = f"the melody's {name} velocity (facts.solo.velocity)"
-    out[r"\[\s*" + r"\s*,\s*".join(map(str, FACTS["solo"]["tensions"])) + r"\s*\]"] = "the tensions (facts.solo.tensions)"
+        out[rf"(?i)velocity[^\n]*{value}|{value}[^\n]*velocity"] = f"the melody's {name} velocity (header.solo.velocity)"
+    out[r"\[\s*" + r"\s*,\s*".join(map(str, SOLO["tensions"])) + r"\s*\]"] = "the tensions (header.solo.tensions)"
     return out
 
 

@@ -6,8 +6,8 @@
 
 import { Frac } from "./progression.js";
 
-// The registers and the comping and bass pattern tables are Python's (accompany.tables), baked into the facts
-// block: `tables` below is facts.accompany, its times [numerator, denominator] of a quarter.
+// The registers and the comping and bass pattern tables are Python's (accompany.tables), in the model
+// header: `tables` below is header.solo.accompany, its times [numerator, denominator] of a quarter.
 const F = (n, d = 1) => new Frac(n, d);
 const frac = ([n, d]) => new Frac(n, d);
 
@@ -153,7 +153,7 @@ const hits = (pattern) => pattern.map(([offset, length, what]) => [frac(offset),
 /**
  * [chordNotes, bassNotes] under ``timeline`` (spans {start, end, chord: {root, pcs, bass}} in quarters, Frac or
  * number, ``bars`` bars long), each a list of [ticks, durationTicks, midi, velocity] at ``ppq``, over ``tables``
- * (facts.accompany); the same seed gives the same notes as accompany.accompany in Python.
+ * (header.solo.accompany); the same seed gives the same notes as accompany.accompany in Python.
  */
 export function accompany(timeline, { bars, seed, ppq, tables }) {
   const spans = Array.from(timeline, (s) => ({ start: Frac.of(s.start), end: Frac.of(s.end), chord: s.chord }));

@@ -6,11 +6,11 @@ import { accompany } from "./accompany.js";
 import { echoBar, generateBars, harmony } from "./generate.js";
 import { Frac, parseProgression } from "./progression.js";
 
-// Every number and table a solo is written with (tick rate, meter, parts and their General MIDI
-// instruments, velocities, tensions, key profiles, limits, the site's AI settings) is the build's facts
-// block (lofi_build/site/facts.py), which the worker keeps with the model: model.facts.
+// Every number and table a solo is written with is Python's (lofi_build/site/facts.py): the tables (parts
+// and their General MIDI instruments, velocities, tensions, key profiles, accompaniment) in the model
+// header's `solo`, the tick rate, limits and the site's AI settings in the manifest's facts (model.facts).
 
-/** Pitch classes that sound right over a chord: its tones and available `tensions` (facts.solo.tensions),
+/** Pitch classes that sound right over a chord: its tones and available `tensions` (header.solo.tensions),
  * as quality.melody_pcs. */
 export function melodyPcs(chord, tensions) {
   const pcs = new Set(chord.pcs);
@@ -30,7 +30,7 @@ function mean(xs) {
   return xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
-/** (tonic, scale) whose profile in `keys` (facts.solo.keys: [{scale, profile}], tried in order) best
+/** (tonic, scale) whose profile in `keys` (header.solo.keys: [{scale, profile}], tried in order) best
  * correlates, as quality.detect_key; the first scale when nothing does. */
 export function detectKey(weights, keys) {
   let best = -Infinity;
@@ -56,7 +56,7 @@ export function detectKey(weights, keys) {
   return key;
 }
 
-/** A MIDI number's name in the note format (pitch.midi_name): `names` are facts.noteNames, C4 = 60. */
+/** A MIDI number's name in the note format (pitch.midi_name): `names` are header.solo.noteNames, C4 = 60. */
 export function midiName(midi, names) {
   return `${names[midi % 12]}${Math.floor(midi / 12) - 1}`;
 }
@@ -106,13 +106,14 @@ export function checkRequest({ progression, bars, seed, temperature, topK, bpm }
  * where piece is the note-format JSON (pool.solo_song's layout). The melody keeps the site's ai.quality rules.
  */
 export function makeSolo(model, options) {
-  const facts = model.facts;
-  const { ppq, solo } = facts;
-  const { bars, seed, temperature, topK, bpm, title = "Your solo" } = options;
-  const progression = checkRequest(options, facts.limits);
-  const { timeline, harmony: grid } = plan(progression, bars, solo);
-  const events = generateBars(model, grid, { seed, temperature, topK, quality: facts.ai.quality });
+  const { ppq, limits, ai } = model.facts;
   const h = model.header;
+  const solo = h.solo;
+  if (!solo) throw new Error("the model header has no solo tables: export the model again");
+  const { bars, seed, temperature, topK, bpm, title = "Your solo" } = options;
+  const progression = checkRequest(options, limits);
+  const { timeline, harmony: grid } = plan(progression, bars, solo);
+  const events = generateBars(model, grid, { seed, temperature, topK, quality: ai.quality });
   const unit = ppq / 12;
   const melody = [];
   for (const e of events) {
@@ -120,7 +121,7 @@ export function makeSolo(model, options) {
     const velocity = midis.length > 1 ? solo.velocity.chord : solo.velocity.note;
     for (const m of midis) melody.push([e.onset * unit, e.steps * unit, m, velocity]);
   }
-  const [chordNotes, bassNotes] = accompany(timeline, { bars, seed, ppq, tables: facts.accompany });
+  const [chordNotes, bassNotes] = accompany(timeline, { bars, seed, ppq, tables: solo.accompany });
   const notes = { melody, chords: chordNotes.map(([t, d, m, v]) => [t, d, m, velocityOf(v)]),
                   bass: bassNotes.map(([t, d, m, v]) => [t, d, m, velocityOf(v)]) };
   const tracks = solo.parts.map((part) => [part, notes[part.name]]);
@@ -138,7 +139,7 @@ export function makeSolo(model, options) {
     notes: list.slice().sort((a, b) => a[0] - b[0] || a[2] - b[2]).map(([ticks, dur, midi, velocity]) => {
       const time = ticksToSeconds(ticks, bpm, ppq);
       return { duration: ticksToSeconds(ticks + dur, bpm, ppq) - time, durationTicks: dur, midi,
-               name: midiName(midi, facts.noteNames), ticks, time, transport: formatBbs(ticks, beats, ppq), velocity };
+               name: midiName(midi, solo.noteNames), ticks, time, transport: formatBbs(ticks, beats, ppq), velocity };
     }),
     pitchBends: [],
   }));
