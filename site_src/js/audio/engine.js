@@ -74,7 +74,7 @@ export class Engine {
     this.manifest = manifest;
     this.context = context;
     this.transport = context.transport;
-    this.transport.PPQ = manifest.facts.ppq; // every piece's ticks are the build's
+    this.transport.PPQ = manifest.facts.ppq;
     this.loader = loader;
     this.probe = probe;
     this.eager = eager;
@@ -291,8 +291,6 @@ export class Engine {
     const entry = pieces.map((section) => this.manifest[section].find((e) => e.id === id)).find(Boolean);
     if (!entry) throw new Error(`no song, drum groove or solo called '${id}'`);
     if (!piece || !piece.header || !Array.isArray(piece.tracks) || !piece.lofi) throw new Error("a piece must be Tone.js JSON with header, tracks and lofi");
-    const { ppq } = this.manifest.facts; // the Transport's: a piece's ticks are played as its ticks
-    if (piece.header.ppq !== ppq) throw new Error(`a piece's ticks must be at ${ppq} ppq, not ${piece.header.ppq}`);
     // Every engine of the page (offline renders too) reads pieces through the one loader.
     this.loader.put(entry.url, piece);
     entry.title = piece.header.name;
@@ -426,7 +424,7 @@ export class Engine {
     return value;
   }
 
-  /** The tempo for AI solos (within manifest.facts.limits.bpm); songs keep their own. */
+  /** The tempo for AI solos (facts.limits.bpm); songs keep their own. */
   setSoloBpm(bpm) {
     this.soloBpm = clampBpm(bpm, this.manifest.facts.limits.bpm);
     for (const slot of Object.values(this.slots)) {
@@ -504,7 +502,6 @@ export class Engine {
   }
 }
 
-/** A solo tempo as the player keeps it: a whole number of bpm within `range` ({min, max}: facts.limits.bpm). */
 export function clampBpm(bpm, range) {
   const n = Number(bpm);
   if (!Number.isFinite(n)) throw new Error(`tempo must be a number, not ${bpm}`);

@@ -1,18 +1,12 @@
 // Transport arithmetic: ticks, bars in the Transport's meter, Tone's swing curves and the next safe bar.
 //
-// Transport arithmetic: bars in the Transport's meter, Tone's swing curves, and "the next bar boundary
-// that is still safely in the future" for live changes. Ticks are the build's (manifest.facts.ppq, which
-// the Engine gives the Transport): a function reads them from the transport or is told them.
+// Transport arithmetic: ticks at the build's PPQ (facts.ppq), bars in the Transport's meter, Tone's swing
+// curves, and "the next bar boundary that is still safely in the future" for live changes.
 
-/** Quarters in one bar of a [numerator, denominator] meter (6/8 is three quarters, as in Tone). */
-export function quartersPerBar(timeSignature) {
-  const [n, d] = Array.isArray(timeSignature) ? timeSignature : [timeSignature, 4];
-  return (n * 4) / d;
-}
-
-/** Ticks in one bar of a meter at `ppq` ticks a quarter (exact: a meter's denominator is a power of 2). */
+/** Ticks in one bar of a [numerator, denominator] meter (6/8 is three quarters, as in Tone). */
 export function barTicksOf(timeSignature, ppq) {
-  return Math.round(quartersPerBar(timeSignature) * ppq);
+  const [n, d] = Array.isArray(timeSignature) ? timeSignature : [timeSignature, 4];
+  return Math.round((n * 4 * ppq) / d);
 }
 
 /** Ticks in one bar of the Transport's current meter (Tone keeps it as quarters per bar). */
@@ -29,11 +23,11 @@ export function ticksToPosition(ticks, perBar, ppq) {
   return `${bars}:${quarters}:${+sixteenths.toFixed(3)}`;
 }
 
-/** Tone.Transport's swing over a subdivision `sub` ticks long (pieces.pieceSwing), in ticks, for a
- * note at `ticks`. Same curve as Tone's Transport._processTick with that swingSubdivision: every
- * second subdivision moves late by up to two thirds of one (an MPC's 16th swing with "16n");
- * notes on the pairs' grid stay. Each layer applies its own swing this way, so a swung drum
- * groove and a straight song can share the one Transport. */
+/** Tone.Transport's swing for a subdivision `sub` ticks long, in ticks, for a note at `ticks`.
+ * Same curve as Tone's Transport._processTick with that swingSubdivision: every second
+ * subdivision moves late by up to two thirds of one (an MPC's 16th swing with "16n"); notes
+ * on the pairs' grid stay. Each layer applies its own swing this way, so a swung drum groove
+ * and a straight song can share the one Transport. */
 export function swingTicks(ticks, swing, sub) {
   const pair = 2 * sub;
   if (!swing || ticks % pair === 0) return 0;

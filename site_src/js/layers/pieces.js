@@ -13,7 +13,6 @@ export function pieceMeter(piece) {
   return piece.header.timeSignatures[0].timeSignature;
 }
 
-/** Ticks in one bar of the piece, at the tick rate its header states. */
 export function pieceBarTicks(piece) {
   return barTicksOf(pieceMeter(piece), piece.header.ppq);
 }
@@ -23,12 +22,11 @@ export function pieceLoopTicks(piece) {
   return piece.lofi.loopBars * pieceBarTicks(piece);
 }
 
-/** A piece's own swing: {amount, subdivision, sub (ticks of the subdivision)}, from `swing`
- * (manifest.facts.swing: the subdivisions' ticks and the one a piece that names none gets). */
+/** A piece's own swing: {amount, subdivision, sub (its ticks)}; `swing` is facts.swing. */
 export function pieceSwing(piece, swing) {
   const subdivision = piece.lofi.swingSubdivision || swing.default;
   const sub = swing.ticks[subdivision];
-  if (!sub) throw new Error(`swing subdivision must be one of ${Object.keys(swing.ticks).join(", ")}, not ${subdivision}`);
+  if (!sub) throw new Error(`unknown swing subdivision ${subdivision}`);
   return { amount: piece.lofi.swing || 0, subdivision, sub };
 }
 
