@@ -3,7 +3,7 @@
 // A solo as a piece, the twin of pool.solo_song: a melody generated over a progression, chords and bass from
 // accompany(), written in the one note format (melody, chords, bass tracks; progression and chords in "lofi").
 import { accompany } from "./accompany.js";
-import { echoBar, generateBars, harmony } from "./generate.js";
+import { TICKS, echoBar, generateBars, harmony } from "./generate.js";
 import { Frac, parseProgression } from "./progression.js";
 
 // Every number and table a solo is written with is Python's (lofi_build/site/facts.py): the tables (parts
@@ -114,7 +114,7 @@ export function makeSolo(model, options) {
   const progression = checkRequest(options, limits);
   const { timeline, harmony: grid } = plan(progression, bars, solo);
   const events = generateBars(model, grid, { seed, temperature, topK, quality: ai.quality });
-  const unit = ppq / 12;
+  const unit = ppq / TICKS; // the generator counts in twelfths of a quarter
   const melody = [];
   for (const e of events) {
     const midis = h.pitches[e.tokenId];
