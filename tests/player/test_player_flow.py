@@ -267,6 +267,8 @@ def test_a_failed_download_says_so_for_its_layer_and_the_rest_plays_on(browser, 
     page.click("#play")
     started(page)
     wait_for(page, f"{STATE}.layers.ambience.status === 'error' && {STATE}.layers.music.status === 'error'", timeout=30)
+    # The layers' status lines follow on the page's next drawn frame, which a loaded machine may delay.
+    wait_for(page, "document.getElementById('status-ambience').textContent.includes('Rain on the window')")
     music = page.locator("#status-music")
     ambience = page.locator("#status-ambience")
     assert music.is_visible() and "piano" in music.inner_text().lower() and "keeps playing" in music.inner_text()
