@@ -32,7 +32,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from support import CHROMIUM, CHROMIUM_ARGS, static_server  # noqa: E402
 
-RUN = """async ([ai, entry, runs]) => {
+RUN = """async ([ai, manifest, runs]) => {
     // Long tasks (>= 50 ms) that end after the first solo is asked for: importing the client and
     // loading the model are counted too, generating solos is the rest.
     const longest = {ms: 0, count: 0, tasks: []};
@@ -58,7 +58,7 @@ RUN = """async ([ai, entry, runs]) => {
     await new Promise((resolve) => setTimeout(resolve, 200));  // the page settles, as after a click
     since = performance.now();
     const { createGenerator } = await import(new URL(ai + "client.js", location.href).href);
-    const gen = createGenerator(entry, location.href);
+    const gen = createGenerator(manifest, location.href);
     let t = performance.now();
     const phases = {imported: Math.round(t - since)};
     const loaded = await gen.load();
@@ -103,7 +103,7 @@ def main() -> int:
         manifest = json.loads((site / "manifest.json").read_text())
         entry = manifest["model"]
         bars = manifest["site"]["loops"]["solos"]
-        ticks = bars * 4 * 480
+        ticks = bars * 4 * manifest["facts"]["ppq"]
         (client,) = site.glob("assets/js-*/ai/client.js")
         ai = client.parent.relative_to(site).as_posix() + "/"
         runs = [{"seed": 1000 + i, "progression": args.progression, "bars": bars, "temperature": args.temperature,
@@ -113,7 +113,7 @@ def main() -> int:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             page = browser.new_page()
             page.goto(url + "__blank__.html")
-            js = page.evaluate(RUN, [ai, entry, runs])
+            js = page.evaluate(RUN, [ai, {"model": entry, "facts": manifest["facts"]}, runs])
             browser.close()
 
         ex = export.Exported(json.loads((site / entry["header"]).read_text()), (site / entry["weights"]).read_bytes())

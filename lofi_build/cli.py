@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .config import DEFAULT_CONFIG, Config, load_config
+from .config import AI, DEFAULT_CONFIG, Config, Loops, bounds, load_config
 from .errors import ExitCode, LofiError
 from .model import presets
 
@@ -106,7 +106,7 @@ def cli(ctx, debug):
 @click.option("-d", "--site-dir", "outdir", type=click.Path(file_okay=False, path_type=Path),
               help="Output directory (default: build/ beside the config).")
 @strict_option
-@click.option("--seed", type=click.IntRange(0, 2**32 - 1), help="Seed for every random choice (overrides lofi.yaml).")
+@click.option("--seed", type=click.IntRange(*bounds(Config, "seed")), help="Seed for every random choice (overrides lofi.yaml).")
 @click.option("--base-path", help="URL path the site is served from, e.g. /lofi/ (overrides lofi.yaml).")
 @_verbosity
 @pass_project
@@ -167,7 +167,7 @@ def new_song(project, name, config_file, force):
 
 @cli.command()
 @config_option
-@click.option("--seed", type=click.IntRange(0, 2**32 - 1), help="Seed for every random choice (overrides lofi.yaml).")
+@click.option("--seed", type=click.IntRange(*bounds(Config, "seed")), help="Seed for every random choice (overrides lofi.yaml).")
 @click.option("--base-path", help="URL path the site will be served from (overrides lofi.yaml).")
 @_verbosity
 @pass_project
@@ -237,10 +237,10 @@ def _progression(ctx, param, value):
               help='Chords to play over, e.g. "Dm9 G13 | Cmaj9": bars split by |, chords in a bar split it evenly; '
                    "repeats to fill the bars (default: ai.progressions in all 12 keys).")
 @click.option("-n", "--count", type=click.IntRange(1, 1024), help="How many solos (default: ai.pool_size).")
-@click.option("--bars", type=click.IntRange(1, 256), help="Bars per solo (default: loops.solos).")
-@click.option("--temperature", type=click.FloatRange(0, 5), help="Sampling temperature; 0 = argmax (default: ai.temperature).")
-@click.option("--top-k", "top_k", type=click.IntRange(0, 10_000), help="Sample among the k likeliest tokens; 0 = all.")
-@click.option("--seed", type=click.IntRange(0, 2**32 - 1), help="First seed (default: lofi.yaml's seed).")
+@click.option("--bars", type=click.IntRange(*bounds(Loops, "solos")), help="Bars per solo (default: loops.solos).")
+@click.option("--temperature", type=click.FloatRange(*bounds(AI, "temperature")), help="Sampling temperature; 0 = argmax (default: ai.temperature).")
+@click.option("--top-k", "top_k", type=click.IntRange(*bounds(AI, "top_k")), help="Sample among the k likeliest tokens; 0 = all.")
+@click.option("--seed", type=click.IntRange(*bounds(Config, "seed")), help="First seed (default: lofi.yaml's seed).")
 @click.option("-o", "--output", "outdir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the .mid/.json files (default: solos/ beside the config).")
 @strict_option

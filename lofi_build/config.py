@@ -291,6 +291,13 @@ class Theme:
         return dict(sorted(files.items(), key=lambda item: Path(item[0]).parts))
 
 
+def bounds(section: type, name: str) -> tuple:
+    """(low, high) of a setting as the schema declares it: the one range the config, the CLI's options and
+    the page (the facts block's ``limits``) check, e.g. ``bounds(Loops, "solos")`` for a solo's bars."""
+    spec = schema_of(section).fields[name]
+    return spec.low, spec.high
+
+
 def as_config(config: Config | str | Path, strict: bool = False, **overrides) -> Config:
     """``config`` itself when it is loaded already (the CLI loads it once), else loaded from that path."""
     return config if isinstance(config, Config) else load_config(config, strict=strict, **overrides)

@@ -15,6 +15,10 @@ The header's ``graph`` describes the network as data: for each of the two stages
 ``token`` and ``duration`` (the previous event), ``next_token`` (the token just drawn), and for
 a network that has them ``position`` (the event's onset in the bar, in twelfths of a quarter;
 the last index = off the grid) and ``chord`` (a vector of 36 floats).
+
+``solo`` holds the tables the worker writes a solo with (parts, velocities, key profiles, the
+accompaniment's patterns: pool.solo_facts); the site's own facts (limits, ai settings) come with
+the manifest. lofi_build/site/facts.py describes both blocks.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from ..errors import ModelError
 from ..music.tokens import END, REST, START, token_pitches
 from ..music.transport import PPQ
 from . import presets
+from .pool import solo_facts
 
 log = logging.getLogger("lofi_build")
 
@@ -182,6 +187,7 @@ def export(ckpt) -> Exported:
         "inputs": inputs,
         "graph": graph,
         "outputs": {"token": "token_logits", "duration": "duration_logits"},
+        "solo": solo_facts(),
         "tensors": tensors,
         "bytes": len(data),
         "crc32": crc32(data),

@@ -12,6 +12,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelError, display_path
+from ..music import chord_table
+from ..music.instruments import preset
+from ..music.pitch import SHARP_NAMES
 from ..music.tokens import token_pitches
 from ..music.tonejson import Note, Track, song_json
 from ..music.transport import PPQ, Meter
@@ -134,6 +137,23 @@ def melody_of(events: list[tuple[str, Fraction]]) -> list[tuple[Fraction, Fracti
     return out
 
 
+def parts(index: int) -> list[tuple[str, str]]:
+    """(track name, sampler preset) of solo ``index``'s tracks, in order: melody, chords, bass."""
+    return [("melody", MELODY_INSTRUMENT), ("chords", CHORD_INSTRUMENTS[(index - 1) % len(CHORD_INSTRUMENTS)]),
+            ("bass", BASS_INSTRUMENT)]
+
+
+def solo_facts() -> dict:
+    """How the browser writes a solo as a piece, as the pool writes its first solo (the exported model header's
+    ``solo``; lofi_build/site/facts.py describes the keys)."""
+    from ..music.accompany import tables
+
+    return {"noteNames": list(SHARP_NAMES), "meter": [METER.numerator, METER.denominator],
+            "parts": [{"name": name, "instrument": i, "gm": preset(i).gm} for name, i in parts(1)],
+            "velocity": {"note": NOTE_VELOCITY, "chord": CHORD_VELOCITY}, "tensions": list(chord_table.TENSIONS),
+            "keys": quality.key_table(), "accompany": tables()}
+
+
 def _velocity(v) -> float:
     return round(float(v) / 127, 4) if v > 1 else float(v)
 
@@ -148,9 +168,8 @@ def solo_song(solo: Solo, *, index: int, bpm: float, bars: int, temperature: flo
                    for p in midis]
     chord_notes, bass_notes = accompaniment
     as_notes = lambda notes: [Note(midi=m, ticks=t, duration_ticks=d, velocity=_velocity(v)) for t, d, m, v in notes]
-    tracks = [Track("melody", MELODY_INSTRUMENT, melody),
-              Track("chords", CHORD_INSTRUMENTS[(index - 1) % len(CHORD_INSTRUMENTS)], as_notes(chord_notes)),
-              Track("bass", BASS_INSTRUMENT, as_notes(bass_notes))]
+    tracks = [Track(name, instrument, notes)
+              for (name, instrument), notes in zip(parts(index), (melody, as_notes(chord_notes), as_notes(bass_notes)))]
     weights = np.zeros(12)
     for track in tracks:
         for n in track.notes:

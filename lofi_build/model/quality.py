@@ -18,6 +18,8 @@ _IN_MAJOR = {0, 2, 4, 5, 7, 9, 11}
 _IN_MINOR = {0, 2, 3, 5, 7, 8, 10, 11}
 MAJOR_NAMES = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 MINOR_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "G#", "A", "Bb", "B")
+# The scales the key finder tries, in this order (a tie keeps the first): name, profile, the names of its tonics.
+_SCALES = (("major", _MAJOR, MAJOR_NAMES), ("minor", _MINOR, MINOR_NAMES))
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ def detect_key(pc_weights: np.ndarray) -> tuple[int, str]:
     if np.ptp(pc_weights) == 0:  # silence, or every pitch class alike: no key to find
         return key
     for tonic in range(12):
-        for scale, profile in (("major", _MAJOR), ("minor", _MINOR)):
+        for scale, profile, _ in _SCALES:
             r = np.corrcoef(pc_weights, np.roll(profile, tonic))[0, 1]
             if r > best + 1e-12:
                 best, key = r, (tonic, scale)
@@ -49,6 +51,11 @@ def detect_key(pc_weights: np.ndarray) -> tuple[int, str]:
 
 def key_name(tonic: int, scale: str) -> tuple[str, str]:
     return (MAJOR_NAMES if scale == "major" else MINOR_NAMES)[tonic], scale
+
+
+def key_table() -> list[dict]:
+    """The key finder's scales as data, in the order it tries them: the browser's detectKey reads this (facts)."""
+    return [{"scale": scale, "profile": profile.tolist(), "names": list(names)} for scale, profile, names in _SCALES]
 
 
 def measure(events: list[tuple[str, Fraction]]) -> dict:

@@ -32,6 +32,27 @@ _BASS = (
     ((0, Fraction(5, 2), "root"), (Fraction(5, 2), Fraction(1, 2), "octave"), (3, 1, "approach")),
 )
 
+_BASS_HELD = ((0, 2, "root"), (2, 2, "fifth"))  # a whole bar whose next chord keeps its bass
+
+
+def tables() -> dict:
+    """The registers and pattern tables as data, times as [numerator, denominator] of a quarter: the browser's
+    accompany.js runs the same algorithm over them (the facts block's ``accompany``)."""
+    def q(x):
+        x = Fraction(x)
+        return [x.numerator, x.denominator]
+
+    def hits(pattern):
+        return [[q(offset), q(length), what] for offset, length, what in pattern]
+
+    return {
+        "chordLow": CHORD_LOW, "chordHigh": CHORD_HIGH, "chordCentres": list(CHORD_CENTRES), "maxSpan": MAX_SPAN,
+        "bassLow": BASS_LOW, "bassHigh": BASS_HIGH, "bassHome": BASS_HOME, "anticipate": q(ANTICIPATE),
+        "comping": {str(length): [hits(p) for p in patterns] for length, patterns in _COMPING.items()},
+        "bass": [hits(p) for p in _BASS],
+        "bassHeld": hits(_BASS_HELD),
+    }
+
 
 def _mix(seed: int, *keys: int) -> int:
     """A 32-bit hash of the seed and keys (SplitMix32 steps): the same choice for the same seed, anywhere."""
@@ -181,7 +202,7 @@ def accompany(timeline, *, bars: int, seed: int, ppq: int = 480):
         if length == 4 and not same:
             pattern = _BASS[_mix(seed, 5, i) % len(_BASS)]
         elif length == 4:
-            pattern = ((0, 2, "root"), (2, 2, "fifth"))
+            pattern = _BASS_HELD
         elif length >= 2 and not same and _mix(seed, 5, i) % 2:
             pattern = ((0, length - Fraction(1, 2), "root"), (length - Fraction(1, 2), Fraction(1, 2), "approach"))
         else:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import gm
+
 
 @dataclass(frozen=True)
 class Preset:
@@ -11,6 +13,11 @@ class Preset:
     program: int  # GM program (or drum kit number when percussion)
     percussion: bool = False
     description: str = ""
+
+    @property
+    def gm(self) -> dict:
+        """The ``instrument`` object of a track this preset plays (what it exports as)."""
+        return gm.instrument_json(self.program, self.percussion)
 
 
 PRESETS: dict[str, Preset] = {

@@ -6,7 +6,7 @@ import io
 
 import mido
 
-from .transport import PPQ, swing_offset_ticks
+from .transport import SWING_DEFAULT, SWING_TICKS, swing_offset_ticks
 
 CHARSET = "utf-8"
 
@@ -15,7 +15,7 @@ def midi_file(song: dict) -> mido.MidiFile:
     """A type-1 MIDI file of a Tone.js JSON song; the score's swing is written into the timing."""
     header, lofi = song["header"], song.get("lofi", {})
     swing = float(lofi.get("swing") or 0)
-    swung = PPQ // 4 if lofi.get("swingSubdivision") == "16n" else PPQ // 2  # ticks of the swung subdivision
+    swung = SWING_TICKS[lofi.get("swingSubdivision", SWING_DEFAULT)]  # ticks of the swung subdivision
     # Text meta events (song title, part names) as UTF-8: titles in Japanese or with emoji are
     # everyday input, and the MIDI default (latin-1) cannot encode them.
     mid = mido.MidiFile(type=1, ticks_per_beat=header["ppq"], charset=CHARSET)

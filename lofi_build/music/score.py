@@ -23,7 +23,7 @@ from . import tonejson
 from .chords import ChordError, chord_pitches
 from .instruments import UnknownPreset, preset
 from .pitch import PitchError, looks_like_pitch, parse_key, parse_pitch
-from .transport import Meter, TimeValueError, parse_beats, ticks
+from .transport import SWING_DEFAULT, SWING_SUBDIVISIONS, Meter, TimeValueError, parse_beats, ticks
 
 MAX_BARS = 4096
 # A form repeats its sections, so a short file can write out many notes; this caps what one song
@@ -31,7 +31,6 @@ MAX_BARS = 4096
 MAX_NOTES = 500_000
 PITCH_KEYS = ("note", "notes", "chord")
 DEFAULT_VELOCITY = 0.7
-SWING_SUBDIVISIONS = ("8n", "16n")
 _METER = re.compile(r"^\s*([0-9]+)\s*/\s*([0-9]+)\s*$")
 
 
@@ -71,7 +70,7 @@ HEADER = Schema({
     "key": Custom(default=None, fn=_key, null_is_default=True, help="'F major', 'A minor' ..."),
     "swing": Number(default=0, low=0, high=1, null_is_default=True, show_value=True,
                     help="how far every second subdivision is delayed, 0..1"),
-    "swing_subdivision": Choice(default="8n", choices=SWING_SUBDIVISIONS, show_value=True,
+    "swing_subdivision": Choice(default=SWING_DEFAULT, choices=SWING_SUBDIVISIONS, show_value=True,
                                 help="which notes swing moves: every second eighth (8n) or 16th (16n)"),
     "loop_bars": Int(default=None, low=1, high=MAX_BARS, null_is_default=True,
                      what=f"a whole number of bars from 1 to {MAX_BARS}", help="bars before the song repeats"),

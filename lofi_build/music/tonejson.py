@@ -65,7 +65,7 @@ def song_json(
             {
                 "channel": channel,
                 "controlChanges": {},
-                "instrument": gm.instrument_json(preset.program, preset.percussion),
+                "instrument": preset.gm,
                 "name": track.name,
                 "notes": [note_json(n, bpm, meter) for n in notes],
                 "pitchBends": [],

@@ -180,7 +180,14 @@ def format_bbs(tick: int, meter: Meter = Meter()) -> str:
     return ":".join(js_number(v) for v in (measures, quarters, sixteenths))
 
 
-def swing_offset_ticks(tick: int, amount: float, subdivision_ticks: int = PPQ // 2) -> float:
+# Tone's swingSubdivision values a piece may name, the one a piece gets when it names none, and
+# the ticks of each (what Tone reads "8n" and "16n" as): the player reads these from the facts block.
+SWING_SUBDIVISIONS = ("8n", "16n")
+SWING_DEFAULT = "8n"
+SWING_TICKS = {name: parse_ticks(name) for name in SWING_SUBDIVISIONS}
+
+
+def swing_offset_ticks(tick: int, amount: float, subdivision_ticks: int = SWING_TICKS[SWING_DEFAULT]) -> float:
     """How far Tone's Transport swing moves an event at ``tick`` (in ticks, may be fractional)."""
     pair = subdivision_ticks * 2
     if amount <= 0 or tick % PPQ == 0 or tick % pair == 0:

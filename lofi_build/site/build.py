@@ -23,6 +23,7 @@ from ..music.transport import Meter, parse_ticks
 from ..samples.manifest import Kit, load_kit, publish
 from ..scorefile import compile_file
 from . import csp, worker
+from .facts import facts
 from .icons import ICON_SIZES, icon_png
 from .output import Output, check_replaceable, commit, read_bytes
 
@@ -383,6 +384,7 @@ def render(config: Config, content: Content, cache: BuildCache | None = None) ->
             # Ticks at the site's 4/4 (the player reads no TransportTime strings).
             "quoteStartTicks": parse_ticks(config.quote_start, Meter(), config.bpm),
         },
+        "facts": facts(config),  # what the page and the generator's worker read instead of restating it
         "songs": [_piece_entry(out, "songs", p, cache) for p in content.songs],
         "drums": [_piece_entry(out, "drums", p, cache) for p in content.drums],
         "solos": [_solo_entry(out, s, cache) for s in content.solos],

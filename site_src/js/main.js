@@ -156,7 +156,7 @@ async function boot() {
     api, manifest,
     position: () => {
       const t = engine.transport;
-      const [bar, beat] = ticksToPosition(Math.max(0, Math.round(t.ticks)), barTicks(t)).split(":").map(Number);
+      const [bar, beat] = ticksToPosition(Math.max(0, Math.round(t.ticks)), barTicks(t), t.PPQ).split(":").map(Number);
       return `bar ${bar + 1} · beat ${beat + 1}`;
     },
     onError: (e) => console.warn("lofi:", e),

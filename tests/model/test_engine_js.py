@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from support import ROOT, PageLog, run_cli, static_server, wait_for
+from lofi_build.config import Loops, bounds
 from lofi_build.model import checkpoint, export
 from lofi_build.site import csp
 from modelkit import browser_generate
@@ -24,6 +25,7 @@ VECTORS = ROOT / "tests" / "prng_vectors.json"
 SEEDS = list(range(100, 116))
 SETTINGS = [(0.9, 8), (1.0, 0), (0.5, 3), (0.0, 0)]  # (temperature, top-k), cycled over the seeds
 TOLERANCE = 1e-4
+MOST_BARS = bounds(Loops, "solos")[1]  # the site's one bar limit (facts.limits.bars), as the CLI's --bars
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +73,12 @@ def ai_dir(site: Path) -> str:
     return client.parent.relative_to(site).as_posix() + "/"
 
 
+def for_generator(site: Path) -> dict:
+    """What the page hands createGenerator: the manifest's model entry and its facts block."""
+    manifest = json.loads((site / "manifest.json").read_text())
+    return {"model": manifest["model"], "facts": manifest["facts"]}
+
+
 def manifest_model(site: Path) -> dict:
     return json.loads((site / "manifest.json").read_text())["model"]
 
@@ -87,9 +95,9 @@ def numpy_twin(site: Path):
     return export.dequantised(checkpoint.load(folder), ex)
 
 
-GENERATE = """async ([ai, entry, runs]) => {
+GENERATE = """async ([ai, manifest, runs]) => {
     const { createGenerator } = await import(new URL(ai + "client.js", location.href).href);
-    const gen = createGenerator(entry, location.href);
+    const gen = createGenerator(manifest, location.href);
     const b64 = (arrays) => {
         const flat = new Float32Array(arrays.reduce((n, a) => n + a.length, 0));
         let at = 0;
@@ -112,7 +120,7 @@ GENERATE = """async ([ai, entry, runs]) => {
 
 
 def generate_in_page(page, site, runs):
-    return page.evaluate(GENERATE, [ai_dir(site), manifest_model(site), runs])
+    return page.evaluate(GENERATE, [ai_dir(site), for_generator(site), runs])
 
 
 def test_prng_and_sampling_match_the_shared_vectors(blank, site):
@@ -212,12 +220,12 @@ def test_a_bad_weights_file_is_a_clear_error_not_a_crash(browser, site, tmp_path
     with static_server(broken, headers=csp.netlify_headers(ROOT / "netlify.toml")) as u:
         context, page = new_page(browser)
         page.goto(u + "__blank__.html")
-        message = page.evaluate("""async ([ai, entry]) => {
+        message = page.evaluate("""async ([ai, manifest]) => {
             const { createGenerator } = await import(new URL(ai + "client.js", location.href).href);
-            const gen = createGenerator(entry, location.href);
+            const gen = createGenerator(manifest, location.href);
             try { await gen.generate({seed: 1, ticks: 1920}); return "no error"; }
             catch (e) { return e.message; }
-        }""", [ai_dir(site), entry])
+        }""", [ai_dir(site), for_generator(site)])
         context.close()
     assert expect in message
     # A failed fetch of the missing file is the network's log line, not an uncaught error.
@@ -229,19 +237,19 @@ def test_a_bad_weights_file_is_a_clear_error_not_a_crash(browser, site, tmp_path
     ({"seed": 1, "ticks": 0}, "positive whole number of ticks"),
     ({"seed": 1, "ticks": 1920, "temperature": -1}, "temperature"),
     ({"seed": 1, "ticks": 1920, "topK": -2}, "top-k"),
-    ({"seed": 1, "ticks": 10_000 * 1920}, "at most 1000 bars"),
+    ({"seed": 1, "ticks": (MOST_BARS + 1) * 1920}, f"at most {MOST_BARS} bars"),
     ({"seed": 1, "ticks": 1920, "chords": [{"ticks": 0, "durationTicks": 1920}]}, "chord span"),
 ])
 def test_bad_requests_are_errors_the_worker_survives(blank, site, options, expect):
-    result = blank.evaluate("""async ([ai, entry, options]) => {
+    result = blank.evaluate("""async ([ai, manifest, options]) => {
         const { createGenerator } = await import(new URL(ai + "client.js", location.href).href);
-        const gen = createGenerator(entry, location.href);
+        const gen = createGenerator(manifest, location.href);
         let message = "no error";
         try { await gen.generate(options); } catch (e) { message = e.message; }
         const after = await gen.generate({seed: 2, ticks: 960});  // the worker still works
         gen.terminate();
         return [message, after.events.length > 0];
-    }""", [ai_dir(site), manifest_model(site), options])
+    }""", [ai_dir(site), for_generator(site), options])
     assert expect in result[0] and result[1]
     assert blank.log.errors == []
 
@@ -314,7 +322,7 @@ def test_chord_and_position_inputs_are_fed_as_the_header_says(browser, site, tmp
     with static_server(served, headers=csp.netlify_headers(ROOT / "netlify.toml")) as u:
         context, page = new_page(browser)
         page.goto(u + "__blank__.html")
-        with_chords, without = page.evaluate(GENERATE, [ai_dir(site), entry, runs])
+        with_chords, without = page.evaluate(GENERATE, [ai_dir(site), for_generator(site), runs])
         context.close()
     spans = [(c["ticks"], c["durationTicks"], c["vector"]) for c in chords]
     assert with_chords["events"] == _lofi_reference(twin, 9, 4 * 1920, 0.9, 8, spans)

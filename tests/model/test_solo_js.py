@@ -9,8 +9,10 @@ import shutil
 import pytest
 
 from support import ROOT, PageLog, static_server
+from lofi_build.config import Config
 from lofi_build.model import export
 from lofi_build.site import csp
+from lofi_build.site.facts import facts
 
 from lofi_build.model import pool
 from lofi_build.music.chord_table import chord_table
@@ -21,6 +23,7 @@ pytestmark = pytest.mark.browser
 
 SETTINGS = [(0.9, 8), (1.0, 0), (0.5, 3), (0.0, 0)]  # (temperature, top-k), cycled over the seeds
 PROGRESSIONS = [("F#m7b5 B7#9 | Em9 | C#m7b5 F#7#9 | Bm9", 30), ("G13sus4 Gb13sus4 Fmaj9/A | Bbmaj7/D", 8)]
+FACTS = facts(Config())  # a default site's block: ai.quality's defaults, as make_pool's default thresholds
 
 
 def tiny(preset: str):
@@ -60,9 +63,10 @@ def blank(browser, served):
     context.close()
 
 
-SOLOS = """async ([preset, runs, weights]) => {
+SOLOS = """async ([preset, runs, weights, facts]) => {
     const { createGenerator } = await import(new URL("js/ai/client.js", location.href).href);
-    const gen = createGenerator({ header: preset + ".json", weights: weights || preset + ".bin" }, location.href);
+    const model = { header: preset + ".json", weights: weights || preset + ".bin" };
+    const gen = createGenerator({ model, facts }, location.href);
     const out = [];
     for (const r of runs) {
         const chords = new URL("chords.json", location.href).href;
@@ -93,7 +97,7 @@ def test_same_seed_gives_pythons_piece(blank, served, preset, progression, bars)
     ckpt = served[1][preset]
     runs = [{"progression": progression, "bars": bars, "seed": s, "temperature": SETTINGS[s % 4][0],
              "topK": SETTINGS[s % 4][1], "bpm": 80} for s in range(16)]
-    got = blank.evaluate(SOLOS, [preset, runs, None])
+    got = blank.evaluate(SOLOS, [preset, runs, None, FACTS])
     same = 0
     for run, piece in zip(runs, got):
         assert "error" not in piece, piece
@@ -105,17 +109,20 @@ def test_same_seed_gives_pythons_piece(blank, served, preset, progression, bars)
 
 
 def test_bad_requests_and_weights_are_plain_errors(blank):
-    good = {"progression": "Dm9 G13 | Cmaj9", "bars": 4, "seed": 1, "temperature": 0.9, "topK": 0}
+    good = {"progression": "Dm9 G13 | Cmaj9", "bars": 4, "seed": 1, "temperature": 0.9, "topK": 0, "bpm": 80}
+    most = FACTS["limits"]["bars"]["max"]  # loops.solos' bound in the config schema, as the CLI's --bars
     runs = [{**good, "progression": ""}, {**good, "progression": "Dm9 | Hm7"}, {**good, "bars": 0},
-            {**good, "bars": 10_000}, {**good, "temperature": -1}, {**good, "seed": 1.5}, good]
-    out = blank.evaluate(SOLOS, ["lofi", runs, None])
+            {**good, "bars": most + 1}, {**good, "temperature": -1}, {**good, "seed": 1.5}, {**good, "topK": 10_001},
+            {**good, "bpm": 200}, good]
+    out = blank.evaluate(SOLOS, ["lofi", runs, None, FACTS])
     assert [o.get("error") for o in out[:-1]] == [
-        "empty progression", "bar 2: unknown chord symbol 'Hm7'", "bars must be a whole number from 1 to 1000, not 0",
-        "bars must be a whole number from 1 to 1000, not 10000", "temperature must be a number from 0 to 5, not -1",
-        "seed must be a whole number from 0 to 4294967295, not 1.5"]
+        "empty progression", "bar 2: unknown chord symbol 'Hm7'", "bars must be a whole number from 1 to 256, not 0",
+        f"bars must be a whole number from 1 to 256, not {most + 1}", "temperature must be a number from 0 to 5, not -1",
+        "seed must be a whole number from 0 to 4294967295, not 1.5",
+        "top-k must be a whole number from 0 to 10000, not 10001", "bpm must be a number from 60 to 100, not 200"]
     assert out[-1]["lofi"]["loopBars"] == 4
-    corrupt = blank.evaluate(SOLOS, ["lofi", [good], "lofi-corrupt.bin"])
+    corrupt = blank.evaluate(SOLOS, ["lofi", [good], "lofi-corrupt.bin", FACTS])
     assert corrupt == [{"error": "the weights file is corrupt (checksum mismatch)"}]
-    missing = blank.evaluate(SOLOS, ["lofi", [good], "nowhere.bin"])
+    missing = blank.evaluate(SOLOS, ["lofi", [good], "nowhere.bin", FACTS])
     assert "HTTP 404" in missing[0]["error"]
     assert not [e for e in blank.log.errors if "404" not in e]

@@ -14,7 +14,7 @@ from fractions import Fraction
 
 import pytest
 
-from lofi_build.music.transport import Meter, TimeValueError, format_bbs, parse_beats, ticks
+from lofi_build.music.transport import PPQ, Meter, TimeValueError, format_bbs, parse_beats, ticks
 from support import ROOT, static_server
 
 pytestmark = pytest.mark.browser
@@ -62,9 +62,9 @@ def _cases(n: int, seed: int = 2024) -> list[dict]:
 
 
 _READ_JS = """
-(cases) => {
+([cases, ppq]) => {
   const transport = Tone.getTransport();
-  transport.PPQ = 480;
+  transport.PPQ = ppq;
   return cases.map(({value, meter, bpm, tick}) => {
     transport.timeSignature = meter;
     transport.bpm.value = bpm;
@@ -82,7 +82,7 @@ def test_transport_times_read_like_tone_js(page):
         payload = [
             {"value": c["value"], "meter": c["meter"], "bpm": c["bpm"], "tick": ticks(c["exact"])} for c in cases
         ]
-        results = page.evaluate(_READ_JS, payload)
+        results = page.evaluate(_READ_JS, [payload, PPQ])
     mismatches = []
     for case, (tone_seconds, tone_bbs) in zip(cases, results):
         ours = float(case["exact"] * 60 / Fraction(str(case["bpm"])))

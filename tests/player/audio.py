@@ -11,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-PPQ = 480
+from lofi_build.music.transport import PPQ, SWING_TICKS
+
 BAR = 4 * PPQ  # the shipped pieces are all in 4/4
 
 
@@ -22,13 +23,10 @@ def render(page, **options) -> tuple[np.ndarray, dict]:
     return samples, out
 
 
-SUBDIVISION = {"8n": PPQ // 2, "16n": PPQ // 4}
-
-
 def swing_ticks(ticks: int, swing: float, subdivision: str = "8n") -> float:
     """Tone.Transport's swing (Transport._processTick) for a swingSubdivision, in ticks: every
     second eighth (or 16th) moves late by up to two thirds of one."""
-    pair = 2 * SUBDIVISION[subdivision]
+    pair = 2 * SWING_TICKS[subdivision]
     if not swing or ticks % pair == 0:
         return 0.0
     return (pair / 3) * math.sin((ticks % pair) / pair * math.pi) * swing

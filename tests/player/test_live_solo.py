@@ -13,6 +13,7 @@ import mido
 import pytest
 
 from support import wait_for
+from lofi_build.config import Loops, bounds
 
 pytestmark = pytest.mark.browser
 
@@ -180,7 +181,7 @@ def _panel_says(page, text: str):
 
 
 @pytest.mark.parametrize("weights", ["abort", "corrupt"])
-def test_bad_input_is_a_message_and_the_music_plays_on(browser, player_url, weights):
+def test_bad_input_is_a_message_and_the_music_plays_on(browser, player_url, player_site, weights):
     from support import PageLog
 
     context = browser.new_context()
@@ -209,10 +210,14 @@ def test_bad_input_is_a_message_and_the_music_plays_on(browser, player_url, weig
     assert page.inner_text("#solo-progression-error") == "Empty progression."
     page.fill("#solo-progression", "Dm9 G13 | Cmaj9")
     assert page.inner_text("#solo-progression-error") == ""
-    for bars in ("0", "10000"):
+    # One bar limit: the config schema's for loops.solos, as the CLI's --bars (the facts block carries it).
+    most = bounds(Loops, "solos")[1]
+    assert json.loads((player_site / "manifest.json").read_text())["facts"]["limits"]["bars"] == {"min": 1, "max": most}
+    assert page.get_attribute("#solo-bars", "max") == str(most)
+    for bars in ("0", str(most + 1)):
         page.fill("#solo-bars", bars)
         page.click("#solo-generate")
-        _panel_says(page, f"a solo is 1 to 1000 bars long, not {bars}")
+        _panel_says(page, f"a solo is 1 to {most} bars long, not {bars}")
     page.fill("#solo-bars", "8")
     page.click("#solo-generate")
     _panel_says(page, "The solo could not be made")
@@ -245,7 +250,9 @@ def test_notes_sit_on_chord_tones_on_beats_1_and_3(open_player):
         const live = performance.getEntriesByType("resource").map((e) => e.name).find((n) => n.endsWith("/ondemand/live.js"));
         const m = await import(live.replace("/ondemand/live.js", "/ai/solo.js"));
         const p = await import(live.replace("/ondemand/live.js", "/ai/progression.js"));
-        return symbols.map((s) => m.melodyPcs(p.makeChord(s)));
+        const { model } = await (await fetch("manifest.json")).json();
+        const { solo } = await (await fetch(model.header)).json();  // the tables the worker writes solos with
+        return symbols.map((s) => m.melodyPcs(p.makeChord(s), solo.tensions));
     }""", [s.chord.symbol for s in timeline])
     strong = [n for n in solo["notes"] if n["ticks"] % 960 == 0]
     assert strong

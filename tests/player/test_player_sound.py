@@ -229,6 +229,38 @@ def test_swing_by_subdivision_places_every_onset(open_player, player_site, subdi
         assert delay == pytest.approx(want, abs=1.5 / PROBE_RATE / spt)
 
 
+def test_swing_ticks_per_subdivision_come_from_the_facts_block(browser, player_url, player_site):
+    """The player swings a subdivision by the ticks the build's facts block gives it (Python's one table):
+    a manifest that says "8n" is 120 ticks long makes an 8n-swung groove move its second 16ths as 16n does."""
+    from lofi_build.music.transport import SWING_DEFAULT, SWING_TICKS
+    from support import PageLog
+
+    man = manifest(player_site)
+    assert man["facts"]["swing"] == {"default": SWING_DEFAULT, "ticks": SWING_TICKS}
+    told = copy.deepcopy(man)
+    told["facts"]["swing"]["ticks"]["8n"] = SWING_TICKS["16n"]
+    context = browser.new_context()
+    context.route("**/manifest.json", lambda route: route.fulfill(
+        status=200, body=json.dumps(told), headers={"content-type": "application/json", "cache-control": "no-store"}))
+    page = context.new_page()
+    page.log = PageLog(page)
+    page.goto(player_url)
+    wait_for(page, "window.lofi !== undefined", timeout=30)
+    g = entry(man, "drums", "lazy-half-time")
+    bpm, bars, amount = 120, 2, 0.5
+    page.evaluate("([id, p]) => window.lofi.replacePiece(id, p)",
+                  ["lazy-half-time", _swung(man, player_site, "lazy-half-time", amount, "8n")])
+    x, info = render(page, drums=g["id"], track=None, bars=bars, bpm=bpm, probe=True, sampleRate=PROBE_RATE, volumes=FLAT)
+    found = clicks(x, PROBE_RATE)
+    found = found[found < info["lead"] + bars * info["secondsPerBar"] - 0.001]
+    as_told = unique_times(grid(player_site, g, man["site"]["loops"]["drums"], bars, bpm, info["lead"], swing=(amount, "16n")))
+    as_python = unique_times(grid(player_site, g, man["site"]["loops"]["drums"], bars, bpm, info["lead"], swing=(amount, "8n")))
+    assert len(found) == len(as_told) == len(as_python) and np.max(np.abs(as_told - as_python)) > 0.01
+    assert np.max(np.abs(found - as_told)) <= 1.5 / PROBE_RATE
+    assert page.log.errors == []
+    context.close()
+
+
 @pytest.mark.parametrize("groove", ["dusty-boom-bap", "lazy-half-time"])
 def test_an_ai_solo_swings_with_the_groove(open_player, player_site, groove):
     """The solo is written straight; under a swung groove its off-beats move exactly as the

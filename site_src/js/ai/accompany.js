@@ -6,35 +6,10 @@
 
 import { Frac } from "./progression.js";
 
-export const CHORD_LOW = 48;
-export const CHORD_HIGH = 72; // C3..C5: every voicing note sits in here
-export const CHORD_CENTRES = [57, 59, 61]; // where the first voicing sits (a seed picks one); later ones follow by voice leading
-export const BASS_LOW = 28;
-export const BASS_HIGH = 48; // E1..C3
-export const BASS_HOME = 38; // the bass line's first root sits nearest this (D2)
-export const MAX_SPAN = 15; // the widest voicing, in semitones
-const ANTICIPATE = new Frac(1, 2); // a pushed chord comes an eighth early, on the and of the previous bar's last beat
+// The registers and the comping and bass pattern tables are Python's (accompany.tables), in the model
+// header: `tables` below is header.solo.accompany, its times [numerator, denominator] of a quarter.
 const F = (n, d = 1) => new Frac(n, d);
-
-// Comping patterns per chord length (quarters): [offset, length, accented] per hit.
-const COMPING = new Map([
-  ["4", [
-    [[0, F(4), 1]], // held
-    [[0, F(3, 2), 1], [F(3, 2), F(5, 2), 0]], // 1, and of 2, held
-    [[0, F(3, 2), 1], [F(3, 2), F(1), 0]], // 1, and of 2, space after
-    [[0, F(2), 1], [F(5, 2), F(3, 2), 0]], // 1 held, and of 3
-    [[0, F(3), 1], [F(7, 2), F(1, 2), 0]], // held, a ghost on the and of 4
-  ]],
-  ["3", [[[0, F(3), 1]], [[0, F(3, 2), 1], [F(3, 2), F(3, 2), 0]]]],
-  ["2", [[[0, F(2), 1]], [[0, F(3, 2), 1]], [[0, F(1), 1], [F(3, 2), F(1, 2), 0]]]],
-]);
-// Bass patterns for a whole 4/4 bar: [offset, length, role].
-const BASS = [
-  [[0, F(3), "root"], [F(3), F(1), "approach"]],
-  [[0, F(3, 2), "root"], [F(3, 2), F(1, 2), "root"], [F(2), F(1), "fifth"], [F(3), F(1), "approach"]],
-  [[0, F(2), "root"], [F(2), F(3, 2), "fifth"], [F(7, 2), F(1, 2), "approach"]],
-  [[0, F(5, 2), "root"], [F(5, 2), F(1, 2), "octave"], [F(3), F(1), "approach"]],
-];
+const frac = ([n, d]) => new Frac(n, d);
 
 /** A 32-bit hash of the seed and keys (SplitMix32 steps): the same choice for the same seed, anywhere. */
 export function mix(seed, ...keys) {
@@ -85,13 +60,14 @@ function compareTuples(a, b) {
 
 const candidateCache = new Map();
 
-// Every voicing of ``pcs`` in C3..C5 that is not too wide or muddy, ascending tuples in ascending order (cached: pure).
-function candidates(pcs) {
-  const key = pcs.join(",");
+// Every voicing of ``pcs`` in the chord register that is not too wide or muddy, ascending tuples in ascending
+// order (cached: pure).
+function candidates(pcs, { chordLow, chordHigh, maxSpan }) {
+  const key = `${pcs.join(",")}/${chordLow}-${chordHigh}/${maxSpan}`;
   if (candidateCache.has(key)) return candidateCache.get(key);
   const options = pcs.map((pc) => {
     const list = [];
-    for (let m = CHORD_LOW; m <= CHORD_HIGH; m++) if (m % 12 === pc) list.push(m);
+    for (let m = chordLow; m <= chordHigh; m++) if (m % 12 === pc) list.push(m);
     return list;
   });
   const seen = new Map();
@@ -99,7 +75,7 @@ function candidates(pcs) {
   const walk = (i) => {
     if (i === options.length) {
       const notes = combo.slice().sort((a, b) => a - b);
-      if (notes[notes.length - 1] - notes[0] > MAX_SPAN) return;
+      if (notes[notes.length - 1] - notes[0] > maxSpan) return;
       if (notes[0] < 55 && notes.length > 1 && notes[1] - notes[0] < 3) return; // seconds low in the register are mud
       seen.set(notes.join(","), notes);
       return;
@@ -121,10 +97,11 @@ function movement(a, b) {
   return b.reduce((sum, x) => sum + Math.min(...a.map((y) => Math.abs(x - y))), 0);
 }
 
-/** The voicing of ``pcs`` in C3..C5 that moves least from ``previous`` and stays near ``centre``. */
-export function voice(pcs, previous, centre) {
-  const list = candidates(pcs);
-  if (!list.length) return pcs.map((pc) => CHORD_LOW + mod12(pc - CHORD_LOW)).sort((a, b) => a - b);
+/** The voicing of ``pcs`` in the chord register (`tables`) that moves least from ``previous`` and stays near ``centre``. */
+export function voice(pcs, previous, centre, tables) {
+  const list = candidates(pcs, tables);
+  const low = tables.chordLow;
+  if (!list.length) return pcs.map((pc) => low + mod12(pc - low)).sort((a, b) => a - b);
   const cost = (notes) => {
     const drift = Math.abs(notes.reduce((s, x) => s + x, 0) / notes.length - centre);
     let seconds = 0;
@@ -140,12 +117,12 @@ export function voice(pcs, previous, centre) {
   return best.slice(); // the candidates are cached: hand out a copy
 }
 
-function bassNear(pc, near) {
+function bassNear(pc, near, { bassLow, bassHigh, bassHome }) {
   let best = null;
   let bestKey = Infinity;
-  for (let m = BASS_LOW; m <= BASS_HIGH; m++) {
+  for (let m = bassLow; m <= bassHigh; m++) {
     if (m % 12 !== pc) continue;
-    const key = Math.abs(m - near) + 0.6 * Math.abs(m - BASS_HOME);
+    const key = Math.abs(m - near) + 0.6 * Math.abs(m - bassHome);
     if (key < bestKey) { best = m; bestKey = key; }
   }
   return best;
@@ -156,9 +133,10 @@ const fmax = (a, b) => (a.cmp(b) >= 0 ? a : b);
 const fmin = (a, b) => (a.cmp(b) <= 0 ? a : b);
 const samePcs = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
 
-function approach(chord, target, seed, index) {
-  const steps = [-2, -1, 1, 2].filter((d) => chord.pcs.includes(mod12(target + d)) && BASS_LOW <= target + d && target + d <= BASS_HIGH);
-  const chromatic = [-1, 1].filter((d) => BASS_LOW <= target + d && target + d <= BASS_HIGH);
+function approach(chord, target, seed, index, { bassLow, bassHigh }) {
+  const inRange = (m) => bassLow <= m && m <= bassHigh;
+  const steps = [-2, -1, 1, 2].filter((d) => chord.pcs.includes(mod12(target + d)) && inRange(target + d));
+  const chromatic = [-1, 1].filter((d) => inRange(target + d));
   if (steps.length && mix(seed, 7, index) % 2) {
     return target + steps.reduce((best, d) => (Math.abs(d) < Math.abs(best) ? d : best));
   }
@@ -169,12 +147,15 @@ function tupleSort(list) {
   return list.sort(compareTuples);
 }
 
+// A pattern from the tables as hits [offset (Frac), length (Frac), accent or role].
+const hits = (pattern) => pattern.map(([offset, length, what]) => [frac(offset), frac(length), what]);
+
 /**
  * [chordNotes, bassNotes] under ``timeline`` (spans {start, end, chord: {root, pcs, bass}} in quarters, Frac or
- * number, ``bars`` bars long), each a list of [ticks, durationTicks, midi, velocity]; the same seed gives the
- * same notes as accompany.accompany in Python.
+ * number, ``bars`` bars long), each a list of [ticks, durationTicks, midi, velocity] at ``ppq``, over ``tables``
+ * (header.solo.accompany); the same seed gives the same notes as accompany.accompany in Python.
  */
-export function accompany(timeline, { bars, seed, ppq = 480 }) {
+export function accompany(timeline, { bars, seed, ppq, tables }) {
   const spans = Array.from(timeline, (s) => ({ start: Frac.of(s.start), end: Frac.of(s.end), chord: s.chord }));
   if (!spans.length) return [[], []];
   const total = spans[spans.length - 1].end;
@@ -184,20 +165,22 @@ export function accompany(timeline, { bars, seed, ppq = 480 }) {
   const gap = F(1, 16); // chords and bass breathe: each hit stops a 64th before the next sound
 
   // -- chords: a comping pattern per span, pushed an eighth early now and then
-  const centre = CHORD_CENTRES[mix(seed, 1) % CHORD_CENTRES.length];
+  const centres = tables.chordCentres;
+  const centre = centres[mix(seed, 1) % centres.length];
+  const anticipate = frac(tables.anticipate);
   let previous = null;
   const hitsBySpan = spans.map((span, i) => {
     const length = span.end.sub(span.start);
-    const patterns = COMPING.get(length.toString()) || [[[0, length, 1]]];
-    const pattern = patterns[mix(seed, 2, i) % patterns.length];
-    return pattern.map(([o, d, a]) => [span.start.add(o), Frac.of(d), a]);
+    const patterns = tables.comping[length.toString()];
+    const pattern = patterns ? hits(patterns[mix(seed, 2, i) % patterns.length]) : [[F(0), length, 1]];
+    return pattern.map(([o, d, a]) => [span.start.add(o), d, a]);
   });
   for (let i = 1; i < spans.length; i++) {
     const start = spans[i].start;
     const atBar = start.mod(barLength).eq(0);
     const changes = !samePcs(spans[i].chord.pcs, spans[i - 1].chord.pcs);
     if (atBar && changes && mix(seed, 3, i) % 4 === 0) {
-      const pushed = start.sub(ANTICIPATE);
+      const pushed = start.sub(anticipate);
       const before = hitsBySpan[i - 1].filter((h) => h[0].cmp(pushed) < 0);
       if (!before.length) continue;
       for (const h of before) h[1] = fmin(h[1], pushed.sub(h[0]));
@@ -209,7 +192,7 @@ export function accompany(timeline, { bars, seed, ppq = 480 }) {
   }
   spans.forEach((span, i) => {
     const chord = span.chord;
-    const notes = voice(voicingPcs(chord.root, chord.pcs), previous, centre);
+    const notes = voice(voicingPcs(chord.root, chord.pcs), previous, centre, tables);
     previous = notes;
     for (const [start, length, accent] of hitsBySpan[i]) {
       const velocity = (accent ? 66 : 54) + (mix(seed, 4, i, start.mul(12).trunc()) % 7) - 3;
@@ -220,9 +203,9 @@ export function accompany(timeline, { bars, seed, ppq = 480 }) {
 
   // -- bass: the chord's bass note on its first beat, fifths, approach notes into the next chord
   const roots = [];
-  let near = BASS_HOME;
+  let near = tables.bassHome;
   for (const span of spans) {
-    near = bassNear(span.chord.bass, near);
+    near = bassNear(span.chord.bass, near, tables);
     roots.push(near);
   }
   spans.forEach((span, i) => {
@@ -233,23 +216,23 @@ export function accompany(timeline, { bars, seed, ppq = 480 }) {
     const nextRoot = roots[(i + 1) % spans.length];
     const same = next.bass === chord.bass;
     let pattern;
-    if (length.eq(4) && !same) pattern = BASS[mix(seed, 5, i) % BASS.length];
-    else if (length.eq(4)) pattern = [[0, F(2), "root"], [F(2), F(2), "fifth"]];
+    if (length.eq(4) && !same) pattern = hits(tables.bass[mix(seed, 5, i) % tables.bass.length]);
+    else if (length.eq(4)) pattern = hits(tables.bassHeld);
     else if (length.cmp(2) >= 0 && !same && mix(seed, 5, i) % 2) {
-      pattern = [[0, length.sub(F(1, 2)), "root"], [length.sub(F(1, 2)), F(1, 2), "approach"]];
-    } else pattern = [[0, length, "root"]];
-    for (const [offsetRaw, dur, role] of pattern) {
-      const offset = Frac.of(offsetRaw);
+      pattern = [[F(0), length.sub(F(1, 2)), "root"], [length.sub(F(1, 2)), F(1, 2), "approach"]];
+    } else pattern = [[F(0), length, "root"]];
+    for (const [offset, dur, role] of pattern) {
       let midi;
       if (role === "root") midi = root;
-      else if (role === "octave") midi = root + 12 <= BASS_HIGH ? root + 12 : root - 12 >= BASS_LOW ? root - 12 : root;
-      else if (role === "fifth") {
+      else if (role === "octave") {
+        midi = root + 12 <= tables.bassHigh ? root + 12 : root - 12 >= tables.bassLow ? root - 12 : root;
+      } else if (role === "fifth") {
         const fifth = [7, 6, 8].find((k) => chord.pcs.includes(mod12(chord.root + k))) ?? 7;
-        midi = bassNear(mod12(chord.root + fifth), root + 4);
-      } else midi = approach(chord, nextRoot, seed, i);
+        midi = bassNear(mod12(chord.root + fifth), root + 4, tables);
+      } else midi = approach(chord, nextRoot, seed, i, tables);
       const velocity = (offset.eq(0) ? 84 : 70) + (mix(seed, 6, i, offset.mul(12).trunc()) % 7) - 3;
       const start = span.start.add(offset);
-      bassNotes.push([ticksOf(start, ppq), ticksOf(fmax(Frac.of(dur).sub(gap), gap), ppq), midi, velocity]);
+      bassNotes.push([ticksOf(start, ppq), ticksOf(fmax(dur.sub(gap), gap), ppq), midi, velocity]);
     }
   });
   return [tupleSort(chordNotes), tupleSort(bassNotes)];

@@ -4,17 +4,20 @@
 // into promises. Nothing is fetched before the first call.
 //
 // Messages to the worker (every one carries an `id`, echoed in the reply):
-//   {type: "load", header: URL, weights: URL}      absolute URLs (manifest.model, resolved)
+//   {type: "load", header: URL, weights: URL, facts}   absolute URLs (manifest.model, resolved) and
+//                                                      manifest.facts, which the worker keeps with the model
 //     -> {type: "loaded", model, bytes, ms, vocab, inputs}
-//   {type: "generate", seed, ticks, temperature, topK, chords?, ticksPerBar?, trace?}
+//   {type: "generate", seed, ticks, temperature?, topK?, chords?, ticksPerBar?, trace?}
 //     -> {type: "done", model, events: [{tokenId, token, pitches, durationClass, ticks,
 //         durationTicks}], notes, ms, trace?: {token: [Float32Array], duration: [...]}}
-//   {type: "solo", chords: URL, progression, bars, seed, temperature, topK, bpm?, title?, quality?}
+//   {type: "solo", chords: URL, progression, bars, seed, temperature, topK, bpm, title?}
 //     (chords: the chord table, absolute (manifest.chords, resolved); solo.js: makeSolo)
 //     -> {type: "solo", piece (the one note format), events: [{tokenId, durationClass, steps, onset}], ms}
 //   any failure -> {type: "error", message}
 
-export function createGenerator(entry, base = document.baseURI) {
+/** The generator of a site: `manifest` is the site's manifest (or {model, facts} taken from one). */
+export function createGenerator(manifest, base = document.baseURI) {
+  const { model: entry, facts } = manifest;
   let worker = null;
   let next = 0;
   const waiting = new Map();
@@ -54,7 +57,7 @@ export function createGenerator(entry, base = document.baseURI) {
     if (!entry) return Promise.reject(new Error("this site has no model for live solos"));
     if (!loaded) {
       loaded = send({ type: "load", header: new URL(entry.header, base).href,
-                      weights: new URL(entry.weights, base).href });
+                      weights: new URL(entry.weights, base).href, facts });
       loaded.catch(() => { loaded = null; }); // a failed load may be tried again
     }
     return loaded;

@@ -5,7 +5,6 @@
 import { Prng, sample } from "./prng.js";
 
 export const FORMAT = "lofi-weights-1";
-export const MAX_BARS = 1000; // a backstop: 1,000 bars take seconds even in the worker
 
 let crcTable = null;
 
@@ -190,8 +189,12 @@ function run(ops, values, feeds) {
 
 // A model from the header (parsed JSON) and the weights (ArrayBuffer); throws ModelError with a
 // plain message when they do not fit together.
-export function loadModel(header, buffer) {
+/** The model from its header and weights, holding `facts` (manifest.facts: the limits, the site's AI
+ * settings and the tables a solo is written with), so whatever runs it reads them from the model. */
+export function loadModel(header, buffer, facts) {
   if (!header || header.format !== FORMAT) fail(`unknown weights format ${header && header.format}`);
+  if (!facts) fail("no facts block: the model loads with the manifest's facts");
+  if (facts.ppq !== header.ppq) fail(`the model's durations are at ${header.ppq} ppq, the site's pieces at ${facts.ppq}`);
   if (!(buffer instanceof ArrayBuffer) || buffer.byteLength !== header.bytes) {
     fail(`the weights file has ${buffer && buffer.byteLength} bytes, the header says ${header.bytes}`);
   }
@@ -208,7 +211,7 @@ export function loadModel(header, buffer) {
   if (!sizes.has(outputs.token) || !sizes.has(outputs.duration)) fail("the graph does not make both outputs");
   if (sizes.get(outputs.token) !== header.vocab.length) fail("the token head does not match the vocabulary");
   if (sizes.get(outputs.duration) !== header.durationTicks.length + 1) fail("the duration head does not match the durations");
-  return { header, tokenOps, durationOps, values: new Map(), id: header.model };
+  return { header, facts, tokenOps, durationOps, values: new Map(), id: header.model };
 }
 
 function reset(model) {
@@ -230,11 +233,12 @@ function chordAt(chords, ticks, zeros) {
 }
 
 // One solo `ticks` long: [{tokenId, token, pitches, durationClass, ticks, durationTicks}].
-// options: seed, ticks, temperature, topK, chords (for a network with a chord input),
-// ticksPerBar (default 4 quarters), trace (collect the logits of every step).
+// options: seed, ticks, temperature and topK (default: the site's, facts.ai), chords (for a network
+// with a chord input), ticksPerBar (default 4 quarters), trace (collect the logits of every step).
 export function generate(model, options) {
   const h = model.header;
-  const { seed, temperature = 0.9, topK = 0 } = options;
+  const { ai, limits } = model.facts;
+  const { seed, temperature = ai.temperature, topK = ai.topK } = options;
   const total = options.ticks;
   if (!Number.isInteger(seed)) fail("seed must be an integer");
   if (!Number.isInteger(total) || total <= 0) fail("the solo length must be a positive whole number of ticks");
@@ -242,7 +246,7 @@ export function generate(model, options) {
   if (!Number.isInteger(topK) || topK < 0) fail("top-k must be a whole number >= 0");
   const ticksPerBar = options.ticksPerBar || 4 * h.ppq;
   if (!Number.isInteger(ticksPerBar) || ticksPerBar <= 0) fail("ticksPerBar must be a positive whole number");
-  if (total > MAX_BARS * ticksPerBar) fail(`a solo is at most ${MAX_BARS} bars long`);
+  if (total > limits.bars.max * ticksPerBar) fail(`a solo is at most ${limits.bars.max} bars long`);
   const chord = h.inputs.chord;
   const chords = (options.chords || []).map((s) => {
     if (!Number.isInteger(s.ticks) || !Number.isInteger(s.durationTicks) || !s.vector ||

@@ -9,8 +9,6 @@ import { Frac } from "./progression.js";
 import { ECHO_BARS, Solo, Step, TICKS, durationsAllowed, firstDraw, pcRow, tokensAllowed, vocabularyOf } from "./rules.js";
 
 export const OFF_GRID = 48;
-// ai.quality's defaults (lofi_build/config.py: Quality); the build's own values travel in options.quality.
-export const QUALITY = { rest_min: 0.05, rest_max: 0.25, max_equal_run: 8 };
 
 /** Where the opening hook comes back (engine.echo_bar): the bar index, 0 when the solo is too short. */
 export function echoBar(period, bars) {
@@ -54,12 +52,13 @@ function pick(logits, u, temperature, topK, allowed) {
 
 /**
  * One solo over ``harmony``: [{tokenId, durationClass, steps (twelfths), onset}], exactly ``harmony.at.length``
- * twelfths long. options: seed, temperature, topK, quality ({rest_min, rest_max, max_equal_run}).
+ * twelfths long. options: seed, temperature, topK, quality ({rest_min, rest_max, max_equal_run}: the site's
+ * ai.quality, facts.ai.quality).
  */
 export function generateBars(model, harmonyIn, options) {
   const h = model.header;
-  const { seed, temperature = 0.9, topK = 0 } = options;
-  const quality = { ...QUALITY, ...(options.quality || {}) };
+  const { seed, temperature, topK, quality } = options;
+  if (!quality) fail("the quality thresholds (facts.ai.quality) are missing");
   if (!Number.isInteger(seed)) fail("seed must be an integer");
   if (!(temperature >= 0) || !Number.isFinite(temperature)) fail("temperature must be a number >= 0");
   if (!Number.isInteger(topK) || topK < 0) fail("top-k must be a whole number >= 0");

@@ -27,7 +27,7 @@ async function load(message) {
     throw new Error(e instanceof SyntaxError ? "the model header is not valid JSON" : e.message);
   }
   const buffer = await fetchBytes(message.weights, "buffer");
-  model = loadModel(header, buffer);
+  model = loadModel(header, buffer, message.facts);
   return { model: model.id, bytes: buffer.byteLength, ms: performance.now() - started,
            vocab: header.vocab.length, inputs: Object.keys(header.inputs) };
 }

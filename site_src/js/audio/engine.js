@@ -40,7 +40,6 @@ const KINDS = {
   quotes: { Layer: QuoteLayer, kind: "quote", speaks: true },
 };
 
-export const SOLO_BPM = { min: 60, max: 100 };
 const HUMANISE = { timing: 0.006, velocity: 0.08 };
 
 class Slot {
@@ -75,7 +74,7 @@ export class Engine {
     this.manifest = manifest;
     this.context = context;
     this.transport = context.transport;
-    this.transport.PPQ = 480;
+    this.transport.PPQ = manifest.facts.ppq;
     this.loader = loader;
     this.probe = probe;
     this.eager = eager;
@@ -88,7 +87,7 @@ export class Engine {
     this.onNote = onNote;
     this.slots = Object.fromEntries(Object.entries(SLOTS).map(([name, spec]) => [name, new Slot(name, spec)]));
     this.instruments = Object.fromEntries(manifest.instruments.map((i) => [i.id, i]));
-    this.soloBpm = clampBpm(soloBpm ?? manifest.site.bpm);
+    this.soloBpm = clampBpm(soloBpm ?? manifest.site.bpm, manifest.facts.limits.bpm);
     this.mixer = new Mixer(context, volumes, { probe });
     this.startup = { playAt: null, startAt: null, firstNoteAt: null };
   }
@@ -198,6 +197,7 @@ export class Engine {
       piece: (entry) => this.loader.json(entry.url),
       instruments: this.instruments,
       loops: this.manifest.site.loops,
+      swing: this.manifest.facts.swing,
       quoteStartTicks: this.manifest.site.quoteStartTicks,
       probe: this.probe,
       eager: this.eager,
@@ -225,7 +225,7 @@ export class Engine {
   /** The swing of the groove playing now ({amount, subdivision}), or null without one. */
   groove() {
     for (const slot of Object.values(this.slots)) {
-      if (slot.layer && slot.layer.spec.groove) return pieceSwing(slot.layer.piece);
+      if (slot.layer && slot.layer.spec.groove) return pieceSwing(slot.layer.piece, this.manifest.facts.swing);
     }
     return null;
   }
@@ -321,7 +321,7 @@ export class Engine {
   _onStart(time, offset = 0) {
     // Tone hands over where it starts as seconds at the current tempo; back to ticks. (Asking
     // the TickSource for the ticks at `time` can fail right after a first start.)
-    const ticks = Math.round(offset / secondsPerTick(this.transport.bpm.value));
+    const ticks = Math.round(offset / secondsPerTick(this.transport.bpm.value, this.transport.PPQ));
     if (this._hushed) {
       this._hushed = false;
       this._gate(this.tails, 1, time);
@@ -424,9 +424,9 @@ export class Engine {
     return value;
   }
 
-  /** The tempo for AI solos (60-100 bpm); songs keep their own. */
+  /** The tempo for AI solos (facts.limits.bpm); songs keep their own. */
   setSoloBpm(bpm) {
-    this.soloBpm = clampBpm(bpm);
+    this.soloBpm = clampBpm(bpm, this.manifest.facts.limits.bpm);
     for (const slot of Object.values(this.slots)) {
       const layer = slot.layer;
       if (!layer || !layer.spec.siteTempo) continue;
@@ -457,7 +457,7 @@ export class Engine {
         status: slot.status,
         error: slot.error,
         progress: { ...slot.progress },
-        startsAt: layer && layer.startTick !== null ? ticksToPosition(layer.startTick, perBar) : null,
+        startsAt: layer && layer.startTick !== null ? ticksToPosition(layer.startTick, perBar, t.PPQ) : null,
         startTick: layer ? layer.startTick : null,
         loopBars: bars(layer),
         sounding: !!layer && t.state === "started" && layer.sounding(ticks),
@@ -474,9 +474,9 @@ export class Engine {
       bpm: +t.bpm.value.toFixed(3),
       soloBpm: this.soloBpm,
       timeSignature: Math.round(t.timeSignature),
-      transport: { state: t.state, position: ticksToPosition(ticks, perBar), ticks, seconds: +t.seconds.toFixed(4), bar: Math.floor(ticks / perBar), ppq: t.PPQ },
+      transport: { state: t.state, position: ticksToPosition(ticks, perBar, t.PPQ), ticks, seconds: +t.seconds.toFixed(4), bar: Math.floor(ticks / perBar), ppq: t.PPQ },
       loops,
-      quoteStart: quote ? ticksToPosition(quote.startTick, perBar) : null,
+      quoteStart: quote ? ticksToPosition(quote.startTick, perBar, t.PPQ) : null,
       quoteSpeaking: !!(quote && quote.speaking),
       layers,
       volumes: { ...this.mixer.values },
@@ -502,10 +502,10 @@ export class Engine {
   }
 }
 
-export function clampBpm(bpm) {
+export function clampBpm(bpm, range) {
   const n = Number(bpm);
   if (!Number.isFinite(n)) throw new Error(`tempo must be a number, not ${bpm}`);
-  return Math.min(SOLO_BPM.max, Math.max(SOLO_BPM.min, Math.round(n)));
+  return Math.min(range.max, Math.max(range.min, Math.round(n)));
 }
 
 function friendly(name, entry, error) {

@@ -1,46 +1,41 @@
 // Transport arithmetic: ticks, bars in the Transport's meter, Tone's swing curves and the next safe bar.
 //
-// Transport arithmetic: ticks at PPQ 480, bars in the Transport's meter, Tone's swing curves,
-// and "the next bar boundary that is still safely in the future" for live changes.
-export const PPQ = 480;
+// Transport arithmetic: ticks at the build's PPQ (facts.ppq), bars in the Transport's meter, Tone's swing
+// curves, and "the next bar boundary that is still safely in the future" for live changes.
 
 /** Ticks in one bar of a [numerator, denominator] meter (6/8 is three quarters, as in Tone). */
-export function barTicksOf(timeSignature) {
+export function barTicksOf(timeSignature, ppq) {
   const [n, d] = Array.isArray(timeSignature) ? timeSignature : [timeSignature, 4];
-  return Math.round((n * 4 * PPQ) / d);
+  return Math.round((n * 4 * ppq) / d);
 }
 
 /** Ticks in one bar of the Transport's current meter (Tone keeps it as quarters per bar). */
 export function barTicks(transport) {
-  return Math.round(transport.timeSignature * PPQ);
+  return Math.round(transport.timeSignature * transport.PPQ);
 }
 
 /** Ticks as "BARS:QUARTERS:SIXTEENTHS" (zero-based, like Tone's Transport.position). */
-export function ticksToPosition(ticks, perBar) {
+export function ticksToPosition(ticks, perBar, ppq) {
   const bars = Math.floor(ticks / perBar);
   const rest = ticks - bars * perBar;
-  const quarters = Math.floor(rest / PPQ);
-  const sixteenths = (rest - quarters * PPQ) / (PPQ / 4);
+  const quarters = Math.floor(rest / ppq);
+  const sixteenths = (rest - quarters * ppq) / (ppq / 4);
   return `${bars}:${quarters}:${+sixteenths.toFixed(3)}`;
 }
 
-export const SUBDIVISION_TICKS = { "8n": PPQ / 2, "16n": PPQ / 4 };
-
-/** Tone.Transport's swing for a subdivision ("8n" or "16n"), in ticks, for a note at `ticks`.
+/** Tone.Transport's swing for a subdivision `sub` ticks long, in ticks, for a note at `ticks`.
  * Same curve as Tone's Transport._processTick with that swingSubdivision: every second
  * subdivision moves late by up to two thirds of one (an MPC's 16th swing with "16n"); notes
  * on the pairs' grid stay. Each layer applies its own swing this way, so a swung drum groove
  * and a straight song can share the one Transport. */
-export function swingTicks(ticks, swing, subdivision = "8n") {
-  const sub = SUBDIVISION_TICKS[subdivision];
-  if (!sub) throw new Error(`swing subdivision must be 8n or 16n, not ${subdivision}`);
+export function swingTicks(ticks, swing, sub) {
   const pair = 2 * sub;
   if (!swing || ticks % pair === 0) return 0;
   return ((pair / 3) * Math.sin(((ticks % pair) / pair) * Math.PI)) * swing;
 }
 
-export function secondsPerTick(bpm) {
-  return 60 / (bpm * PPQ);
+export function secondsPerTick(bpm, ppq) {
+  return 60 / (bpm * ppq);
 }
 
 /** The Transport's tick position at the moment the next clock update can still schedule. */

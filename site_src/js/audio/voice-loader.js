@@ -4,9 +4,8 @@
 // need (the first bar's now, the rest soon), a synth standing in for an instrument the kit
 // lacks or whose first samples all failed to load.
 import { DrumKitVoice, DrumSynthVoice, ProbeVoice, SamplerVoice, SynthVoice } from "./instruments.js";
-import { presetsByTrack, samplePlan } from "../layers/pieces.js";
+import { pieceBarTicks, presetsByTrack, samplePlan } from "../layers/pieces.js";
 import { NOW, SOON } from "./samples.js";
-import { barTicksOf } from "./transport.js";
 
 /**
  * Resolves to `{voices: Map(instrument id -> voice), failed: [instrument title...]}` once the
@@ -23,7 +22,7 @@ export async function loadVoices(piece, { context, destination, instruments, loa
     ? new DrumSynthVoice({ context, destination })
     : new SynthVoice({ context, destination, preset }));
   const plan = samplePlan(piece, instruments, { loopTicks, fromTick });
-  const gate = eager ? Infinity : barTicksOf(piece.header.timeSignatures[0].timeSignature);
+  const gate = eager ? Infinity : pieceBarTicks(piece);
   const waits = [];
   for (const preset of new Set(presets.values())) {
     const inst = instruments[preset];

@@ -30,7 +30,7 @@ export class AmbienceLayer extends Layer {
   /** Seconds into the loop at Transport tick `ticks` (from the last retrigger). */
   offsetAt(ticks, time) {
     const since = ticks - Math.floor(ticks / this.loopTicks) * this.loopTicks;
-    const seconds = since * secondsPerTick(this.transport.bpm.getValueAtTime(time));
+    const seconds = since * secondsPerTick(this.transport.bpm.getValueAtTime(time), this.transport.PPQ);
     const span = this.entry.loopEnd - this.entry.loopStart;
     return this.entry.loopStart + (seconds % span);
   }

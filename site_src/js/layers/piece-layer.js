@@ -4,8 +4,7 @@
 // Transport through voices of its own, behind its own output gain.
 import { Layer } from "./layers.js";
 import { PieceParts } from "./playback.js";
-import { pieceBpm, pieceLoopTicks, pieceMeter, pieceSwing, presetsByTrack } from "./pieces.js";
-import { barTicksOf } from "../audio/transport.js";
+import { pieceBarTicks, pieceBpm, pieceLoopTicks, pieceMeter, pieceSwing, presetsByTrack } from "./pieces.js";
 import { loadVoices } from "../audio/voice-loader.js";
 
 export class PieceLayer extends Layer {
@@ -18,10 +17,9 @@ export class PieceLayer extends Layer {
   static async build(entry, spec, env) {
     const piece = await env.piece(entry);
     if (!env.live()) return null;
-    const meter = pieceMeter(piece);
     // A solo made in the page (lofi.generate) loops at its own length, not the site's solo loop.
     const ownLength = !spec.loop || (piece.lofi.live && piece.lofi.loopBars);
-    const loopTicks = ownLength ? pieceLoopTicks(piece) : env.loops[spec.loop] * barTicksOf(meter);
+    const loopTicks = ownLength ? pieceLoopTicks(piece) : env.loops[spec.loop] * pieceBarTicks(piece);
     const layer = new PieceLayer({ context: env.context, destination: env.destination, spec });
     layer.voices = new Map();
     const fromTick = spec.keepsPhase ? env.entryTick() : 0;
@@ -48,7 +46,7 @@ export class PieceLayer extends Layer {
     this.voices = voices;
     this.timeSignature = pieceMeter(piece);
     this.bpm = this.spec.siteTempo ? env.soloBpm() : pieceBpm(piece);
-    const own = pieceSwing(piece);
+    const own = pieceSwing(piece, env.swing);
     this.swing = this.spec.swingFromGroove ? () => env.groove() || own : () => own;
     const presets = presetsByTrack(piece);
     this.options = {

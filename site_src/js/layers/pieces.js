@@ -2,7 +2,7 @@
 //
 // Piece arithmetic: a piece's tempo, meter, loop and swing as its JSON says them, its notes
 // laid out over a layer's loop, and which kit samples (and from which tick) it needs.
-import { PPQ, barTicksOf } from "../audio/transport.js";
+import { barTicksOf } from "../audio/transport.js";
 
 /** The piece's tempo: the Tone.js JSON header's first tempo (the one place it is stored). */
 export function pieceBpm(piece) {
@@ -13,14 +13,21 @@ export function pieceMeter(piece) {
   return piece.header.timeSignatures[0].timeSignature;
 }
 
-/** The loop length a piece itself declares, in ticks. */
-export function pieceLoopTicks(piece) {
-  return piece.lofi.loopBars * barTicksOf(pieceMeter(piece));
+export function pieceBarTicks(piece) {
+  return barTicksOf(pieceMeter(piece), piece.header.ppq);
 }
 
-/** A piece's own swing: {amount, subdivision ("8n" | "16n")}. */
-export function pieceSwing(piece) {
-  return { amount: piece.lofi.swing || 0, subdivision: piece.lofi.swingSubdivision || "8n" };
+/** The loop length a piece itself declares, in ticks. */
+export function pieceLoopTicks(piece) {
+  return piece.lofi.loopBars * pieceBarTicks(piece);
+}
+
+/** A piece's own swing: {amount, subdivision, sub (its ticks)}; `swing` is facts.swing. */
+export function pieceSwing(piece, swing) {
+  const subdivision = piece.lofi.swingSubdivision || swing.default;
+  const sub = swing.ticks[subdivision];
+  if (!sub) throw new Error(`unknown swing subdivision ${subdivision}`);
+  return { amount: piece.lofi.swing || 0, subdivision, sub };
 }
 
 /** Instrument id (kit preset) of each track, by track name. */
@@ -101,4 +108,3 @@ export function samplePlan(piece, instrumentsById, { loopTicks, fromTick = 0 }) 
   return plan;
 }
 
-export { PPQ };

@@ -1,15 +1,14 @@
 // The one playback path: any piece's Tone.js JSON scheduled on the shared Transport, one Tone.Part per track.
 //
 // The one playback path: every piece (song, drum groove, AI solo) is Tone.js JSON scheduled on
-// the shared Transport at PPQ 480, one looping Tone.Part per track, so ticks in the JSON are
+// the shared Transport at the build's PPQ, one looping Tone.Part per track, so ticks in the JSON are
 // Transport ticks. Swing, humanising and the effect chain's latency are applied per note at
 // the audio time the Part hands over, never with timers.
 import { layerEvents, pieceLoopTicks } from "./pieces.js";
-import { PPQ, secondsPerTick, swingTicks, prng } from "../audio/transport.js";
+import { secondsPerTick, swingTicks, prng } from "../audio/transport.js";
 
 const T = () => window.Tone;
 
-export { PPQ };
 
 /** Set the Transport up for a piece: tempo and meter (swing stays per layer, see swingTicks). */
 export function configureTransport(transport, { bpm, timeSignature }, time) {
@@ -67,12 +66,12 @@ export class PieceParts {
   }
 
   _schedule(voice, ev, time) {
-    const spt = secondsPerTick(this.transport.bpm.getValueAtTime(time));
+    const spt = secondsPerTick(this.transport.bpm.getValueAtTime(time), this.transport.PPQ);
     time += this._lateTicks(ev, time) * spt;
-    const { amount, subdivision } = this.swing();
+    const { amount, sub } = this.swing();
     // No clamping to currentTime: offline, the clock runs ahead of the render, and
     // online a time just past simply plays at once.
-    const at = time + swingTicks(ev.ticks, amount, subdivision) * spt + ev.jitter - this.latency;
+    const at = time + swingTicks(ev.ticks, amount, sub) * spt + ev.jitter - this.latency;
     const duration = Math.max(ev.durationTicks * spt, 0.02);
     voice.play(ev, at, duration);
     if (this.onNote) this.onNote(ev, at + this.latency, duration);

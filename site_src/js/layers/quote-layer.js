@@ -52,7 +52,7 @@ export class QuoteLayer extends Layer {
   /** Resumed (or joined late) in the middle of the quote: carry on from where it would be. */
   onStart(time, ticks) {
     if (ticks <= this.startTick) return;
-    const offset = (ticks - this.startTick) * secondsPerTick(this.transport.bpm.getValueAtTime(time));
+    const offset = (ticks - this.startTick) * secondsPerTick(this.transport.bpm.getValueAtTime(time), this.transport.PPQ);
     if (offset < this.buffer.duration) this._speak(time, offset);
   }
 

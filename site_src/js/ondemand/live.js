@@ -4,20 +4,26 @@
 // the AI solos, any piece as note-format JSON, a mood in words, and the link that makes the same solo again.
 import { midiBytes } from "./midi.js";
 
-export const DEFAULTS = { bars: 30, temperature: 0.9, topK: 0 };
 const RECIPE_KEYS = ["solo", "seed", "temperature", "topk", "bars", "progression"];
 
-/** The live solo a link asks for: {model, seed, temperature, topK, bars, progression}, or null. */
-export function readRecipe(hash = location.hash) {
+/** What a live solo is made with when nobody says: the site's solo length, and its ai.temperature and
+ * ai.top_k (manifest.facts.ai), so a live solo is made as the built ones are. */
+export function soloDefaults(manifest) {
+  return { bars: manifest.site.loops.solos, temperature: manifest.facts.ai.temperature, topK: manifest.facts.ai.topK };
+}
+
+/** The live solo a link asks for: {model, seed, temperature, topK, bars, progression}, or null; what the
+ * link leaves out is `defaults`' (soloDefaults). */
+export function readRecipe(hash, defaults) {
   const params = new URLSearchParams(String(hash).replace(/^#/, ""));
   if (!params.has("solo") || !params.has("progression")) return null;
   const number = (key, fallback) => (params.has(key) ? Number(params.get(key)) : fallback);
   return {
     model: params.get("solo"),
     seed: number("seed", NaN),
-    temperature: number("temperature", DEFAULTS.temperature),
-    topK: number("topk", DEFAULTS.topK),
-    bars: number("bars", DEFAULTS.bars),
+    temperature: number("temperature", defaults.temperature),
+    topK: number("topk", defaults.topK),
+    bars: number("bars", defaults.bars),
     progression: params.get("progression"),
   };
 }
@@ -80,14 +86,9 @@ export function createLive({ engine, loader, manifest, select = async () => {}, 
   async function gen() {
     if (!generator) {
       const { createGenerator } = await import("../ai/client.js");
-      generator = createGenerator(manifest.model, document.baseURI);
+      generator = createGenerator(manifest, document.baseURI);
     }
     return generator;
-  }
-
-  function defaults() {
-    const solo = manifest.solos.find((s) => !s.live && s.temperature !== undefined);
-    return { temperature: solo ? solo.temperature : DEFAULTS.temperature, topK: solo ? solo.topK : DEFAULTS.topK };
   }
 
   async function generate(options = {}) {
@@ -95,18 +96,19 @@ export function createLive({ engine, loader, manifest, select = async () => {}, 
     const { loadChordTable, parseProgression, validateProgression } = await import("../ai/progression.js");
     const chords = new URL(manifest.chords, document.baseURI).href; // the worker reads the progression with it too
     await loadChordTable(chords);
-    const d = defaults();
+    const d = soloDefaults(manifest);
     const request = {
       progression: options.progression,
-      bars: options.bars === undefined ? DEFAULTS.bars : options.bars,
+      bars: options.bars === undefined ? d.bars : options.bars,
       seed: options.seed === undefined || options.seed === null ? randomSeed() : options.seed,
       temperature: options.temperature === undefined ? d.temperature : options.temperature,
       topK: options.topK === undefined ? d.topK : options.topK,
     };
     const problem = typeof request.progression === "string" ? validateProgression(request.progression) : "a progression is text, such as 'Dm9 G13 | Cmaj9'";
     if (problem) throw new Error(`Progression: ${problem}.`);
-    if (!Number.isInteger(request.bars) || request.bars < 1 || request.bars > 1000) {
-      throw new Error(`Bars: a solo is 1 to 1000 bars long, not ${request.bars}.`);
+    const limit = manifest.facts.limits.bars; // the CLI's --bars and loops.solos allow the same
+    if (!Number.isInteger(request.bars) || request.bars < limit.min || request.bars > limit.max) {
+      throw new Error(`Bars: a solo is ${limit.min} to ${limit.max} bars long, not ${request.bars}.`);
     }
     const model = manifest.model.id;
     const recipe = { model, ...request, progression: parseProgression(request.progression).text }; // canonical text

@@ -6,7 +6,7 @@
 import { Engine, CHOICES } from "../audio/engine.js";
 import { disposeSilent } from "../audio/instruments.js";
 import { pieceBpm, pieceMeter } from "../layers/pieces.js";
-import { barTicksOf, PPQ } from "../audio/transport.js";
+import { barTicksOf } from "../audio/transport.js";
 
 /**
  * Render `bars` bars of a selection; resolves to {sampleRate, lead, bpm, secondsPerBar,
@@ -31,7 +31,8 @@ export async function renderOffline(manifest, loader, options = {}) {
   const piece = entry ? await loader.json(entry.url) : null;
   const bpm = options.bpm ?? (piece && !solo ? pieceBpm(piece) : manifest.site.bpm);
   const meter = piece ? pieceMeter(piece) : [4, 4];
-  const secondsPerBar = (barTicksOf(meter) / PPQ) * (60 / bpm);
+  const { ppq } = manifest.facts;
+  const secondsPerBar = (barTicksOf(meter, ppq) / ppq) * (60 / bpm);
   const duration = lead + (options.seconds ?? bars * secondsPerBar) + tail;
   let state = null;
   const changed = [];
@@ -46,7 +47,7 @@ export async function renderOffline(manifest, loader, options = {}) {
     // would otherwise stay in the tempo's timeline.
     context.transport.bpm.cancelScheduledValues(0);
     context.transport.bpm.setValueAtTime(bpm, 0);
-    const perBar = barTicksOf(meter);
+    const perBar = barTicksOf(meter, ppq);
     for (const change of changes) {
       // The clock runs ahead of the render and lets promises settle about once a second of
       // audio, so the change is asked for a whole bar ahead.

@@ -4,7 +4,7 @@
 // joins the AI solos and plays from the next bar. Export WAV renders what is selected. Every control calls
 // window.lofi; every failure is a message in the panel (the music plays on).
 import { chordTableLoaded, loadChordTable, validateProgression } from "../ai/progression.js";
-import { readRecipe } from "./live.js";
+import { readRecipe, soloDefaults } from "./live.js";
 
 const mounted = new WeakMap();
 
@@ -172,7 +172,7 @@ class Panel {
 
   /** Make the solo a link describes, and select it. */
   async restore(hash) {
-    const r = readRecipe(hash);
+    const r = readRecipe(hash, soloDefaults(this.manifest));
     if (!r) return null;
     const model = this.manifest.model ? this.manifest.model.id : null;
     if (r.model !== model) {

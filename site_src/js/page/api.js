@@ -15,7 +15,7 @@
 //                                     {ticks} where it takes effect (null when not playing)
 //   await lofi.render({bars, ...})    the same engine rendered offline
 //   await lofi.exportWav({bars, seconds})   what is selected, as a 16-bit 44.1 kHz stereo WAV download
-//   await lofi.generate({progression, bars = 30, seed, temperature, topK})   a live solo (model in a worker)
+//   await lofi.generate({progression, bars, seed, temperature, topK})   a live solo (model in a worker)
 //                                     -> {id, title, seed, progression, notes, seconds}; select it by id
 //   await lofi.piece(id)              the one note format JSON of a song, solo (live ones too) or groove
 //   await lofi.mood(text)             {valence, arousal, mode, progression, bpm, temperature}

@@ -5,7 +5,6 @@
 // from the mixer and engine). Every control calls the same window.lofi functions that
 // automation calls; the page only reflects state().
 import { MIN_DB, MAX_DB, VOLUME_NAMES } from "../audio/mixer.js";
-import { SOLO_BPM } from "../audio/engine.js";
 
 const $ = (id) => document.getElementById(id);
 const LABELS = { drums: "drums", ambience: "ambience", quote: "quote", music: "music" };
@@ -120,8 +119,8 @@ export class UI {
       });
     }
     const tempo = $("tempo");
-    tempo.min = String(SOLO_BPM.min);
-    tempo.max = String(SOLO_BPM.max);
+    tempo.min = String(this.manifest.facts.limits.bpm.min);
+    tempo.max = String(this.manifest.facts.limits.bpm.max);
     tempo.addEventListener("input", () => this.api.setBpm(Number(tempo.value)));
   }
 
