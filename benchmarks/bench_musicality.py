@@ -7,9 +7,10 @@ corpus: the lead sheets of model.corpus (their melodies over their own chord sym
 .lofi-cache/; Bach's chorales are left out: they are not lead sheets, and their chord labels hold the melody).
 shipped: the checkpoint the build uses; random network: its preset's Keras builder, seeded, untrained; unigram: its
 layout playing the training set's token and duration frequencies; all three through the build's make_pool (masks and
-lofi gate included). our songs: content/songs' melodies over the progression on each song's second comment line
-("# Am9 - Dm9 - G13 - Cmaj9 | ...", a chord a bar). Shares pool the notes of all the pieces of a column; counts add
-up; a velocity spread and a motif length are the median piece's.
+lofi gate included), each solo over the chords it plays (its loop: cycles and the turnaround). our songs:
+content/songs' melodies over the chords their scores write (the piece's "lofi" chords, from their chord lines).
+Shares pool the notes of all the pieces of a column; counts add up; a velocity spread and a motif length are the
+median piece's.
 
     PYTHONPATH=. python benchmarks/bench_musicality.py [--only pool|held-out] [--each] [--read COLUMN:SET:N]
 
@@ -21,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import re
 import sys
 import time
 from dataclasses import dataclass
@@ -102,6 +102,7 @@ ROWS = (
     Row("chord_degrees_each", "  the same, median piece", "number"),
     "texture",
     Row("under_comping", "melody notes at/below the comping's top", high=0.10),
+    Row("pushes_clash", "pushed comping chords against the melody", high=0),
     "form",
     Row("mid_cycle", "loops restarting mid-cycle", "count", high=0),
     "model contribution",
@@ -117,15 +118,14 @@ ROWS = (
 # -- the columns' pieces ------------------------------------------------------------------------------------
 
 
-def song_progression(path: Path):
-    """The chords of a song, from its second comment line: a chord a bar, '-' and '|' between them."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    text = re.sub(r"\([^)]*\)", "", lines[1].lstrip("# ").split(",")[0])
-    return parse_progression(" | ".join(s.strip() for s in re.split(r"[-|]", text) if s.strip()))
-
-
 def songs(config) -> list[tuple[str, object]]:
-    return [(p.stem, song_piece(compile_file(p), song_progression(p))) for p in sorted(config.songs_dir.glob("*.yaml"))]
+    """Each song over the chords its score writes (its "lofi" chords); a song that writes none is left out."""
+    out = []
+    for path in sorted(config.songs_dir.glob("*.yaml")):
+        piece = song_piece(compile_file(path))
+        if piece.timeline:
+            out.append((path.stem, piece))
+    return out
 
 
 def corpus(config) -> list[tuple[str, object]]:
