@@ -17,7 +17,8 @@ from ..music.form import loop_progression
 from ..music.instruments import preset
 from ..music.pitch import SHARP_NAMES
 from ..music.tokens import token_pitches
-from ..music.tonejson import Note, Track, song_json
+from ..music.chordline import chords_json
+from ..music.tonejson import Note, Track, song_json, unit_velocity
 from ..music.transport import PPQ, Meter
 from . import engine, quality
 
@@ -157,10 +158,6 @@ def solo_facts() -> dict:
             "keys": quality.key_table(), "accompany": accompany.tables(), "form": form.tables()}
 
 
-def _velocity(v) -> float:
-    return round(float(v) / 127, 4) if v > 1 else float(v)
-
-
 def solo_song(solo: Solo, *, index: int, bpm: float, bars: int, temperature: float, top_k: int, model: str,
               timeline, lay_back: int) -> dict:
     """A solo in the one note format: the melody (an octave up where it would sit in the comping, its velocities
@@ -170,11 +167,12 @@ def solo_song(solo: Solo, *, index: int, bpm: float, bars: int, temperature: flo
     shift = accompany.lead_shift([p for _, _, midis in played for p in midis])
     played = [(t, d, tuple(p + shift for p in midis)) for t, d, midis in played]
     touch = dynamics.velocities(played, bar=METER.bar_ticks, ppq=PPQ)
-    melody = [Note(midi=p, ticks=t, duration_ticks=d, velocity=_velocity(v))
+    melody = [Note(midi=p, ticks=t, duration_ticks=d, velocity=unit_velocity(v))
               for (t, d, midis), v in zip(played, touch) for p in midis]
     chord_notes, bass_notes = accompany.accompany(timeline, bars=bars, seed=solo.seed, ppq=PPQ,
                                                   melody=[(n.ticks, n.duration_ticks, n.midi) for n in melody])
-    as_notes = lambda notes: [Note(midi=m, ticks=t, duration_ticks=d, velocity=_velocity(v)) for t, d, m, v in notes]
+    def as_notes(notes):
+        return [Note(midi=m, ticks=t, duration_ticks=d, velocity=unit_velocity(v)) for t, d, m, v in notes]
     tracks = [Track(name, instrument, notes)
               for (name, instrument), notes in zip(parts(index), (melody, as_notes(chord_notes), as_notes(bass_notes)))]
     weights = np.zeros(12)
@@ -182,8 +180,6 @@ def solo_song(solo: Solo, *, index: int, bpm: float, bars: int, temperature: flo
         for n in track.notes:
             weights[n.midi % 12] += n.duration_ticks
     tonic, scale = quality.key_name(*quality.detect_key(weights))
-    chords = [{"ticks": int(s.start * PPQ), "durationTicks": int((s.end - s.start) * PPQ), "symbol": s.chord.symbol}
-              for s in timeline]
     return song_json(
         title=f"AI solo {index:02d}",
         bpm=bpm,
@@ -193,7 +189,7 @@ def solo_song(solo: Solo, *, index: int, bpm: float, bars: int, temperature: flo
         key=(tonic, scale),
         extra={"solo": True, "seed": solo.seed, "temperature": temperature, "topK": top_k, "model": model,
                "stats": {**solo.stats, "problems": solo.problems}, "progression": solo.slot.progression.text,
-               "chords": chords, "layBack": {parts(index)[0][0]: lay_back}},
+               "chords": chords_json(timeline), "layBack": {parts(index)[0][0]: lay_back}},
     )
 
 

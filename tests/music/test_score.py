@@ -498,7 +498,7 @@ def test_parts_of_a_form_song_declare_no_notes_and_no_section_key_names():
                       "  - {name: bars, instrument: bass}\nsections: {A: {bars: 1}}\nform: [A]\n")
     assert found == [
         "song.yaml:4:34: error: part 'a' has its notes in the sections: in a score with a form a part names "
-        "only its 'name' and 'instrument'",
+        "only its 'name' and 'instrument' (and 'comping' or 'bass' to play the chord lines)",
         "song.yaml:5:12: error: a part cannot be called 'bars' in a score with a form (a section's 'bars' is its own key)",
     ]
 

@@ -210,7 +210,9 @@ const hits = (pattern) => pattern.map(([offset, length, what]) => [frac(offset),
 function perSpan(style, count, table, what) {
   const names = typeof style === "string" ? new Array(count).fill(style) : Array.from(style);
   for (const name of names) {
-    if (!Object.hasOwn(table, name)) throw new Error(`unknown ${what} style '${name}' (the styles: ${Object.keys(table).join(", ")})`);
+    if (!Object.hasOwn(table, name)) {
+      throw new Error(`unknown ${what} style '${name}' (the styles: ${Object.keys(table).join(", ")})`);
+    }
   }
   return names;
 }
@@ -270,8 +272,10 @@ function compingNotes(spans, bars, seed, ppq, lead, styles, tables) {
   let previous = null;
   spans.forEach((span, i) => {
     const chord = span.chord;
-    const over = hitsBySpan[i].flatMap(([start, length]) => sounding(lead, ticksOf(start, ppq), ticksOf(start.add(length), ppq)));
-    const notes = voice(voicingPcs(chord.root, chord.pcs), previous, centre, tables, over, orderedPairs(chord.root, chord.pcs, tables));
+    const over = hitsBySpan[i].flatMap(([start, length]) =>
+      sounding(lead, ticksOf(start, ppq), ticksOf(start.add(length), ppq)));
+    const pairs = orderedPairs(chord.root, chord.pcs, tables);
+    const notes = voice(voicingPcs(chord.root, chord.pcs), previous, centre, tables, over, pairs);
     if (notes.length) previous = notes;
     for (const [start, length, accent] of hitsBySpan[i]) {
       const velocity = (accent ? 66 : 54) + (mix(seed, 4, i, start.mul(12).trunc()) % 7) - 3;

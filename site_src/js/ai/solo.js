@@ -121,7 +121,8 @@ export function makeSolo(model, options) {
   const events = generateBars(model, grid, { seed, temperature, topK, quality: ai.quality });
   const unit = ppq / TICKS; // the generator counts in twelfths of a quarter
   // As pool.solo_song: the lead an octave up where it would sit in the comping, its touch by phrase and metre.
-  let played = events.filter((e) => h.pitches[e.tokenId].length).map((e) => [e.onset * unit, e.steps * unit, h.pitches[e.tokenId]]);
+  let played = events.filter((e) => h.pitches[e.tokenId].length)
+    .map((e) => [e.onset * unit, e.steps * unit, h.pitches[e.tokenId]]);
   const shift = leadShift(played.flatMap(([, , midis]) => midis), solo.accompany);
   played = played.map(([t, d, midis]) => [t, d, midis.map((m) => m + shift)]);
   const touch = velocities(played, { bar: Math.round((solo.meter[0] * 4 * ppq) / solo.meter[1]), ppq, rule: solo.dynamics });
