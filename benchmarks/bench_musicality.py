@@ -280,8 +280,9 @@ def length(d: Fraction) -> str:
 
 
 def read_piece(name: str, piece) -> None:
-    """The piece bar by bar: each note's position, pitch, length, the chord it is struck on and its degree there,
-    flagged where it is outside the chord's tones and tensions, an avoid 11, or at/below the comping's top."""
+    """The piece bar by bar: the chords played and the comping's strokes (position, pitches); each note's position,
+    pitch, length, velocity (1..127, where written), the chord it is struck on and its degree there, flagged where
+    it is outside the chord's tones and tensions, an avoid 11, or at/below the comping's top."""
     chords = measures.Timeline(piece.timeline)
     bars = piece.loop_bars or -int(-max(n.end for n in piece.melody) // piece.bar)
     print(f"{name}: {bars} bars, {len(piece.melody)} melody notes")
@@ -290,6 +291,13 @@ def read_piece(name: str, piece) -> None:
         symbols = [f"{getattr(s.chord, 'symbol', '?')}@{position(s.start, piece.bar)}" if s.start > start else
                    getattr(s.chord, "symbol", "?") for s in piece.timeline if s.start < end and s.end > start]
         print(f"bar {k + 1:>2}  {' '.join(symbols) or 'N.C.'}")
+        strokes: dict = {}
+        for c in piece.comping or ():
+            if start <= c.onset < end:
+                strokes.setdefault(c.onset, []).append(c.pitch)
+        if strokes:
+            print("        comping " + "  ".join(f"{position(q, piece.bar)} [{' '.join(midi_name(p) for p in sorted(ps))}]"
+                                             for q, ps in sorted(strokes.items())))
         notes = [n for n in piece.melody if start <= n.onset < end]
         if not notes:
             print("        (rest)")
@@ -304,7 +312,8 @@ def read_piece(name: str, piece) -> None:
             if piece.comping and measures.under_comping([n], piece.comping).hits:
                 flags.append("under comping")
             degree = f"{measures.degree(c, n.pitch)} of {getattr(c, 'symbol', '?')}" if c is not None else "-"
-            print(f"        {position(n.onset, piece.bar):<6}{midi_name(n.pitch):<5}{length(n.duration):<16}"
+            touch = f"{round(n.velocity * 127):>3}" if n.velocity is not None else "  -"
+            print(f"        {position(n.onset, piece.bar):<6}{midi_name(n.pitch):<5}{length(n.duration):<16}{touch}  "
                   f"{degree:<16}{', '.join(flags)}")
 
 
