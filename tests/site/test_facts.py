@@ -165,6 +165,7 @@ OTHER_AI = """ai:
   pool_size: 1
   temperature: 0.7
   top_k: 3
+  lay_back: 12
   quality:
     rest_min: 0.15
     rest_max: 0.4
@@ -193,12 +194,13 @@ def other_site(tmp_path_factory):
     return load_config(folder / "lofi.yaml"), folder / "site"
 
 
-def _python_piece(twin, config, seed, *, top_k, temperature, thresholds):
+def _python_piece(twin, config, seed, *, top_k, temperature, thresholds, lay_back=None):
     from lofi_build.music.progression import parse_progression
 
     made = pool.make_pool(twin, count=1, bars=8, temperature=temperature, top_k=top_k, seed=seed, bpm=config.bpm,
                           progressions=[("inline", parse_progression(PROGRESSION))], transpose=False,
-                          thresholds=thresholds, gate=False)
+                          thresholds=thresholds, gate=False,
+                          lay_back=config.ai.lay_back if lay_back is None else lay_back)
     return _comparable(made.solos[0].song)
 
 
@@ -247,6 +249,7 @@ def test_live_solos_obey_the_sites_top_k_temperature_and_quality(browser, other_
         context.close()
     assert errors == []
     assert (from_link["lofi"]["topK"], from_link["lofi"]["temperature"], from_link["lofi"]["loopBars"]) == (3, 0.7, 4)
+    assert from_link["lofi"]["layBack"] == {"melody": 12}  # the site's ai.lay_back, not the default
     thresholds = pool.quality_thresholds(config)
     default = as_dict(Config().ai.quality)
     same = 0
@@ -258,5 +261,6 @@ def test_live_solos_obey_the_sites_top_k_temperature_and_quality(browser, other_
         # (what a link without topk got) make another solo.
         assert want != _python_piece(twin, config, seed, top_k=3, temperature=0.7, thresholds=default)
         assert want != _python_piece(twin, config, seed, top_k=0, temperature=0.7, thresholds=thresholds)
+        assert want != _python_piece(twin, config, seed, top_k=3, temperature=0.7, thresholds=thresholds, lay_back=0)
     # Weights dequantised in float32 may tip one sampling step in a rare solo (as in tests/model/test_solo_js.py).
     assert same >= len(SEEDS) - 1, f"{same} of {len(SEEDS)} live solos are make_pool's with the site's settings"
