@@ -3,18 +3,16 @@ harmony in the piece's "lofi" block, and the errors a bad chord line or style gi
 
 from __future__ import annotations
 
-import textwrap
 from fractions import Fraction
 
 import pytest
 
-from lofi_build.errors import LofiError
+from test_score import compile_, errors_of
 from lofi_build.model.pieces import song_piece
 from lofi_build.model import measures
 from lofi_build.music import tonejson
 from lofi_build.music.accompany import BASS_HIGH, BASS_LOW, accompany
 from lofi_build.music.progression import parse_progression
-from lofi_build.music.score import compile_text
 
 TWO_ROOMS = """\
 title: Two Rooms
@@ -38,16 +36,6 @@ sections:
     lead: [["0:0:0", B5, 4n.], ["0:1:2", A5, 8n], ["0:2:0", F#5, 2n], ["2:0:0", G5, 1m], ["3:0:0", E5, 1m]]
 form: [A, A, B, A]
 """
-
-
-def compile_(src, **kw):
-    return compile_text(textwrap.dedent(src), "song.yaml", **kw)
-
-
-def errors_of(src, **kw):
-    with pytest.raises(LofiError) as info:
-        compile_(src, **kw)
-    return [str(d) for d in info.value.diagnostics]
 
 
 def track(song, name):
