@@ -7,9 +7,10 @@ corpus: the lead sheets of model.corpus (their melodies over their own chord sym
 .lofi-cache/; Bach's chorales are left out: they are not lead sheets, and their chord labels hold the melody).
 shipped: the checkpoint the build uses; random network: its preset's Keras builder, seeded, untrained; unigram: its
 layout playing the training set's token and duration frequencies; all three through the build's make_pool (masks and
-lofi gate included). our songs: content/songs' melodies over the progression on each song's second comment line
-("# Am9 - Dm9 - G13 - Cmaj9 | ...", a chord a bar). Shares pool the notes of all the pieces of a column; counts add
-up; a velocity spread and a motif length are the median piece's.
+lofi gate included), each solo over the chords it plays (its loop: cycles and the turnaround). our songs:
+content/songs' melodies over the chords their scores write (the piece's "lofi" chords, from their chord lines).
+Shares pool the notes of all the pieces of a column; counts add up; a velocity spread and a motif length are the
+median piece's.
 
     PYTHONPATH=. python benchmarks/bench_musicality.py [--only pool|held-out] [--each] [--read COLUMN:SET:N]
 
@@ -21,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import re
 import sys
 import time
 from dataclasses import dataclass
@@ -102,6 +102,7 @@ ROWS = (
     Row("chord_degrees_each", "  the same, median piece", "number"),
     "texture",
     Row("under_comping", "melody notes at/below the comping's top", high=0.10),
+    Row("pushes_clash", "pushed comping chords against the melody", high=0),
     "form",
     Row("mid_cycle", "loops restarting mid-cycle", "count", high=0),
     "model contribution",
@@ -117,15 +118,14 @@ ROWS = (
 # -- the columns' pieces ------------------------------------------------------------------------------------
 
 
-def song_progression(path: Path):
-    """The chords of a song, from its second comment line: a chord a bar, '-' and '|' between them."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    text = re.sub(r"\([^)]*\)", "", lines[1].lstrip("# ").split(",")[0])
-    return parse_progression(" | ".join(s.strip() for s in re.split(r"[-|]", text) if s.strip()))
-
-
 def songs(config) -> list[tuple[str, object]]:
-    return [(p.stem, song_piece(compile_file(p), song_progression(p))) for p in sorted(config.songs_dir.glob("*.yaml"))]
+    """Each song over the chords its score writes (its "lofi" chords); a song that writes none is left out."""
+    out = []
+    for path in sorted(config.songs_dir.glob("*.yaml")):
+        piece = song_piece(compile_file(path))
+        if piece.timeline:
+            out.append((path.stem, piece))
+    return out
 
 
 def corpus(config) -> list[tuple[str, object]]:
@@ -280,8 +280,9 @@ def length(d: Fraction) -> str:
 
 
 def read_piece(name: str, piece) -> None:
-    """The piece bar by bar: each note's position, pitch, length, the chord it is struck on and its degree there,
-    flagged where it is outside the chord's tones and tensions, an avoid 11, or at/below the comping's top."""
+    """The piece bar by bar: the chords played and the comping's strokes (position, pitches); each note's position,
+    pitch, length, velocity (1..127, where written), the chord it is struck on and its degree there, flagged where
+    it is outside the chord's tones and tensions, an avoid 11, or at/below the comping's top."""
     chords = measures.Timeline(piece.timeline)
     bars = piece.loop_bars or -int(-max(n.end for n in piece.melody) // piece.bar)
     print(f"{name}: {bars} bars, {len(piece.melody)} melody notes")
@@ -290,6 +291,13 @@ def read_piece(name: str, piece) -> None:
         symbols = [f"{getattr(s.chord, 'symbol', '?')}@{position(s.start, piece.bar)}" if s.start > start else
                    getattr(s.chord, "symbol", "?") for s in piece.timeline if s.start < end and s.end > start]
         print(f"bar {k + 1:>2}  {' '.join(symbols) or 'N.C.'}")
+        strokes: dict = {}
+        for c in piece.comping or ():
+            if start <= c.onset < end:
+                strokes.setdefault(c.onset, []).append(c.pitch)
+        if strokes:
+            print("        comping " + "  ".join(f"{position(q, piece.bar)} [{' '.join(midi_name(p) for p in sorted(ps))}]"
+                                             for q, ps in sorted(strokes.items())))
         notes = [n for n in piece.melody if start <= n.onset < end]
         if not notes:
             print("        (rest)")
@@ -304,7 +312,8 @@ def read_piece(name: str, piece) -> None:
             if piece.comping and measures.under_comping([n], piece.comping).hits:
                 flags.append("under comping")
             degree = f"{measures.degree(c, n.pitch)} of {getattr(c, 'symbol', '?')}" if c is not None else "-"
-            print(f"        {position(n.onset, piece.bar):<6}{midi_name(n.pitch):<5}{length(n.duration):<16}"
+            touch = f"{round(n.velocity * 127):>3}" if n.velocity is not None else "  -"
+            print(f"        {position(n.onset, piece.bar):<6}{midi_name(n.pitch):<5}{length(n.duration):<16}{touch}  "
                   f"{degree:<16}{', '.join(flags)}")
 
 

@@ -97,6 +97,9 @@ class AI:
     temperature: float = opt(Number(default=0.9, low=0, high=5,
                                     help="sampling temperature; 0 = always the likeliest token"))
     top_k: int = opt(Int(default=8, low=0, high=10_000, help="sample among the k likeliest tokens; 0 = all"))
+    # A player's lay-back is 15-40 ms behind the beat: 20 ticks is 31 ms at 80 bpm; 60 (a 32nd note) is late.
+    lay_back: int = opt(Int(default=20, low=0, high=60, help="ticks (1/480 of a quarter) the solos' melody plays "
+                            "behind the beat, in the player and the MIDI files; 0 = on the beat"))
     progressions: list = opt(TextList(default=[], help="what the solos play over: names from content/progressions/"
                                       "progressions.yaml or inline chords ('Dm9 G13 | Cmaj9'); empty: the whole library"))
     quality: Quality = section(Quality)

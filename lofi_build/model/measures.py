@@ -3,9 +3,10 @@
 Pure functions of plain data, blind to how the music was made (a lead sheet, a song, a model, noise):
 a melody of :class:`Note` (onset and duration in quarters from the piece's start, MIDI pitch, velocity),
 the chord timeline under it (spans with ``start``, ``end`` and a chord with ``root``, ``pcs``, ``bass``
-and, where known, its ``symbol``), the bar length in quarters and, where there are any, the comping
-notes and the loop's and the progression's lengths in bars. Positions count quarter-note beats from
-each bar line. Shares come as :class:`Ratio` so that the shares of many pieces pool by adding.
+and, where known, its ``symbol``: the chords the piece plays), the bar length in quarters and, where there
+are any, the comping notes, the loop's length in bars and one cycle of the progression it plays over.
+Positions count quarter-note beats from each bar line. Shares come as :class:`Ratio` so that the shares of
+many pieces pool by adding.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ class Piece:
     bar: Fraction = Fraction(4)
     comping: tuple[Note, ...] | None = None
     loop_bars: int | None = None  # bars before the piece repeats
-    cycle_bars: int | None = None  # bars of the progression it plays
+    cycle: tuple | None = None  # one cycle of the progression it plays over (spans from 0), where it has one
 
 
 def melody_line(notes) -> tuple[Note, ...]:
@@ -415,9 +416,64 @@ def under_comping(melody, comping) -> Ratio:
     return Ratio(hits, len(melody))
 
 
-def restarts_mid_cycle(loop_bars: int, cycle_bars: int) -> int:
-    """1 when a loop of ``loop_bars`` ends inside a cycle of the progression (it restarts mid-cycle), else 0."""
-    return int(loop_bars % cycle_bars != 0)
+def pushes_against_melody(melody, comping, timeline) -> Ratio:
+    """Comping chords pushed ahead of a chord change (struck in the eighth before it, every note of the new chord
+    and some not of the old) over which the melody sounds a note that is neither a tone nor a tension of the new
+    chord before the change comes, of the pushed chords."""
+    chords = Timeline(timeline)
+    struck: dict[Fraction, set[int]] = {}
+    for c in comping:
+        struck.setdefault(c.onset, set()).add(c.pitch % 12)
+    hits = total = 0
+    for q in chords.changes():
+        new, old = chords.at(q), chords.at(q - Fraction(1, 480))
+        for onset, pcs in struck.items():
+            if q - Fraction(1, 2) <= onset < q and pcs <= set(new.pcs) and (old is None or not pcs <= set(old.pcs)):
+                total += 1
+                hits += any(n.onset < q and n.end > onset and n.pitch % 12 not in available_tones(new) for n in melody)
+    return Ratio(hits, total)
+
+
+def bar_chords(timeline, bar: Fraction, bars: int) -> list[tuple]:
+    """Each bar's chords as a player reads them off the chart: (position in the bar, chord) for the chord sounding
+    at its bar line and each change inside it."""
+    chords = Timeline(timeline)
+    out: list[list] = []
+    for k in range(bars):
+        at = chords.at(k * bar)
+        out.append([(Fraction(0), _identity(at) if at is not None else None)])
+    for s in chords.spans:
+        k, within = divmod(Fraction(s.start), bar)
+        if within and 0 <= k < bars:
+            out[int(k)].append((within, _identity(s.chord)))
+    return [tuple(here) for here in out]
+
+
+def restarts_mid_cycle(timeline, cycle, bar: Fraction, loop_bars: int) -> int:
+    """1 when the loop restarts in the middle of the cycle it is playing, else 0: reading the chords played bar by
+    bar from the top, whole cycles are passed over (their last bar's first chord is enough: its end may turn
+    round), and a loop whose last bars play the progression from its first bar, stop short of its end and do not
+    lead back into its first chord (a dominant a fifth or a half step over it, a leading-tone diminished 7th:
+    music.form.leads_back) is cut. Bars that are not the progression (a turnaround, a tag) do not count."""
+    from ..music.form import leads_back
+
+    period = -int(-Fraction(cycle[-1].end) // bar)
+    ring = bar_chords(cycle, bar, period)
+    played = bar_chords(timeline, bar, loop_bars)
+
+    def follows(bars) -> bool:  # the bars play the progression from its first bar (the last may turn round)
+        return all(b == ring[i] for i, b in enumerate(bars[:-1])) and bars[-1][0] == ring[len(bars) - 1][0]
+
+    i = 0
+    while i < loop_bars:
+        if i + period <= loop_bars and follows(played[i:i + period]):
+            i += period
+        elif loop_bars - i < period and follows(played[i:]):
+            last = max((s for s in timeline if s.start < loop_bars * bar), key=lambda s: s.start)
+            return int(not leads_back(last.chord, cycle[0].chord))
+        else:
+            i += 1
+    return 0
 
 
 # -- the model's own contribution: distance to the corpus ------------------------------------------------
@@ -475,8 +531,9 @@ def measure(piece: Piece) -> dict:
         "weak_outside": weak_beat_outside(melody, timeline, bar),
         "nct_step": non_chord_tones_resolving(melody, timeline),
         "under_comping": under_comping(melody, piece.comping) if piece.comping is not None else None,
-        "mid_cycle": restarts_mid_cycle(piece.loop_bars, piece.cycle_bars)
-        if piece.loop_bars and piece.cycle_bars else None,
+        "pushes_clash": pushes_against_melody(melody, piece.comping, timeline) if piece.comping is not None else None,
+        "mid_cycle": restarts_mid_cycle(timeline, piece.cycle, bar, piece.loop_bars)
+        if piece.loop_bars and piece.cycle and timeline else None,
         "intervals": interval_histogram(melody),
         "chord_degrees": chord_relative_histogram(melody, timeline),
     }

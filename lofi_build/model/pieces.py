@@ -39,13 +39,25 @@ def _notes(track: dict, ppq: int) -> list[Note]:
             for n in track["notes"]]
 
 
-def song_piece(song: dict, progression=None) -> Piece:
-    """A piece in the one note format over ``progression`` (default: its "lofi" block's, as a solo names it):
-    the lead over the progression's timeline for the loop, every other pitched track but the bass as comping."""
+def played_chords(song: dict) -> tuple[ChordSpan, ...]:
+    """The chords a piece in the one note format plays, from its "lofi" block's ``chords`` (a solo's loop, a
+    song's chord lines); a piece that lists none but names its ``progression`` plays that over its loop."""
+    from ..music.progression import make_chord, parse_progression
+
+    lofi, ppq = song["lofi"], song["header"]["ppq"]
+    if lofi.get("chords"):
+        return tuple(ChordSpan(Fraction(c["ticks"], ppq), Fraction(c["ticks"] + c["durationTicks"], ppq),
+                               make_chord(c["symbol"])) for c in lofi["chords"])
+    if lofi.get("progression"):
+        return tuple(parse_progression(lofi["progression"]).timeline(lofi["loopBars"], lofi["timeSignature"][0]))
+    return ()
+
+
+def song_piece(song: dict) -> Piece:
+    """A piece in the one note format: the lead over the chords it plays (:func:`played_chords`), every other
+    pitched track but the bass as comping, and the cycle of the progression a solo names."""
     from ..music.progression import parse_progression
 
-    if progression is None and song.get("lofi", {}).get("progression"):
-        progression = parse_progression(song["lofi"]["progression"])
     ppq = song["header"]["ppq"]
     numerator, denominator = song["header"]["timeSignatures"][0]["timeSignature"]
     bar = Fraction(4 * numerator, denominator)
@@ -53,9 +65,9 @@ def song_piece(song: dict, progression=None) -> Piece:
     lead = melody_track(song)
     comping = [n for t in song["tracks"] if _pitched(t) and t is not lead and "bass" not in t["name"]
                for n in _notes(t, ppq)]
-    timeline = tuple(progression.timeline(bars, numerator)) if progression is not None else ()
-    return Piece(melody_line(_notes(lead, ppq)), timeline, bar, tuple(comping), bars,
-                 len(progression.bars) if progression is not None else None)
+    progression = song["lofi"].get("progression")
+    cycle = tuple(parse_progression(progression).timeline(None, numerator)) if progression else None
+    return Piece(melody_line(_notes(lead, ppq)), played_chords(song), bar, tuple(comping), bars, cycle)
 
 
 # -- lead sheets --------------------------------------------------------------------------------------------

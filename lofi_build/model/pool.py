@@ -12,11 +12,13 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelError, display_path
-from ..music import chord_table
+from ..music import accompany, chord_table, dynamics, form
+from ..music.form import loop_progression
 from ..music.instruments import preset
 from ..music.pitch import SHARP_NAMES
 from ..music.tokens import token_pitches
-from ..music.tonejson import Note, Track, song_json
+from ..music.chordline import chords_json
+from ..music.tonejson import Note, Track, song_json, unit_velocity
 from ..music.transport import PPQ, Meter
 from . import engine, quality
 
@@ -27,8 +29,6 @@ CHORD_INSTRUMENTS = ("rhodes", "piano")  # solos alternate: rhodes comping, then
 BASS_INSTRUMENT = "bass"
 METER = Meter(4, 4)
 MAX_ROUNDS = 8  # tries per solo (its seed, then the next unused seeds) before the gate gives up
-NOTE_VELOCITY = 0.62
-CHORD_VELOCITY = 0.48  # chords in the melody line are played softer than single notes
 KEY_STEP = 7  # solo i is transposed by 7 i semitones (round the circle of fifths), plus 1 per lap of the list
 
 
@@ -118,9 +118,15 @@ def slots(progs: list[tuple[str, object]], count: int, seed: int, transpose: boo
     return out
 
 
+def timeline_of(progression, bars: int):
+    """The chords a solo of ``bars`` bars plays over ``progression``: its loop's form (music.form), whole cycles
+    and a turnaround into the top."""
+    return loop_progression(progression, bars).timeline(bars, METER.numerator)
+
+
 def harmony_of(progression, bars: int) -> engine.Harmony:
     spans = [(s.start, s.end, s.chord.vector(), s.chord.pcs, quality.melody_pcs(s.chord))
-             for s in progression.timeline(bars, METER.numerator)]
+             for s in timeline_of(progression, bars)]
     return engine.harmony(spans, quarters=Fraction(bars) * METER.quarters_per_bar, beats_per_bar=METER.numerator,
                           echo=engine.echo_bar(len(progression.bars), bars))
 
@@ -146,28 +152,27 @@ def parts(index: int) -> list[tuple[str, str]]:
 def solo_facts() -> dict:
     """How the browser writes a solo as a piece, as the pool writes its first solo (the exported model header's
     ``solo``; lofi_build/site/facts.py describes the keys)."""
-    from ..music.accompany import tables
-
     return {"noteNames": list(SHARP_NAMES), "meter": [METER.numerator, METER.denominator],
             "parts": [{"name": name, "instrument": i, "gm": preset(i).gm} for name, i in parts(1)],
-            "velocity": {"note": NOTE_VELOCITY, "chord": CHORD_VELOCITY}, "tensions": list(chord_table.TENSIONS),
-            "keys": quality.key_table(), "accompany": tables()}
-
-
-def _velocity(v) -> float:
-    return round(float(v) / 127, 4) if v > 1 else float(v)
+            "dynamics": dynamics.tables(), "tensions": list(chord_table.TENSIONS),
+            "keys": quality.key_table(), "accompany": accompany.tables(), "form": form.tables()}
 
 
 def solo_song(solo: Solo, *, index: int, bpm: float, bars: int, temperature: float, top_k: int, model: str,
-              timeline, accompaniment) -> dict:
-    """A solo in the one note format: melody, chords and bass tracks; seed, progression and stats in "lofi"."""
-    melody = []
-    for start, length, midis in melody_of(solo.events):
-        velocity = CHORD_VELOCITY if len(midis) > 1 else NOTE_VELOCITY
-        melody += [Note(midi=p, ticks=int(start * PPQ), duration_ticks=int(length * PPQ), velocity=velocity)
-                   for p in midis]
-    chord_notes, bass_notes = accompaniment
-    as_notes = lambda notes: [Note(midi=m, ticks=t, duration_ticks=d, velocity=_velocity(v)) for t, d, m, v in notes]
+              timeline, lay_back: int) -> dict:
+    """A solo in the one note format: the melody (an octave up where it would sit in the comping, its velocities
+    shaped by phrase and metre, ``lay_back`` ticks behind the beat when played), the chords comped under it and
+    the bass over ``timeline``; seed, progression, the chords played and the lay-back in "lofi"."""
+    played = [(int(start * PPQ), int(length * PPQ), midis) for start, length, midis in melody_of(solo.events) if midis]
+    shift = accompany.lead_shift([p for _, _, midis in played for p in midis])
+    played = [(t, d, tuple(p + shift for p in midis)) for t, d, midis in played]
+    touch = dynamics.velocities(played, bar=METER.bar_ticks, ppq=PPQ)
+    melody = [Note(midi=p, ticks=t, duration_ticks=d, velocity=unit_velocity(v))
+              for (t, d, midis), v in zip(played, touch) for p in midis]
+    chord_notes, bass_notes = accompany.accompany(timeline, bars=bars, seed=solo.seed, ppq=PPQ,
+                                                  melody=[(n.ticks, n.duration_ticks, n.midi) for n in melody])
+    def as_notes(notes):
+        return [Note(midi=m, ticks=t, duration_ticks=d, velocity=unit_velocity(v)) for t, d, m, v in notes]
     tracks = [Track(name, instrument, notes)
               for (name, instrument), notes in zip(parts(index), (melody, as_notes(chord_notes), as_notes(bass_notes)))]
     weights = np.zeros(12)
@@ -175,8 +180,6 @@ def solo_song(solo: Solo, *, index: int, bpm: float, bars: int, temperature: flo
         for n in track.notes:
             weights[n.midi % 12] += n.duration_ticks
     tonic, scale = quality.key_name(*quality.detect_key(weights))
-    chords = [{"ticks": int(s.start * PPQ), "durationTicks": int((s.end - s.start) * PPQ), "symbol": s.chord.symbol}
-              for s in timeline]
     return song_json(
         title=f"AI solo {index:02d}",
         bpm=bpm,
@@ -186,7 +189,7 @@ def solo_song(solo: Solo, *, index: int, bpm: float, bars: int, temperature: flo
         key=(tonic, scale),
         extra={"solo": True, "seed": solo.seed, "temperature": temperature, "topK": top_k, "model": model,
                "stats": {**solo.stats, "problems": solo.problems}, "progression": solo.slot.progression.text,
-               "chords": chords},
+               "chords": chords_json(timeline), "layBack": {parts(index)[0][0]: lay_back}},
     )
 
 
@@ -202,16 +205,18 @@ def default_thresholds() -> dict:
 
 def make_pool(ckpt, *, count: int, bars: int, temperature: float, top_k: int, seed: int, bpm: float,
               progressions: list[tuple[str, object]], transpose: bool = True, thresholds: dict | None = None,
-              strict: bool = False, gate: bool = True) -> Pool:
+              strict: bool = False, gate: bool = True, lay_back: int | None = None) -> Pool:
     """``count`` solos over the progressions, from seeds ``seed, seed+1, ...``; a solo that fails the lofi
     gate is generated again (same progression and key) with the next unused seed, up to MAX_ROUNDS tries.
-    Without ``gate`` (benchmarks): one try each, unmeasured."""
-    from ..music.accompany import accompany
+    Without ``gate`` (benchmarks): one try each, unmeasured. ``lay_back``: ticks the melody plays behind the beat
+    (default: ai.lay_back's)."""
+    from ..config import AI
 
     started = time.perf_counter()
+    lay_back = AI().lay_back if lay_back is None else lay_back
     thresholds = default_thresholds() if thresholds is None else dict(thresholds)
     plan = slots(progressions, count, seed, transpose)
-    timelines = [s.progression.timeline(bars, METER.numerator) for s in plan]
+    timelines = [timeline_of(s.progression, bars) for s in plan]
     harmonies = [harmony_of(s.progression, bars) for s in plan]
     max_run = int(thresholds.get("max_equal_run", 0) or 0)
     rests = (thresholds["rest_min"], thresholds["rest_max"]) if "rest_min" in thresholds else None
@@ -250,8 +255,7 @@ def make_pool(ckpt, *, count: int, bars: int, temperature: float, top_k: int, se
     for i, solo in enumerate(best, 1):
         solo.id = f"solo-{i:02d}"
         solo.song = solo_song(solo, index=i, bpm=bpm, bars=bars, temperature=temperature, top_k=top_k,
-                              model=ckpt.short, timeline=timelines[i - 1],
-                              accompaniment=accompany(timelines[i - 1], bars=bars, seed=solo.seed, ppq=PPQ))
+                              model=ckpt.short, timeline=timelines[i - 1], lay_back=lay_back)
     timings["pieces"] = time.perf_counter() - clock
     if pool.failed:
         lines = [f"{s.id} ({s.slot.name}: {s.slot.progression.text}): {', '.join(s.problems)}" for s in pool.failed]
@@ -314,7 +318,7 @@ def solos(config, strict: bool = False) -> Pool:
     log.info("AI pool: %s.", describe(ckpt))
     pool = make_pool(ckpt, count=config.ai.pool_size, bars=config.loops.solos, temperature=config.ai.temperature,
                      top_k=config.ai.top_k, seed=config.seed, bpm=config.bpm, progressions=progressions(config),
-                     thresholds=quality_thresholds(config), strict=strict)
+                     thresholds=quality_thresholds(config), strict=strict, lay_back=config.ai.lay_back)
     log.info("AI pool: %s", pool.report())
     return pool
 
@@ -342,7 +346,7 @@ def solos_key(config) -> tuple:
 
     p = plan(config)
     return (p.fingerprint, _stamp(p.folder / checkpoint.WEIGHTS), config.ai.pool_size, config.ai.temperature,
-            config.ai.top_k, config.seed, config.bpm, config.loops.solos,
+            config.ai.top_k, config.ai.lay_back, config.seed, config.bpm, config.loops.solos,
             json.dumps(config.ai.progressions), json.dumps(quality_thresholds(config), sort_keys=True),
             _stamp(config.progressions_yaml))
 
@@ -363,7 +367,8 @@ def generate_files(config_file, *, progression: str | None = None, count=None, b
     bars = bars or config.loops.solos
     pool = make_pool(ckpt, count=count or max(config.ai.pool_size, 1), bars=bars, temperature=temperature,
                      top_k=top_k, seed=config.seed if seed is None else seed, bpm=config.bpm, progressions=progs,
-                     transpose=progression is None, thresholds=quality_thresholds(config), strict=strict)
+                     transpose=progression is None, thresholds=quality_thresholds(config), strict=strict,
+                     lay_back=config.ai.lay_back)
     outdir = Path(outdir) if outdir else config.solos_dir
     outdir.mkdir(parents=True, exist_ok=True)
     for solo in pool.solos:

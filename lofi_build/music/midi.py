@@ -12,7 +12,8 @@ CHARSET = "utf-8"
 
 
 def midi_file(song: dict) -> mido.MidiFile:
-    """A type-1 MIDI file of a Tone.js JSON song; the score's swing is written into the timing."""
+    """A type-1 MIDI file of a Tone.js JSON song; the score's swing and each track's lay-back (``lofi.layBack``,
+    ticks by track name: a solo's melody) are written into the timing, as the player applies them."""
     header, lofi = song["header"], song.get("lofi", {})
     swing = float(lofi.get("swing") or 0)
     swung = SWING_TICKS[lofi.get("swingSubdivision", SWING_DEFAULT)]  # ticks of the swung subdivision
@@ -32,15 +33,17 @@ def midi_file(song: dict) -> mido.MidiFile:
         conductor.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(tempo["bpm"]), time=0))
     mid.tracks.append(conductor)
 
+    lay_back = lofi.get("layBack") or {}
     for track in song["tracks"]:
         channel = track["channel"]
+        late = lay_back.get(track["name"], 0)
         out = mido.MidiTrack()
         out.append(mido.MetaMessage("track_name", name=track["name"], time=0))
         program = track["instrument"]["number"]
         out.append(mido.Message("program_change", channel=channel, program=program, time=0))
         events = []  # (tick, order, message); note-offs sort before note-ons at the same tick
         for note in track["notes"]:
-            shift = swing_offset_ticks(note["ticks"], swing, swung)
+            shift = swing_offset_ticks(note["ticks"], swing, swung) + late
             start = round(note["ticks"] + shift)
             end = max(start + 1, round(note["ticks"] + note["durationTicks"] + shift))
             velocity = max(1, min(127, round(note["velocity"] * 127)))

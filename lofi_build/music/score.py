@@ -19,10 +19,11 @@ from pathlib import Path
 from .. import yamlio
 from ..errors import Collector, ContentError, warn
 from ..schema import REQUIRED, Choice, Custom, Field, Int, Invalid, Number, Schema, Text, is_number
-from . import tonejson
+from . import chordline, tonejson
 from .chords import ChordError, chord_pitches
 from .instruments import UnknownPreset, preset
 from .pitch import PitchError, looks_like_pitch, parse_key, parse_pitch
+from .progression import ProgressionError, parse_progression
 from .transport import SWING_DEFAULT, SWING_SUBDIVISIONS, Meter, TimeValueError, parse_beats, ticks
 
 MAX_BARS = 4096
@@ -77,16 +78,21 @@ HEADER = Schema({
     "composer": Text(default=None, help="who wrote it"),
     "description": Text(default=None, help="a line about it"),
     "parts": Field(default=REQUIRED, help="the instruments and their notes"),
+    "chords": Field(help="a score without a form: its chord line from bar 1, 'Dm9 G13 | Cmaj9'"),
+    "seed": Int(default=0, low=0, high=2**32 - 1, null_is_default=True,
+                help="which take of the chord lines' accompaniment (its patterns and pushes)"),
     "sections": Field(help="named stretches of bars, each holding every part's notes from its own start"),
     "form": Field(help="the order the sections play in, e.g. [intro, A, A, B, A, outro]"),
 }, what="score key")
 # Parts, notes, sections and the form are checked by the compiler (their values depend on each
 # other); the schema declares their keys.
-PART = Schema({"name": Field(), "instrument": Field(), "notes": Field()}, what="part key")
+PART = Schema({"name": Field(), "instrument": Field(), "notes": Field(), **{kind: Field() for kind in chordline.KINDS}},
+              what="part key")
 NOTE = Schema({name: Field() for name in ("time", *PITCH_KEYS, "duration", "velocity")}, what="note key")
 # A section's keys besides the parts' names (so no part may take one of these names in a score
-# with a form); an ending holds only the first.
-SECTION_KEYS = ("bars", "endings")
+# with a form); an ending holds its bars and its chord line.
+SECTION_KEYS = ("bars", "chords", "style", "endings")
+ENDING_KEYS = ("bars", "chords")
 # Sections are laid end to end, so each is whole bars: every section then starts on a bar line,
 # where the drums' loop and the page's "which section is playing" both count from.
 BARS = replace(HEADER.fields["loop_bars"], default=REQUIRED, null_is_default=False, help="a section's length")
@@ -100,6 +106,7 @@ class _Part:
     drums: bool
     keys: tuple  # where the part is written
     raw: dict
+    styles: dict[str, str]  # what it plays from the chord lines: {"comping" | "bass": style}
 
 
 @dataclass
@@ -108,6 +115,7 @@ class _Block:
 
     bars: int | None  # None: missing or wrong (reported)
     notes: dict[str, list[tonejson.Note]]
+    chords: object = None  # its chord line (a Progression), where it has one
 
 
 @dataclass
@@ -116,6 +124,7 @@ class _Section:
     keys: tuple
     body: _Block
     endings: list[_Block]  # volta brackets: pass n plays ending n, later passes the last one
+    styles: dict[str, dict[str, str]]  # the section's own styles: part -> {kind: style}
 
     def ending(self, pass_: int) -> int | None:
         """The ending (1-based) the section's ``pass_``-th time in the form plays, or None when it has none."""
@@ -127,6 +136,7 @@ class _Compiler:
         self.doc = doc
         self.strict = strict
         self.errors = Collector()
+        self.declared: dict[str, _Part] = {}  # the parts, by name, as they are read
 
     def error(self, keys, message, at_key=False):
         self.errors.add(self.doc.error(keys, message, at_key=at_key))
@@ -302,8 +312,22 @@ class _Compiler:
                     self.error(pk + ("instrument",), str(e))
             if with_form and "notes" in part:
                 self.error(pk + ("notes",), f"part {name!r} has its notes in the sections: in a score with a "
-                                            "form a part names only its 'name' and 'instrument'", at_key=True)
-            yield _Part(name, instrument if isinstance(instrument, str) else "piano", drums, pk, part)
+                                            "form a part names only its 'name' and 'instrument' (and 'comping' or "
+                                            "'bass' to play the chord lines)", at_key=True)
+            styles = {}
+            for kind in chordline.KINDS:
+                if kind not in part:
+                    continue
+                problem = chordline.unknown_style(kind, part[kind])
+                if problem:
+                    self.error(pk + (kind,), problem)
+                elif drums:
+                    self.error(pk + (kind,), f"drum parts cannot play a chord line's {kind}")
+                else:
+                    styles[kind] = part[kind]
+            declared = _Part(name, instrument if isinstance(instrument, str) else "piano", drums, pk, part, styles)
+            self.declared.setdefault(name, declared)
+            yield declared
 
     def flat(self, data, meter, bpm, loop_bars) -> list[tonejson.Track]:
         """The parts of a score without a form: each lists its notes on the song's timeline."""
@@ -312,9 +336,13 @@ class _Compiler:
         tracks = []
         for part in self.parts(data, with_form=False):
             notes = part.raw.get("notes")
+            if "notes" not in part.raw and any(kind in part.raw for kind in chordline.KINDS):  # the chord line only
+                tracks.append(tonejson.Track(part.name, part.instrument))
+                continue
             if not isinstance(notes, list) or not notes:
                 self.error(part.keys + ("notes",) if "notes" in part.raw else part.keys,
-                           f"part {part.name!r} needs 'notes': a non-empty list")
+                           f"part {part.name!r} needs 'notes' (a non-empty list), or a style to play the chord "
+                           "line in ('comping' or 'bass')")
                 continue
             tracks.append(tonejson.Track(part.name, part.instrument,
                                          self.notes(part.keys + ("notes",), notes, meter, bpm, part.drums, limit)))
@@ -322,16 +350,36 @@ class _Compiler:
 
     # -- sections and the form ---------------------------------------------------------------
 
+    def chord_line(self, keys, value, what: str):
+        """A chord line (``Dm9 G13 | Cmaj9``) read with the progression grammar; None when it is wrong (reported)."""
+        if not isinstance(value, str):
+            self.error(keys, f"the chord line of {what} must be text like 'Dm9 G13 | Cmaj9', not {value!r}")
+            return None
+        try:
+            return parse_progression(value)
+        except ProgressionError as e:
+            self.error(keys, f"bad chord line in {what}: {e}")
+            return None
+
     def block(self, keys, raw: dict, what: str, parts: dict, meter, bpm, own_keys) -> _Block:
-        """A section's body or one ending: its 'bars' and the notes of each part it names."""
+        """A section's body or one ending: its 'bars' (by default its chord line's), its chord line and the notes
+        of each part it names."""
         bars = None
+        chords = self.chord_line(keys + ("chords",), raw["chords"], what) if "chords" in raw else None
         if "bars" not in raw:
-            self.error(keys, f"{what} needs 'bars': its length in whole bars")
+            if chords is not None:
+                bars = len(chords.bars)
+            elif "chords" not in raw:
+                self.error(keys, f"{what} needs 'bars': its length in whole bars (or a chord line, 'chords')")
         else:
             try:
                 bars = BARS.check(raw["bars"])
             except Invalid as e:
                 self.error(keys + ("bars",), f"{what}: 'bars' {e} (sections start on bar lines), not {raw['bars']!r}")
+            if bars is not None and chords is not None and len(chords.bars) != bars:
+                self.error(keys + ("chords",), f"the chord line of {what} is {len(chords.bars)} bar"
+                                               f"{'s' if len(chords.bars) != 1 else ''} long, but {what} is {bars}")
+                chords = None
         limit = None if bars is None else (
             bars * meter.bar_ticks, f"note starts after {what} ends (bars: {bars}; its times count from its own start)")
         notes = {}
@@ -347,7 +395,7 @@ class _Compiler:
                 self.error(keys + (key,), f"the notes of {key!r} in {what} must be a list of notes")
             else:
                 notes[key] = self.notes(keys + (key,), items, meter, bpm, part.drums, limit)
-        return _Block(bars, notes)
+        return _Block(bars, notes, chords)
 
     def sections(self, data, parts: dict, meter, bpm) -> dict[str, _Section]:
         raw = data.get("sections")
@@ -369,7 +417,9 @@ class _Compiler:
                 self.error(sk, f"section {name!r} must be a mapping with 'bars' and each part's notes")
                 continue
             what = f"section {name!r}"
-            section = _Section(name, sk, self.block(sk, body, what, parts, meter, bpm, SECTION_KEYS), [])
+            section = _Section(name, sk, self.block(sk, body, what, parts, meter, bpm, SECTION_KEYS), [],
+                               self.section_styles(sk + ("style",), body["style"], parts, what)
+                               if "style" in body else {})
             if "endings" in body:
                 endings = body["endings"]
                 if not isinstance(endings, list) or not endings:
@@ -378,11 +428,40 @@ class _Compiler:
                 for e, ending in enumerate(endings if isinstance(endings, list) else []):
                     ek, label = sk + ("endings", e), f"ending {e + 1} of {what}"
                     if isinstance(ending, dict):
-                        section.endings.append(self.block(ek, ending, label, parts, meter, bpm, ("bars",)))
+                        section.endings.append(self.block(ek, ending, label, parts, meter, bpm, ENDING_KEYS))
                     else:
                         self.error(ek, f"{label} must be a mapping with 'bars' and each part's notes")
                         section.endings.append(_Block(None, {}))  # keeps the later endings' numbers
             out[name] = section
+        return out
+
+    def section_styles(self, keys, raw, parts: dict, what: str) -> dict[str, dict[str, str]]:
+        """A section's ``style``: for parts that play the chord lines, the style they play it in there (a style
+        name, or {comping: ..., bass: ...} for a part that plays both)."""
+        if not isinstance(raw, dict) or not raw:
+            self.error(keys, f"the 'style' of {what} must be a mapping of parts to styles, like {{keys: held}}")
+            return {}
+        out = {}
+        for name, value in raw.items():
+            part = parts.get(name) if isinstance(name, str) else None
+            if part is None or not part.styles:
+                self.error(keys + (name,), f"the 'style' of {what} names {name!r}, which is not a part that plays "
+                                           "the chord lines ('comping' or 'bass')", at_key=True)
+                continue
+            if isinstance(value, str) and len(part.styles) == 1:
+                value = {next(iter(part.styles)): value}
+            if not isinstance(value, dict) or not value or not set(value) <= set(part.styles):
+                self.error(keys + (name,), f"part {name!r} plays the chord lines' {' and '.join(part.styles)}: "
+                                           f"give its style{'s' if len(part.styles) > 1 else ''} as "
+                                           + ("{" + ", ".join(f"{k}: STYLE" for k in part.styles) + "}"
+                                              if len(part.styles) > 1 else "a name"))
+                continue
+            for kind, style in value.items():
+                problem = chordline.unknown_style(kind, style)
+                if problem:
+                    self.error(keys + (name,) + ((kind,) if isinstance(raw[name], dict) else ()), problem)
+                else:
+                    out.setdefault(name, {})[kind] = style
         return out
 
     def form(self, data) -> list[str] | None:
@@ -439,15 +518,16 @@ class _Compiler:
             bar += entry["bars"]
         return placed
 
-    def arrange(self, data, meter, bpm, loop_bars) -> tuple[list[tonejson.Track], int, list[dict]]:
-        """A score with a form written out: its tracks, its length in bars and where each section starts."""
+    def arrange(self, data, meter, bpm, loop_bars) -> tuple[list[tonejson.Track], int, list[dict], list, list]:
+        """A score with a form written out: its tracks, its length in bars, where each section starts, and its
+        chord lines' spans with the styles of the section each is in."""
         parts = {}
         for part in self.parts(data, with_form=True):
             parts.setdefault(part.name, part)
         sections = self.sections(data, parts, meter, bpm)
         order = self.form(data)
         if order is None:
-            return [], 0, []
+            return [], 0, [], [], []
         self.check_use(sections, order)
         placed = self.place(sections, order)
         bars = sum(entry["bars"] for entry, _ in placed)
@@ -460,7 +540,7 @@ class _Compiler:
             self.error(("loop_bars",), f"'loop_bars' ({loop_bars}) is shorter than the form ({bars} bars): "
                                        "the form would never finish")
         if self.errors:
-            return [], bars, []
+            return [], bars, [], [], []
 
         tracks = []
         for part in parts.values():
@@ -472,7 +552,35 @@ class _Compiler:
                                     for n in block.notes.get(part.name, ())]
                     at += block.bars * meter.bar_ticks
             tracks.append(track)
-        return tracks, bars, [entry for entry, _ in placed]
+        spans, styles = [], []
+        for entry, blocks in placed:
+            at = entry["bar"]
+            for block in blocks:
+                if block.chords is not None:
+                    here = chordline.place(block.chords, at, meter)
+                    spans += here
+                    styles += [sections[entry["name"]].styles] * len(here)
+                at += block.bars
+        return tracks, bars, [entry for entry, _ in placed], spans, styles
+
+    def play_chord_lines(self, tracks: list[tonejson.Track], spans: list, span_styles: list, meter, seed: int) -> None:
+        """The parts with a comping or bass style play the chord lines (the accompaniment of music.accompany), the
+        comping under the parts written as notes (drums and bass instruments aside)."""
+        styled = {name: part for name, part in self.declared.items() if part.styles}
+        if styled and not spans:
+            for part in styled.values():
+                kind = next(iter(part.styles))
+                self.error(part.keys + (kind,), f"part {part.name!r} plays the chord line's {kind}, but the score "
+                                                "has no chord line: write one with 'chords'")
+            return
+        lead = [(n.ticks, n.duration_ticks, n.midi) for t in tracks
+                if t.name not in styled and not self.declared[t.name].drums and t.instrument != "bass"
+                for n in t.notes]
+        styles = {name: {kind: [own.get(name, {}).get(kind, style) for own in span_styles]
+                         for kind, style in part.styles.items()} for name, part in styled.items()}
+        played = chordline.play(spans, styles, meter=meter, seed=seed, melody=lead)
+        for track in tracks:
+            track.notes += played.get(track.name, [])
 
     # -- whole score -------------------------------------------------------------------------
 
@@ -487,17 +595,31 @@ class _Compiler:
         meter, swing = header.get("time_signature", Meter()), header.get("swing", 0)
         extra = {}
         if "sections" in data or "form" in data:
-            tracks, bars, extra["sections"] = self.arrange(data, meter, bpm, loop_bars)
+            if "chords" in data:
+                self.error(("chords",), "a score with a form writes its chord lines in its sections "
+                                        "('chords' in a section or an ending)", at_key=True)
+            tracks, bars, extra["sections"], spans, span_styles = self.arrange(data, meter, bpm, loop_bars)
             self.errors.raise_if_any()
             loop_bars = loop_bars or bars
         else:
+            line = self.chord_line(("chords",), data["chords"], "the score") if "chords" in data else None
             tracks = self.flat(data, meter, bpm, loop_bars)
+            spans = chordline.place(line, 0, meter) if line is not None else []
+            span_styles = [{}] * len(spans)
+            if line is not None and loop_bars is not None and len(line.bars) > loop_bars:
+                self.error(("chords",), f"the chord line is {len(line.bars)} bars long, longer than the loop "
+                                        f"(loop_bars: {loop_bars})")
             self.errors.raise_if_any()
             if loop_bars is None:
-                last_end = max((n.ticks + n.duration_ticks for t in tracks for n in t.notes), default=0)
+                last_end = max([n.ticks + n.duration_ticks for t in tracks for n in t.notes]
+                               + [len(line.bars) * meter.bar_ticks if line is not None else 0])
                 loop_bars = max(1, math.ceil(Fraction(last_end, meter.bar_ticks)))
                 if loop_bars > MAX_BARS:
                     raise self.doc.error((), f"the score is longer than {MAX_BARS} bars")
+        self.play_chord_lines(tracks, spans, span_styles, meter, header.get("seed", 0))
+        self.errors.raise_if_any()
+        if spans:
+            extra["chords"] = chordline.chords_json(spans)
 
         extra.update({k: header[k] for k in ("composer", "description") if header[k] is not None})
         extra["swingSubdivision"] = header["swing_subdivision"]

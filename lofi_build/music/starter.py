@@ -15,21 +15,23 @@ key: D major            # "<tonic> major|minor"
 swing: 0.15             # 0..1, pushes the off-beat eighths late
 
 # The instruments, declared once: piano, rhodes, guitar, vibraphone, musicbox, bass, drums, brushes.
+# A part may play the sections' chord lines instead of notes: 'comping' (pushed, held, ballad, bossa)
+# voices the chords under the melody, 'bass' (lofi, roots, two-feel, walking) writes a bass line.
 parts:
-  - {{name: keys, instrument: rhodes}}
+  - {{name: keys, instrument: rhodes, comping: pushed}}
   - {{name: melody, instrument: vibraphone}}
-  - {{name: bass, instrument: bass}}
+  - {{name: bass, instrument: bass, bass: two-feel}}
 
 # Each section is a number of whole bars holding each part's notes, timed from the section's own
-# start ("0:0:0" is its first beat). A section plays only the parts it names.
+# start ("0:0:0" is its first beat), and its chord line: bars split by |, chords in a bar share it
+# (its bars are the section's unless 'bars' says so). A section plays only what it names.
 sections:
   intro:
-    bars: 2
-    keys: [["0:0:0", Em9, 1m, 0.4], ["1:0:0", A13, 1m, 0.42]]
+    chords: "Em9 | A13"
+    style: {{keys: held, bass: roots}}   # this section's own styles
 
   A:
-    bars: 3             # the bars every pass plays; then one of its endings
-    keys: [["0:0:0", Em9, 1m, 0.5], ["1:0:0", A13, 1m, 0.5], ["2:0:0", F#m7, 1m, 0.48]]
+    chords: "Em9 | A13 | F#m7"          # the bars every pass plays; then one of its endings
     melody:
       - ["0:1:0", B4, 8n, 0.6]
       - ["0:1:2", D5, 8n, 0.55]
@@ -39,22 +41,16 @@ sections:
       - ["2:0:2", E5, 8n]
       - ["2:1:0", C#5, 8n]
       - ["2:1:2", A4, 4n.]
-    bass: [["0:0:0", E2, 2n.], ["0:3:0", B1, 4n], ["1:0:0", A1, 1m], ["2:0:0", F#1, 2n.], ["2:3:0", C#2, 4n]]
     # Volta brackets: the first time the form plays A it takes the first ending, the second time
     # the second; later passes take the last one. An ending's times count from its own start.
     endings:
-      - bars: 1         # 1st ending: a turnaround back to the top of A
-        keys: [["0:0:0", B7b9, 1m, 0.45]]
+      - chords: "B7b9"                  # 1st ending: a turnaround back to the top of A
         melody: [["0:2:0", D#5, 4n], ["0:3:0", C5, 8n], ["0:3:2", B4, 8n]]
-        bass: [["0:0:0", B1, 2n.], ["0:3:0", F#1, 4n]]
-      - bars: 1         # 2nd ending: home on D
-        keys: [["0:0:0", Dmaj9, 1m, 0.5]]
+      - chords: "Dmaj9"                 # 2nd ending: home on D
         melody: [["0:0:0", F#5, 2n.]]
-        bass: [["0:0:0", D2, 1m]]
 
   B:
-    bars: 4
-    keys: [["0:0:0", Gmaj9, 1m, 0.5], ["1:0:0", F#m7, 1m, 0.48], ["2:0:0", Em9, 1m, 0.48], ["3:0:0", A13, 1m, 0.46]]
+    chords: "Gmaj9 | F#m7 | Em9 | A13"
     melody:
       - ["0:0:0", B5, 4n.]
       - ["0:1:2", A5, 8n]
@@ -66,13 +62,13 @@ sections:
       - ["2:1:2", F#5, 8n]
       - ["2:2:0", E5, 2n]
       - ["3:0:0", C#5, 2n.]
-    bass: [["0:0:0", G1, 1m], ["1:0:0", F#1, 1m], ["2:0:0", E2, 1m], ["3:0:0", A1, 1m]]
 
   outro:
-    bars: 2
-    keys: [["0:0:0", Gmaj9, 1m, 0.42], ["1:0:0", Dmaj9, 1m, 0.38]]
+    chords: "Gmaj9 | Dmaj9"
+    style: {{keys: ballad, bass: roots}}
     melody: [["0:2:0", B4, 8n, 0.5], ["0:2:2", C#5, 8n, 0.45], ["0:3:0", A4, 4n, 0.45], ["1:0:0", D5, 1m, 0.4]]
-    bass: [["0:0:0", G1, 1m], ["1:0:0", D2, 1m]]
+    # Notes and a chord line mix: this part's notes play over what the chord line gives it.
+    keys: [["1:2:0", [F#4, A4, C#5], 2n, 0.3]]
 
 # The order the sections play in: name a section again to repeat it. The song is the whole form
 # and loops it.

@@ -29,6 +29,11 @@ class Track:
     notes: list[Note] = field(default_factory=list)
 
 
+def unit_velocity(velocity: int) -> float:
+    """A MIDI velocity (1..127) as the note format's 0..1, to four places (the page's pieces round the same)."""
+    return round(velocity / 127, 4)
+
+
 def note_json(note: Note, bpm: float, meter: Meter) -> dict:
     start = ticks_to_seconds(note.ticks, bpm)
     return {

@@ -10,19 +10,24 @@ holds only what the page needs and the site's own settings:
 ``limits``              ``{min, max}`` of ``bars`` (a solo's length: loops.solos), ``bpm`` (the solo
                         tempo), ``temperature``, ``topK`` and ``seed``, as the config schema declares
                         them; the CLI's options check the same ranges (config.bounds)
-``ai``                  the site's ``temperature``, ``topK`` and ``quality`` (ai.quality's thresholds):
-                        what a live solo is made with unless the listener says otherwise, and the rest
-                        rules its generation keeps, as the pool's
+``ai``                  the site's ``temperature``, ``topK``, ``quality`` (ai.quality's thresholds) and
+                        ``layBack`` (ai.lay_back, ticks): what a live solo is made with unless the
+                        listener says otherwise, the rest rules its generation keeps, as the pool's,
+                        and how far behind the beat its melody plays
 
 ``solo`` in the exported model header, the same for every site (model.pool.solo_facts): the tables the
 worker writes a solo with, fetched only with the model:
 
 ``noteNames``           the 12 pitch-class names of the note format's ``name`` (music.pitch)
-``meter``, ``parts``,   as the pool writes its first solo: the meter, the tracks [{name, instrument,
-``velocity``            gm}] in order, the melody's velocities {note, chord} (model.pool)
+``meter``, ``parts``   as the pool writes its first solo: the meter, the tracks [{name, instrument,
+                        gm}] in order (model.pool)
+``dynamics``            the melody's velocity rule, by phrase and metre (music.dynamics.tables)
 ``tensions``, ``keys``  what a melody may add over a chord, and the key finder's scales [{scale,
                         profile, names}] in the order it tries them (model.quality)
-``accompany``           the comping and bass registers and pattern tables (music.accompany.tables)
+``accompany``           the comping and bass registers, voicing and lead rules and the styles' pattern
+                        tables (music.accompany.tables)
+``form``                the loop's turnaround chords and the chords that lead back by themselves
+                        (music.form.tables)
 
 A live solo's default length is the site's ``site.loops.solos`` and its tempo ``site.bpm``, both in the
 manifest already.
@@ -51,5 +56,6 @@ def facts(config: Config) -> dict:
             "topK": _range(AI, "top_k"),
             "seed": _range(Config, "seed"),
         },
-        "ai": {"temperature": config.ai.temperature, "topK": config.ai.top_k, "quality": as_dict(config.ai.quality)},
+        "ai": {"temperature": config.ai.temperature, "topK": config.ai.top_k, "quality": as_dict(config.ai.quality),
+               "layBack": config.ai.lay_back},
     }

@@ -208,8 +208,26 @@ def test_melody_under_the_comping():
 
 
 def test_a_loop_restarting_mid_cycle():
-    assert m.restarts_mid_cycle(30, 4) == 1
-    assert m.restarts_mid_cycle(32, 4) == 0 and m.restarts_mid_cycle(30, 6) == 0
+    """Read off the chords played: a cycle cut short without leading back is a restart mid-cycle; whole cycles,
+    a last bar turned round, a written turnaround or a cut that ends on the dominant of the top are not."""
+    cycle = tuple(parse_progression("Am9 | Dm9 | G13 | Cmaj9").timeline())
+
+    def cut(text, bars):
+        return m.restarts_mid_cycle(tuple(parse_progression(text).timeline()), cycle, BAR, bars)
+
+    whole = "Am9 | Dm9 | G13 | Cmaj9 | " * 7
+    assert cut(whole + "Am9 | Dm9", 30) == 1  # the loop as it was: 7 cycles and half of one
+    assert cut(whole + "Am9 | Dm9 | G13", 31) == 1
+    assert cut(whole + "Fmaj7 | Bm7b5 E7b9", 30) == 0  # a written turnaround
+    assert cut(whole.rstrip(" |"), 28) == 0 and cut(whole + "Am9 | Dm9 | G13 | Cmaj9 E7b9", 32) == 0
+    assert cut(whole + "Am9 | Dm9 E7b9", 30) == 0  # cut short, but turned round into the top
+    assert cut(whole + "Am9 | Fmaj7 | Bm7b5 E7b9", 31) == 0  # the start of a chorus, then a turnaround
+    assert cut("Am9 E7b9", 1) == 0 and cut("Am9", 1) == 1
+    tritone = tuple(parse_progression("Dm9 | G7 | Cmaj9 | Db7").timeline())
+    assert m.restarts_mid_cycle(tuple(parse_progression("Dm9 | G7 | Cmaj9 | Db7 | Dm9 | G7").timeline()),
+                                tritone, BAR, 6) == 1
+    played = tuple(parse_progression("Dm9 | G7 | Cmaj9 | Db7 | Dm9 | G7 Eb7").timeline())
+    assert m.restarts_mid_cycle(played, tritone, BAR, 6) == 0  # Eb7: the tritone substitute of the V of Dm9
 
 
 def test_interval_histogram_stays_inside_phrases():
@@ -230,7 +248,7 @@ def test_js_divergence():
 def test_a_piece_measured_and_pooled():
     progression = parse_progression("C | G7")
     line = mel((0, 2, "E4"), (2, 2, "G4"), (4, 2, "B4"), (6, 2, "F4"), velocity=.6)
-    piece = Piece(line, tuple(progression.timeline(3)), BAR, comping=(), loop_bars=3, cycle_bars=2)
+    piece = Piece(line, tuple(progression.timeline(3)), BAR, comping=(), loop_bars=3, cycle=tuple(progression.timeline()))
     one = m.measure(piece)
     assert one["mid_cycle"] == 1 and one["under_comping"] == Ratio(0, 4) and one["velocity_sd"] == 0
     assert one["third_dominant"] == Ratio(1, 2) and one["guide_tones"] == Ratio(1, 1)

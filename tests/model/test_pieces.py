@@ -6,16 +6,18 @@ from fractions import Fraction as F
 
 
 from lofi_build.model import pieces
-from lofi_build.music.progression import parse_progression
 from lofi_build.music.tonejson import Note, Track, song_json
 
 
-def solo_song(progression="Dm9 | G13", bars=4):
+def solo_song(progression="Dm9 | G13", bars=4, chords=None):
     melody = [Note(74, 0, 480), Note(72, 480, 240, 0.5), Note(65, 480, 240), Note(77, 1920, 960)]
-    chords = [Note(m, t, 1920) for t in (0, 1920) for m in (53, 57, 60, 64)]
+    comping = [Note(m, t, 1920) for t in (0, 1920) for m in (53, 57, 60, 64)]
     bass = [Note(38, 0, 1920), Note(43, 1920, 1920)]
-    return song_json(title="AI solo 01", bpm=80, loop_bars=bars, extra={"solo": True, "progression": progression},
-                     tracks=[Track("melody", "rhodes", melody), Track("chords", "piano", chords),
+    extra = {"solo": True, "progression": progression}
+    if chords is not None:
+        extra["chords"] = chords
+    return song_json(title="AI solo 01", bpm=80, loop_bars=bars, extra=extra,
+                     tracks=[Track("melody", "rhodes", melody), Track("chords", "piano", comping),
                              Track("bass", "bass", bass)])
 
 
@@ -24,14 +26,21 @@ def test_a_solo_over_its_progression():
     assert [(n.onset, n.duration, n.pitch, n.velocity) for n in piece.melody] == [
         (0, 1, 74, 0.7), (1, F(1, 2), 72, 0.5), (4, 2, 77, 0.7)]  # the two notes struck together: the top one
     assert len(piece.comping) == 8 and {n.pitch for n in piece.comping} == {53, 57, 60, 64}  # the bass is not comping
-    assert piece.bar == 4 and piece.loop_bars == 4 and piece.cycle_bars == 2
+    assert piece.bar == 4 and piece.loop_bars == 4
+    assert [(s.start, s.end, s.chord.symbol) for s in piece.cycle] == [(0, 4, "Dm9"), (4, 8, "G13")]
+    # No chords listed: the progression over the loop.
     assert [(s.start, s.end, s.chord.symbol) for s in piece.timeline] == [
         (0, 4, "Dm9"), (4, 8, "G13"), (8, 12, "Dm9"), (12, 16, "G13")]
 
 
-def test_a_song_over_a_progression_given():
-    piece = pieces.song_piece(solo_song(progression=None), parse_progression("C | F | G | C"))
-    assert piece.cycle_bars == 4 and [s.chord.symbol for s in piece.timeline] == ["C", "F", "G", "C"]
+def test_a_piece_is_measured_over_the_chords_it_plays():
+    played = [{"ticks": 0, "durationTicks": 3840, "symbol": "Dm9"}, {"ticks": 3840, "durationTicks": 1920,
+              "symbol": "Em7b5"}, {"ticks": 5760, "durationTicks": 1920, "symbol": "A7b9"}]
+    piece = pieces.song_piece(solo_song(progression="Dm9 | Dm9", chords=played))
+    assert [(s.start, s.end, s.chord.symbol, s.chord.root) for s in piece.timeline] == [
+        (0, 8, "Dm9", 2), (8, 12, "Em7b5", 4), (12, 16, "A7b9", 9)]
+    song = pieces.song_piece(solo_song(progression=None, chords=played[:1]))  # a song's chord lines: no cycle
+    assert song.cycle is None and [s.chord.symbol for s in song.timeline] == ["Dm9"]
     assert pieces.song_piece(solo_song(progression=None)).timeline == ()
 
 

@@ -8,6 +8,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+from lofi_build.config import AI
 from lofi_build.model import engine
 from lofi_build.model.checkpoint import Checkpoint
 from lofi_build.music.pitch import midi_name
@@ -196,7 +197,7 @@ def test_strong_beats_sound_chord_tones_or_tensions():
     for text in HELD_OUT:
         prog = parse_progression(text)
         h = pool.harmony_of(prog, 9)
-        timeline = prog.timeline(9)
+        timeline = pool.timeline_of(prog, 9)  # the loop's form: three cycles, or cycles and a turnaround
         for events in engine.generate(ckpt, list(range(8)), [h] * 8, 1.0, 0):
             assert_bar_aware(ckpt, events, timeline, 9)
             melody = pool.melody_of([(ckpt.vocab[t], d) for t, d in events])
@@ -308,16 +309,20 @@ def test_a_solo_is_a_piece_of_three_tracks_over_its_progression():
         assert song["lofi"]["parts"][1]["instrument"] in ("rhodes", "piano")
         assert all(t["notes"] for t in song["tracks"])
         assert song["lofi"]["progression"] == parse_progression(HELD_OUT[1]).text  # as asked: not transposed
-        timeline = parse_progression(HELD_OUT[1]).timeline(5)
+        timeline = pool.timeline_of(parse_progression(HELD_OUT[1]), 5)  # a cycle of 4 bars and a turnaround bar
         assert song["lofi"]["chords"] == [{"ticks": int(s.start * 480), "durationTicks": int((s.end - s.start) * 480),
                                            "symbol": s.chord.symbol} for s in timeline]
+        assert [c["symbol"] for c in song["lofi"]["chords"][-2:]] == ["Am9", "D9"]  # ii-V into G13sus4
         assert song["lofi"]["swing"] == 0 and song["lofi"]["loopBars"] == 5
+        assert song["lofi"]["layBack"] == {"melody": AI().lay_back}
         for track in song["tracks"]:
             assert max(n["ticks"] + n["durationTicks"] for n in track["notes"]) <= 5 * 1920
         assert_bar_aware(ckpt, [(ckpt.vocab.index(t), d) for t, d in solo.events], timeline, 5)
         melody = [(n["ticks"], n["midi"]) for n in song["tracks"][0]["notes"]]
         want = [(int(s * 480), m) for s, _, ms in pool.melody_of(solo.events) for m in ms]
-        assert sorted(melody) == sorted(want)
+        shift = min(melody)[1] - min(want)[1]  # the lead is moved up an octave where it would sit in the comping
+        assert shift in (0, 12) and sorted(melody) == sorted((t, m + shift) for t, m in want)
+        assert len({n["velocity"] for n in song["tracks"][0]["notes"]}) > 3  # shaped by phrase and metre
         assert song["lofi"]["stats"] == {**solo.stats, "problems": solo.problems}
 
 
@@ -327,7 +332,7 @@ def test_held_out_progressions_measured_against_the_asked_progression(text):
     ckpt = random_checkpoint(seed=4)
     result = pool_of(ckpt, count=3, bars=12, progressions=[("inline", parse_progression(text))], transpose=False,
                      thresholds=pool.default_thresholds())
-    timeline = parse_progression(text).timeline(12)
+    timeline = pool.timeline_of(parse_progression(text), 12)  # the chords played: cycles, the loop turned round
     for solo in result.solos:
         notes = [(n["ticks"], n["durationTicks"], n["midi"]) for n in solo.song["tracks"][0]["notes"]]
         m = quality.lofi_measures(quality.melody_from_notes(notes, 480), timeline, bars=12)

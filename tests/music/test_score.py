@@ -498,7 +498,7 @@ def test_parts_of_a_form_song_declare_no_notes_and_no_section_key_names():
                       "  - {name: bars, instrument: bass}\nsections: {A: {bars: 1}}\nform: [A]\n")
     assert found == [
         "song.yaml:4:34: error: part 'a' has its notes in the sections: in a score with a form a part names "
-        "only its 'name' and 'instrument'",
+        "only its 'name' and 'instrument' (and 'comping' or 'bass' to play the chord lines)",
         "song.yaml:5:12: error: a part cannot be called 'bars' in a score with a form (a section's 'bars' is its own key)",
     ]
 
@@ -536,9 +536,15 @@ def test_a_form_may_not_write_out_more_notes_than_a_song_holds():
 
 
 def test_the_readmes_form_example_compiles_as_it_says():
+    """Both: the A-A-B-A written note by note, and written as chord lines (the keys and bass play them)."""
     blocks = (ROOT / "README.md").read_text(encoding="utf-8").split("```yaml\n")
-    (example,) = [b.split("```")[0] for b in blocks if "\nform: [" in b.split("```")[0]]
-    song = compile_text(example, "README.md", strict=True)
-    assert song["lofi"]["loopBars"] == 16
-    assert [(s["name"], s["bar"], s.get("ending")) for s in song["lofi"]["sections"]] == [
-        ("A", 0, 1), ("A", 4, 2), ("B", 8, None), ("A", 12, 2)]
+    notes, lines = [b.split("```")[0] for b in blocks if "\nform: [" in b.split("```")[0]]
+    for example in (notes, lines):
+        song = compile_text(example, "README.md", strict=True)
+        assert song["lofi"]["loopBars"] == 16
+        assert [(s["name"], s["bar"], s.get("ending")) for s in song["lofi"]["sections"]] == [
+            ("A", 0, 1), ("A", 4, 2), ("B", 8, None), ("A", 12, 2)]
+    assert "chords" not in compile_text(notes, "README.md")["lofi"]
+    song = compile_text(lines, "README.md")
+    assert sum(c["durationTicks"] for c in song["lofi"]["chords"]) == 16 * 1920
+    assert all(t["notes"] for t in song["tracks"]) and len(lines.splitlines()) <= 40

@@ -41,7 +41,7 @@ def grid(site: Path, entry: dict, layer_bars: int, bars: int, bpm: float, lead: 
     """(seconds, track, midi, tick) of every note the player should play in `bars` bars: the
     piece's own loop repeated to fill the layer's loop of `layer_bars` (cut at its end), that
     loop repeated from bar 0, each note moved by the piece's swing (or `swing`: (amount,
-    subdivision), a groove's swing that a solo plays with)."""
+    subdivision), a groove's swing that a solo plays with) and its track's lay-back."""
     song = piece(site, entry)
     own = song["lofi"]["loopBars"] * BAR
     amount, subdivision = swing or (song["lofi"]["swing"], song["lofi"]["swingSubdivision"])
@@ -49,6 +49,7 @@ def grid(site: Path, entry: dict, layer_bars: int, bars: int, bpm: float, lead: 
     spt = 60 / (bpm * PPQ)
     out = []
     for track in song["tracks"]:
+        late = song["lofi"].get("layBack", {}).get(track["name"], 0)
         for note in track["notes"]:
             if note["ticks"] >= own:
                 continue
@@ -58,7 +59,7 @@ def grid(site: Path, entry: dict, layer_bars: int, bars: int, bpm: float, lead: 
                     continue
                 for start in range(0, bars * BAR, layer):
                     if start + t < bars * BAR:
-                        at = lead + (start + t + swing_ticks(t, amount, subdivision)) * spt
+                        at = lead + (start + t + swing_ticks(t, amount, subdivision) + late) * spt
                         out.append((at, track["name"], note["midi"], start + t))
     return sorted(out)
 

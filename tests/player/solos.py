@@ -41,7 +41,8 @@ parts:
 def add_fixture_solo(site: Path, solo_id: str = "fixture-solo", seed: int = 11) -> dict:
     """Write the solo into ``site`` and list it in its manifest.json; returns the entry."""
     song = compile_text(SOLO_SCORE, "fixture-solo.yaml")
-    song["lofi"].update({"solo": True, "seed": seed, "temperature": 0.9, "topK": 8})
+    # Its lead plays behind the beat as the pool's melody does (ai.lay_back): the timing tests find it there.
+    song["lofi"].update({"solo": True, "seed": seed, "temperature": 0.9, "topK": 8, "layBack": {"solo": 24}})
     data = dumps(song)
     mid = midi_bytes(song)
     url = f"solos/{solo_id}.{hashlib.sha256(data).hexdigest()[:10]}.json"

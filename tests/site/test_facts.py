@@ -14,7 +14,7 @@ from support import ROOT, PageLog, run_cli, static_server, wait_for
 from lofi_build import cli
 from lofi_build.config import AI, Config, Loops, as_dict, bounds, load_config
 from lofi_build.model import export, pool, quality
-from lofi_build.music import accompany, chord_table, pitch, transport
+from lofi_build.music import accompany, chord_table, dynamics, form, pitch, transport
 from lofi_build.music.tonejson import Track, song_json
 from lofi_build.site.facts import facts
 
@@ -36,7 +36,8 @@ def test_each_fact_is_read_from_where_python_defines_it(tmp_path):
     assert block["limits"]["temperature"] == {"min": 0, "max": 5} and block["limits"]["topK"] == {"min": 0, "max": 10_000}
     assert block["limits"]["bpm"] == {"min": 60, "max": 100} and block["limits"]["seed"]["max"] == 2**32 - 1
     # The site's settings, not the schema's defaults.
-    assert block["ai"] == {"temperature": 0.7, "topK": 3, "quality": as_dict(config.ai.quality)}
+    assert block["ai"] == {"temperature": 0.7, "topK": 3, "quality": as_dict(config.ai.quality),
+                           "layBack": AI().lay_back}
     assert block["ai"]["quality"]["rest_min"] == 0.1 and block["ai"]["quality"]["max_equal_run"] == 4
 
 
@@ -50,7 +51,8 @@ def test_the_model_header_carries_how_a_solo_is_written():
         [{"name": p["name"], "gm": p["gm"]} for p in solo["parts"]]
     assert [p["instrument"] for p in solo["parts"]] == [p["instrument"] for p in written["lofi"]["parts"]]
     assert solo["meter"] == written["lofi"]["timeSignature"]
-    assert solo["velocity"] == {"note": pool.NOTE_VELOCITY, "chord": pool.CHORD_VELOCITY}
+    assert solo["dynamics"] == dynamics.tables() and solo["dynamics"]["base"] == dynamics.RULE["base"]
+    assert solo["form"] == form.tables() and set(solo["form"]["turnaround"]) == {"major", "minor"}
     assert solo["tensions"] == list(chord_table.TENSIONS) and solo["noteNames"] == list(pitch.SHARP_NAMES)
     # The key finder's table finds the keys detect_key finds.
     assert [k["scale"] for k in solo["keys"]] == ["major", "minor"]
@@ -96,9 +98,12 @@ def _restated_values() -> dict:
     out[r",\s*".join(re.escape(json.dumps(n)) for n in SOLO["noteNames"][:4])] = "the note names (header.solo.noteNames)"
     for part in SOLO["parts"]:
         out[re.escape(json.dumps(part["gm"]["name"]))] = "a solo part's General MIDI instrument (header.solo.parts)"
-    for name, v in SOLO["velocity"].items():
-        value = rf"(?<![\w.]){re.escape(repr(v))}(?![\d])"
-        out[rf"(?i)velocity[^\n]*{value}|{value}[^\n]*velocity"] = f"the melody's {name} velocity (header.solo.velocity)"
+    for name, v in SOLO["dynamics"].items():
+        if isinstance(v, int):
+            out[rf"\b{name}\s*[:=]\s*{v}\b"] = "the melody's velocity rule (header.solo.dynamics)"
+    for bars in SOLO["form"]["turnaround"].values():
+        for s, kind in bars[-1]:
+            out[rf"\[\s*{s}\s*,\s*[\"']{re.escape(kind)}[\"']\s*\]"] = "the turnaround's chords (header.solo.form)"
     out[r"\[\s*" + r"\s*,\s*".join(map(str, SOLO["tensions"])) + r"\s*\]"] = "the tensions (header.solo.tensions)"
     return out
 
@@ -136,7 +141,8 @@ export const QUALITY = { rest_min: 0.05, rest_max: 0.25, max_equal_run: 8 };
 const MAJOR = [6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88];
 const MINOR_NAMES = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "G#", "A", "Bb", "B"];
 const TABLE = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"];
-const velocity = midis.length > 1 ? 0.48 : 0.62;
+const rule = { base: 66, arc: 10, syncopation: 7 };
+const turnaround = [[2, "m9"], [7, "9"]];
 const gm = { family: "piano", name: "electric piano 1", number: 4 };
 const steps = [2, 5, 6, 9, 8, 10, 11];
 export const SUBDIVISION_TICKS = { "8n": PPQ / 2, "16n": PPQ / 4 };
@@ -148,7 +154,7 @@ const { bars, seed, bpm = 80 } = options;
 """, encoding="utf-8")
     found = "\n".join(restated_facts(tmp_path))
     for what in ("tick rate", "an AI default", "ai.quality threshold", "major key profile", "minor key names",
-                 "note names", "chord velocity", "note velocity", "General MIDI", "tensions", "swing subdivisions",
+                 "note names", "velocity rule", "turnaround's chords", "General MIDI", "tensions", "swing subdivisions",
                  "solo tempo's bounds", "solo tempo (manifest", "bar limit", "comping or bass pattern", "a table or constant"):
         assert what in found, what
 
@@ -159,6 +165,7 @@ OTHER_AI = """ai:
   pool_size: 1
   temperature: 0.7
   top_k: 3
+  lay_back: 12
   quality:
     rest_min: 0.15
     rest_max: 0.4
@@ -187,12 +194,13 @@ def other_site(tmp_path_factory):
     return load_config(folder / "lofi.yaml"), folder / "site"
 
 
-def _python_piece(twin, config, seed, *, top_k, temperature, thresholds):
+def _python_piece(twin, config, seed, *, top_k, temperature, thresholds, lay_back=None):
     from lofi_build.music.progression import parse_progression
 
     made = pool.make_pool(twin, count=1, bars=8, temperature=temperature, top_k=top_k, seed=seed, bpm=config.bpm,
                           progressions=[("inline", parse_progression(PROGRESSION))], transpose=False,
-                          thresholds=thresholds, gate=False)
+                          thresholds=thresholds, gate=False,
+                          lay_back=config.ai.lay_back if lay_back is None else lay_back)
     return _comparable(made.solos[0].song)
 
 
@@ -241,6 +249,7 @@ def test_live_solos_obey_the_sites_top_k_temperature_and_quality(browser, other_
         context.close()
     assert errors == []
     assert (from_link["lofi"]["topK"], from_link["lofi"]["temperature"], from_link["lofi"]["loopBars"]) == (3, 0.7, 4)
+    assert from_link["lofi"]["layBack"] == {"melody": 12}  # the site's ai.lay_back, not the default
     thresholds = pool.quality_thresholds(config)
     default = as_dict(Config().ai.quality)
     same = 0
@@ -252,5 +261,6 @@ def test_live_solos_obey_the_sites_top_k_temperature_and_quality(browser, other_
         # (what a link without topk got) make another solo.
         assert want != _python_piece(twin, config, seed, top_k=3, temperature=0.7, thresholds=default)
         assert want != _python_piece(twin, config, seed, top_k=0, temperature=0.7, thresholds=thresholds)
+        assert want != _python_piece(twin, config, seed, top_k=3, temperature=0.7, thresholds=thresholds, lay_back=0)
     # Weights dequantised in float32 may tip one sampling step in a rare solo (as in tests/model/test_solo_js.py).
     assert same >= len(SEEDS) - 1, f"{same} of {len(SEEDS)} live solos are make_pool's with the site's settings"

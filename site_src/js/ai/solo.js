@@ -2,14 +2,17 @@
 //
 // A solo as a piece, the twin of pool.solo_song: a melody generated over a progression, chords and bass from
 // accompany(), written in the one note format (melody, chords, bass tracks; progression and chords in "lofi").
-import { accompany } from "./accompany.js";
+import { accompany, leadShift } from "./accompany.js";
+import { velocities } from "./dynamics.js";
+import { loopProgression } from "./form.js";
 import { echoBar, generateBars, harmony } from "./generate.js";
 import { TICKS } from "./rules.js";
 import { Frac, parseProgression } from "./progression.js";
 
 // Every number and table a solo is written with is Python's (lofi_build/site/facts.py): the tables (parts
-// and their General MIDI instruments, velocities, tensions, key profiles, accompaniment) in the model
-// header's `solo`, the tick rate, limits and the site's AI settings in the manifest's facts (model.facts).
+// and their General MIDI instruments, the velocity rule, tensions, key profiles, accompaniment, the loop's
+// form) in the model header's `solo`, the tick rate, limits and the site's AI settings (lay-back included)
+// in the manifest's facts (model.facts).
 
 /** Pitch classes that sound right over a chord: its tones and available `tensions` (header.solo.tensions),
  * as quality.melody_pcs. */
@@ -76,10 +79,11 @@ export function formatBbs(tick, beats, ppq) {
 
 const velocityOf = (v) => (v > 1 ? Number((v / 127).toFixed(4)) : v);
 
-/** The chords under the solo (spans with Frac times) and the harmony the generator reads. */
-export function plan(progression, bars, { meter, tensions }) {
+/** The chords under the solo (spans with Frac times: the loop's form, pool.timeline_of) and the harmony the
+ * generator reads. */
+export function plan(progression, bars, { meter, tensions, form }) {
   const beats = meter[0];
-  const timeline = progression.timeline(bars, beats);
+  const timeline = loopProgression(progression, bars, form).timeline(bars, beats);
   const spans = timeline.map((s) => ({ start: s.start, end: s.end, vector: s.chord.vector(), pcs: s.chord.pcs,
                                        tones: melodyPcs(s.chord, tensions) }));
   const grid = harmony(spans, { quarters: bars * beats, beatsPerBar: beats, echo: echoBar(progression.bars.length, bars) });
@@ -116,13 +120,15 @@ export function makeSolo(model, options) {
   const { timeline, harmony: grid } = plan(progression, bars, solo);
   const events = generateBars(model, grid, { seed, temperature, topK, quality: ai.quality });
   const unit = ppq / TICKS; // the generator counts in twelfths of a quarter
-  const melody = [];
-  for (const e of events) {
-    const midis = h.pitches[e.tokenId];
-    const velocity = midis.length > 1 ? solo.velocity.chord : solo.velocity.note;
-    for (const m of midis) melody.push([e.onset * unit, e.steps * unit, m, velocity]);
-  }
-  const [chordNotes, bassNotes] = accompany(timeline, { bars, seed, ppq, tables: solo.accompany });
+  // As pool.solo_song: the lead an octave up where it would sit in the comping, its touch by phrase and metre.
+  let played = events.filter((e) => h.pitches[e.tokenId].length)
+    .map((e) => [e.onset * unit, e.steps * unit, h.pitches[e.tokenId]]);
+  const shift = leadShift(played.flatMap(([, , midis]) => midis), solo.accompany);
+  played = played.map(([t, d, midis]) => [t, d, midis.map((m) => m + shift)]);
+  const touch = velocities(played, { bar: Math.round((solo.meter[0] * 4 * ppq) / solo.meter[1]), ppq, rule: solo.dynamics });
+  const melody = played.flatMap(([t, d, midis], i) => midis.map((m) => [t, d, m, velocityOf(touch[i])]));
+  const [chordNotes, bassNotes] = accompany(timeline, { bars, seed, ppq, tables: solo.accompany,
+                                                        melody: melody.map(([t, d, m]) => [t, d, m]) });
   const notes = { melody, chords: chordNotes.map(([t, d, m, v]) => [t, d, m, velocityOf(v)]),
                   bass: bassNotes.map(([t, d, m, v]) => [t, d, m, velocityOf(v)]) };
   const tracks = solo.parts.map((part) => [part, notes[part.name]]);
@@ -157,7 +163,7 @@ export function makeSolo(model, options) {
       bpm, timeSignature: [...solo.meter], loopBars: bars, swing: 0,
       parts: solo.parts.map(({ name, instrument }) => ({ name, instrument })),
       solo: true, seed, temperature, topK, model: h.model, stats: {},
-      progression: progression.text, chords,
+      progression: progression.text, chords, layBack: { [solo.parts[0].name]: ai.layBack },
     },
     tracks: jsonTracks,
   };

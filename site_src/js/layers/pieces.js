@@ -30,6 +30,12 @@ export function pieceSwing(piece, swing) {
   return { amount: piece.lofi.swing || 0, subdivision, sub };
 }
 
+/** Ticks a track plays behind the beat (the piece's `lofi.layBack`, by track name; a solo's melody), added
+ * to each note's time as swing is, at play time: the MIDI files bake the same (music/midi.py, ondemand/midi.js). */
+export function trackLayBack(piece, track) {
+  return (piece.lofi.layBack && piece.lofi.layBack[track.name]) || 0;
+}
+
 /** Instrument id (kit preset) of each track, by track name. */
 export function presetsByTrack(piece) {
   return new Map(piece.lofi.parts.map((p) => [p.name, p.instrument]));

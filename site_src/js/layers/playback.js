@@ -2,9 +2,9 @@
 //
 // The one playback path: every piece (song, drum groove, AI solo) is Tone.js JSON scheduled on
 // the shared Transport at the build's PPQ, one looping Tone.Part per track, so ticks in the JSON are
-// Transport ticks. Swing, humanising and the effect chain's latency are applied per note at
-// the audio time the Part hands over, never with timers.
-import { layerEvents, pieceLoopTicks } from "./pieces.js";
+// Transport ticks. Swing, a track's lay-back, humanising and the effect chain's latency are applied
+// per note at the audio time the Part hands over, never with timers.
+import { layerEvents, pieceLoopTicks, trackLayBack } from "./pieces.js";
 import { secondsPerTick, swingTicks, prng } from "../audio/transport.js";
 
 const T = () => window.Tone;
@@ -36,6 +36,7 @@ export class PieceParts {
     const rnd = humanise ? prng(humanise.seed) : null;
     this.parts = piece.tracks.map((track, index) => {
       const voice = voiceFor(track);
+      const layBack = trackLayBack(piece, track);
       const events = layerEvents(track, pieceLoopTicks(piece), loopTicks).map((n) => ({
         time: `${n.ticks}i`,
         ticks: n.ticks,
@@ -45,6 +46,7 @@ export class PieceParts {
         velocity: rnd ? Math.min(1, n.velocity * (1 + humanise.velocity * (rnd() * 2 - 1))) : n.velocity,
         // Seconds a note is moved by; drawn in a fixed order so every repeat is the same.
         jitter: rnd ? humanise.timing * (rnd() * 2 - 1) : 0,
+        layBack,
         track: track.name,
         index,
       }));
@@ -71,7 +73,7 @@ export class PieceParts {
     const { amount, sub } = this.swing();
     // No clamping to currentTime: offline, the clock runs ahead of the render, and
     // online a time just past simply plays at once.
-    const at = time + swingTicks(ev.ticks, amount, sub) * spt + ev.jitter - this.latency;
+    const at = time + (swingTicks(ev.ticks, amount, sub) + ev.layBack) * spt + ev.jitter - this.latency;
     const duration = Math.max(ev.durationTicks * spt, 0.02);
     voice.play(ev, at, duration);
     if (this.onNote) this.onNote(ev, at + this.latency, duration);

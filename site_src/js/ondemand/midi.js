@@ -1,7 +1,10 @@
 // A Standard MIDI File from a piece in the one note format.
 //
 // A Standard MIDI File from a piece in the one note format: format 1, a conductor track (title, tempo,
-// time signature, a UTF-8 text), then one track per part (name, program, notes).
+// time signature, a UTF-8 text), then one track per part (name, program, notes), each note moved by its
+// track's lay-back as the player moves it (music/midi.py bakes the same). Pieces made in the page are
+// written straight (their swing comes from the drum groove at play time), so no swing is baked here.
+import { trackLayBack } from "../layers/pieces.js";
 
 function varlen(n) {
   const bytes = [n & 0x7f];
@@ -50,10 +53,11 @@ export function midiBytes(piece, text = "") {
     const ch = t.channel & 0x0f;
     const events = [[0, 0, meta(0x03, utf8(t.name))]];
     if (t.channel !== 9) events.push([0, 1, [0xc0 | ch, t.instrument.number & 0x7f]]);
+    const late = trackLayBack(piece, t);
     for (const n of t.notes) {
       const velocity = Math.max(1, Math.min(127, Math.round(n.velocity * 127)));
-      events.push([n.ticks, 3, [0x90 | ch, n.midi, velocity]]);
-      events.push([n.ticks + n.durationTicks, 2, [0x80 | ch, n.midi, 0]]); // offs before ons at a tick
+      events.push([n.ticks + late, 3, [0x90 | ch, n.midi, velocity]]);
+      events.push([n.ticks + n.durationTicks + late, 2, [0x80 | ch, n.midi, 0]]); // offs before ons at a tick
     }
     chunks.push(track(events));
   }
