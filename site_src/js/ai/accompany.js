@@ -1,5 +1,5 @@
-// Lofi accompaniment under a chord timeline (comping under the melody and a bass line, each in a style), the exact
-// port of lofi_build/music/accompany.py.
+// Lofi accompaniment under a chord timeline: comping under the melody and a bass line, each in a style.
+// The exact port of lofi_build/music/accompany.py.
 //
 // Times are exact fractions of a quarter (Frac, as Python's Fraction); ticks round halves to even as
 // Python's round() does; every seeded choice goes through the same 32-bit hash, so the same timeline,
