@@ -13,6 +13,11 @@ holds only what the page needs and the site's own settings:
 ``ai``                  the site's ``temperature``, ``topK`` and ``quality`` (ai.quality's thresholds):
                         what a live solo is made with unless the listener says otherwise, and the rest
                         rules its generation keeps, as the pool's
+``station``             station mode's settings (the config's ``station:``, units converted once): ``bpm``
+                        {min, max} and ``bpmStep`` of the AI tracks, their length ``seconds`` {min, max},
+                        ``songEvery`` (every Nth track a song; 0 never), ``repeatSeconds`` (no track comes
+                        again within it), ``history`` (tracks kept to go back to), ``transitions``,
+                        ``sleepMinutes`` (the sleep timer's choices) and ``sleepFade`` (seconds)
 
 ``solo`` in the exported model header, the same for every site (model.pool.solo_facts): the tables the
 worker writes a solo with, fetched only with the model:
@@ -52,4 +57,21 @@ def facts(config: Config) -> dict:
             "seed": _range(Config, "seed"),
         },
         "ai": {"temperature": config.ai.temperature, "topK": config.ai.top_k, "quality": as_dict(config.ai.quality)},
+        "station": station_facts(config),
+    }
+
+
+def station_facts(config: Config) -> dict:
+    """Station mode's settings as the page reads them (this module's docstring)."""
+    s = config.station
+    return {
+        "bpm": {"min": s.bpm_min, "max": s.bpm_max},
+        "bpmStep": s.bpm_step,
+        "seconds": {"min": s.minutes_min * 60, "max": s.minutes_max * 60},
+        "songEvery": s.song_every,
+        "repeatSeconds": s.repeat_hours * 3600,
+        "history": s.history,
+        "transitions": list(s.transitions),
+        "sleepMinutes": list(s.sleep_minutes),
+        "sleepFade": s.sleep_fade,
     }
