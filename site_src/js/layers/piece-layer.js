@@ -7,12 +7,15 @@ import { PieceParts } from "./playback.js";
 import { pieceBarTicks, pieceBpm, pieceLoopTicks, pieceMeter, pieceSwing, presetsByTrack } from "./pieces.js";
 import { loadVoices } from "../audio/voice-loader.js";
 
+const SLICE_BARS = 2; // bars of notes a sliced layer hands to Tone at a time
+
 export class PieceLayer extends Layer {
   /**
    * Fetch the piece and the samples of its first bar, then build the layer. `spec` (from the
    * engine's table of kinds) says how it loops (`loop`: a key of site.loops, or its own
    * loop_bars), whether it keeps the Transport's phase (`keepsPhase`), whether it takes the
-   * groove's swing (`swingFromGroove`) and the site's solo tempo (`siteTempo`).
+   * groove's swing (`swingFromGroove`), the site's solo tempo (`siteTempo`) and whether its notes go to
+   * Tone a few bars at a time (`sliced`: the station's long tracks).
    */
   static async build(entry, spec, env) {
     const piece = await env.piece(entry);
@@ -58,6 +61,8 @@ export class PieceLayer extends Layer {
       humanise: this.spec.humanise && env.humanise ? { seed: entry.seed ?? env.hash(entry.id), ...env.humanise } : null,
       latency: env.latency,
       onNote: env.onNote,
+      // A station track (minutes long) is handed to Tone a few bars at a time (playback.js).
+      sliceTicks: this.spec.sliced ? SLICE_BARS * pieceBarTicks(piece) : 0,
     };
     this.parts = null;
   }
