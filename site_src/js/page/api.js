@@ -19,6 +19,8 @@
 //                                     -> {id, title, seed, progression, notes, seconds}; select it by id
 //   await lofi.piece(id)              the one note format JSON of a song, solo (live ones too) or groove
 //   await lofi.mood(text)             {valence, arousal, mode, progression, bpm, temperature}
+//   lofi.station                      station mode (station/station.js): plan, start, skip, back, sleep, stop;
+//                                     lofi.state().station says where it is (null when off)
 
 export const API_VERSION = 1;
 
@@ -33,6 +35,21 @@ export function createApi({ engine, loader, manifest, hooks = {} }) {
     return live;
   };
 
+  // Station mode (station/station.js), imported when first used; `stationNow` once it is.
+  let station = null;
+  let stationNow = null;
+  const stationApi = () => {
+    if (!station) {
+      station = Promise.all([import("../station/station.js"), liveApi()]).then(([m, l]) => (stationNow = m.createStation({
+        engine, loader, manifest, generator: l.generator,
+        hooks: { changed: () => call("changed"), play: () => api.play(), pause: () => api.pause() },
+      })));
+      station.catch(() => { station = null; });
+    }
+    return station;
+  };
+  const stationOn = () => !!(stationNow && stationNow.on);
+
   const api = {
     version: API_VERSION,
     get manifest() {
@@ -40,10 +57,12 @@ export function createApi({ engine, loader, manifest, hooks = {} }) {
     },
 
     state() {
-      return { ...engine.state(), ...(call("extraState") || {}) };
+      return { ...engine.state(), station: stationNow ? stationNow.state() : null, ...(call("extraState") || {}) };
     },
 
     async select(choice) {
+      // Picking a track or a groove by hand leaves the station; what the choice leaves out comes back.
+      if (stationOn() && choice && ("track" in choice || "drums" in choice)) stationNow.stop(choice);
       await engine.select(choice);
       call("changed");
       return api.state();
@@ -90,8 +109,12 @@ export function createApi({ engine, loader, manifest, hooks = {} }) {
       return value;
     },
 
-    /** The next (+1) or previous (-1) song or solo: the media keys. */
+    /** The next (+1) or previous (-1) song or solo, or the station's: the media keys. */
     async step(direction = 1) {
+      if (stationOn()) {
+        await (direction > 0 ? stationNow.skip() : stationNow.back());
+        return api.state();
+      }
       const all = [...manifest.songs, ...manifest.solos];
       if (!all.length) return api.state();
       const i = all.findIndex((e) => e.id === engine.slots.music.id);
@@ -137,6 +160,7 @@ export function createApi({ engine, loader, manifest, hooks = {} }) {
     },
 
     async piece(id) {
+      if (typeof id === "string" && id.startsWith("st-")) return (await stationApi()).piece(id);
       return (await liveApi()).piece(id);
     },
 
@@ -153,8 +177,47 @@ export function createApi({ engine, loader, manifest, hooks = {} }) {
      * secondsPerBar, duration, state, channels: [base64 of little-endian Float32 samples]}. */
     async render(options = {}) {
       const { renderOffline, toBase64 } = await import("../ondemand/offline.js"); // not needed to play
-      const out = await renderOffline(manifest, loader, options);
+      let out;
+      if (options.station) {
+        const { renderChange } = await import("../station/render.js");
+        out = await renderChange(await stationApi(), manifest, loader, options);
+      } else {
+        out = await renderOffline(manifest, loader, options);
+      }
       return { ...out, channels: out.channels.map(toBase64) };
+    },
+
+    /** Station mode: a seeded program of songs and arranged AI tracks for hours (README: window.lofi). */
+    station: {
+      /** [{id, title, kind, key, bpm, bars, form, progression, seconds, ...}] for `minutes` of program `seed`. */
+      async plan(options) {
+        return (await stationApi()).plan(options);
+      },
+      /** Start program `seed` (at track `index`, bar `bar`) and play (`play: false`: only put it in). */
+      async start(options) {
+        await (await stationApi()).start(options);
+        return api.state();
+      },
+      /** The next track, from the next bar (a tape stop or a vinyl brake). */
+      async skip() {
+        await (await stationApi()).skip();
+        return api.state();
+      },
+      /** The track before, from the next bar. */
+      async back() {
+        await (await stationApi()).back();
+        return api.state();
+      },
+      /** Fade out over facts.station.sleepFade and pause after `minutes` (0: no timer). */
+      async sleep(minutes) {
+        (await stationApi()).sleep(minutes);
+        return api.state();
+      },
+      /** Leave station mode: the listener's own track and groove come back. */
+      async stop() {
+        if (stationNow) stationNow.stop();
+        return api.state();
+      },
     },
   };
   return api;

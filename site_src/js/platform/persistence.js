@@ -1,7 +1,8 @@
 // The listener's choices across reloads (localStorage) and in links (the URL hash).
 //
 // Choices survive a reload (localStorage) and travel in a link (the URL hash): the hash wins,
-// then what was saved, then the defaults; ids that the manifest no longer has are dropped.
+// then what was saved, then the defaults; ids that the manifest no longer has are dropped. In
+// station mode the link and the saved state hold the station's seed, track and bar instead.
 const KEY = "lofi-build:player:v1";
 const HASH_KEYS = ["track", "drums", "ambience", "quote", "bpm"];
 
@@ -31,8 +32,22 @@ export function readHash(hash = location.hash) {
   return out;
 }
 
-export function toHash({ selected, soloBpm, recipe = [] }) {
+/** The station a link asks for, "#station=SEED&index=I&bar=B": {seed, index, bar} as written (the station
+ * checks them), index and bar 0 when left out; null without one. */
+export function readStation(hash = location.hash) {
+  const params = new URLSearchParams(String(hash).replace(/^#/, ""));
+  if (!params.has("station")) return null;
+  return { seed: params.get("station"), index: params.get("index") ?? 0, bar: params.get("bar") ?? 0 };
+}
+
+export function toHash({ selected, soloBpm, recipe = [], station = null }) {
   const params = new URLSearchParams();
+  if (station) {
+    // Station mode: the program and where it is; the ambience and the quote the listener keeps.
+    for (const key of ["seed", "index", "bar"]) params.set(key === "seed" ? "station" : key, String(station[key]));
+    for (const key of ["ambience", "quote"]) params.set(key, selected[key] || "none");
+    return "#" + params.toString();
+  }
   for (const key of ["track", "drums", "ambience", "quote"]) params.set(key, selected[key] || "none");
   params.set("bpm", String(soloBpm));
   for (const [key, value] of recipe) params.set(key, value); // a live solo's recipe (ondemand/live.js)
@@ -61,12 +76,12 @@ export function initialChoices(manifest, saved, fromHash) {
   return out;
 }
 
-export function save({ selected, volumes, soloBpm, recipe }, storage = safeStorage()) {
-  const hash = toHash({ selected, soloBpm, recipe });
+export function save({ selected, volumes, soloBpm, recipe, station = null }, storage = safeStorage()) {
+  const hash = toHash({ selected, soloBpm, recipe, station });
   if (location.hash !== hash) history.replaceState(null, "", hash);
   if (!storage) return;
   try {
-    storage.setItem(KEY, JSON.stringify({ selected, volumes, soloBpm }));
+    storage.setItem(KEY, JSON.stringify({ selected, volumes, soloBpm, station }));
   } catch {
     // Private mode or a full quota: the link still carries the choices.
   }
