@@ -40,14 +40,6 @@ const KINDS = {
   quotes: { Layer: QuoteLayer, kind: "quote", speaks: true },
 };
 
-/** The station's layers (station/station.js): pieces it made or chose itself, not manifest entries,
- * played once through (they loop only should the next track be late), a few bars at a time. */
-export const STATION_KINDS = {
-  solo: { Layer: PieceLayer, kind: "solo", sliced: true, humanise: true, station: true },
-  song: { Layer: PieceLayer, kind: "song", sliced: true, station: true },
-  drums: { Layer: PieceLayer, kind: "drums", sliced: true, station: true },
-};
-
 const HUMANISE = { timing: 0.006, velocity: 0.08 };
 
 class Slot {
@@ -66,7 +58,7 @@ class Slot {
     this.retiring = new Set(); // layers fading out after a live change
     this.tempoEvent = null; // a tempo change waiting for its bar
     this.keepPhase = false; // a hot swap: the new layer starts where the old one is
-    this.nameEvent = null; // a station change: {id, apply} renames the slot at its bar (installAt)
+    this.nameEvent = null; // {id, apply}: renamed at a bar (station/slots.js)
   }
 }
 
@@ -106,7 +98,7 @@ export class Engine {
     // The shared tails (reverb return, crackle bed) have a gate of their own, so that Pause
     // silences them as fast as the layers.
     this.tails = new window.Tone.Gain({ context: ctx, gain: 1 });
-    this.tails.connect(this.mixer.master);
+    this.tails.connect(this.mixer.fader);
     this.reverb = this.wet ? await createReverb(ctx, this.tails) : null;
     this.chains = {};
     for (const spec of Object.values(SLOTS)) {
@@ -262,8 +254,7 @@ export class Engine {
   }
 
   /** Put a built layer (or nothing) in its slot: at once when stopped or paused, at the next
-   * bar boundary while playing (or at tick `at`), where the outgoing layer starts its fade (of
-   * `fade` seconds); `phase`: ticks into the piece to start from. */
+   * bar boundary while playing (or tick `at`), where the outgoing layer starts its fade. */
   _install(slot, layer, { at = this._entryTick(), phase, fade } = {}) {
     const transport = this.transport;
     const live = transport.state === "started";
@@ -279,63 +270,7 @@ export class Engine {
     }
   }
 
-  /** A layer for `piece` built for slot `slotName` but not put in it yet (the station builds the
-   * next track's while the current one plays): its samples of the first bar are in when it
-   * resolves. `entry` names it ({id, title, seed}), `spec` is one of STATION_KINDS, `live()` says
-   * whether it is still wanted. */
-  async prepare(slotName, entry, spec, piece, { live = () => true } = {}) {
-    const slot = this.slots[slotName];
-    const env = {
-      ...this._env(slot, NaN),
-      piece: async () => piece,
-      live,
-      count: () => {},
-      track: async (promise) => {
-        try {
-          return await promise;
-        } catch (error) {
-          this._lastError = error;
-          return undefined;
-        }
-      },
-    };
-    return spec.Layer.build(entry, spec, env);
-  }
-
-  /** Put a prepared layer (or none) in slot `slotName` at Transport tick `at` (default: where a
-   * change lands now), `phase` ticks into its piece, the outgoing layer fading over `fade` s. A
-   * choice of that slot still loading is dropped. */
-  installAt(slotName, { entry = null, spec = null, layer = null, at, phase, fade } = {}) {
-    const slot = this.slots[slotName];
-    slot.token++;
-    at = at ?? this._entryTick();
-    // What the slot reports (its id, title, status) changes when the new layer is heard, not now.
-    const name = () => {
-      slot.id = entry ? entry.id : null;
-      slot.entry = entry;
-      slot.kind = spec;
-      slot.error = null;
-      slot.progress = { done: 0, total: 0, failed: 0 };
-      slot.status = layer ? "ready" : "off";
-      if (layer && layer.failed && layer.failed.length) {
-        slot.status = "error";
-        slot.error = `Couldn't load the ${layer.failed.join(", ").toLowerCase()} samples; a simple synth stands in. Everything else keeps playing.`;
-      }
-      this.onChange();
-    };
-    this._unname(slot);
-    if (this.transport.state === "started" && at > Math.round(this.transport.ticks)) {
-      slot.nameEvent = { apply: name, id: this.transport.scheduleOnce(() => this._unname(slot, true), `${at}i`) };
-    } else {
-      name();
-    }
-    slot.ready = Promise.resolve();
-    this._install(slot, layer, { at, phase, fade });
-    this.onChange();
-    return slot.layer;
-  }
-
-  /** Drop a slot's pending renaming (installAt), should another change come first; `apply`: rename now. */
+  /** Drop a slot's renaming at a bar (station/slots.js); `apply`: rename now. */
   _unname(slot, apply = false) {
     const pending = slot.nameEvent;
     slot.nameEvent = null;
@@ -484,7 +419,7 @@ export class Engine {
     if (this.transport.state === "started") this._hush();
     this.transport.stop();
     for (const slot of Object.values(this.slots)) {
-      this._unname(slot, true); // a station change waiting for its bar is in now
+      this._unname(slot, true);
       for (const old of [...slot.retiring]) old.dispose();
       slot.retiring.clear();
       if (!slot.layer) continue;
