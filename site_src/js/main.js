@@ -82,7 +82,7 @@ async function boot() {
   const loader = new Loader({ decode: (bytes) => context.decodeAudioData(bytes) });
   const saved = readSaved();
   const fromHash = readHash();
-  // A station link, or (a bare address) the station that played when the page was left.
+  // A station link, or (a bare address) the station playing when the page was left.
   let wantStation = readStation(link) || (link.replace(/^#/, "") === "" && saved.station ? saved.station : null);
   let ui = null;
   let media = null;
@@ -104,6 +104,7 @@ async function boot() {
     then: () => {
       media.withArtwork();
       persist();
+      wire();
     },
   });
   const session = createAudioSession({
@@ -113,10 +114,10 @@ async function boot() {
   });
   let lastSaved = "";
   let api = null;
+  let wire = () => {};
   const persist = () => {
     const s = api ? api.state() : engine.state();
     const live = manifest.solos.find((e) => e.id === s.selected.track && e.hash); // a live solo's recipe
-    // Until a linked station is in, the link keeps asking for it.
     const station = s.station ? { seed: s.station.seed, index: s.station.index, bar: s.station.bar } : wantStation;
     const data = { selected: s.selected, volumes: s.volumes, soloBpm: s.soloBpm, recipe: live ? live.hash : [], station };
     const text = JSON.stringify(data);
@@ -167,19 +168,14 @@ async function boot() {
     onError: (e) => console.warn("lofi:", e),
   });
   ui.mount();
-  // The station's card (templates/station.html) and the station a link or the last visit asks for.
-  const stationCard = $("station");
-  const stationPanel = stationCard
-    ? import("./station/panel.js").then((m) => m.mount({ api, manifest, root: stationCard })).catch((e) => ui.fail(e))
-    : Promise.resolve(null);
-  const startStation = (want, play) => api.station.start({ ...want, play }).catch(async (e) => {
-    const panel = await stationPanel;
-    if (panel) panel.say(e.message, true);
-    else ui.fail(e);
-  }).finally(() => {
-    wantStation = null;
-    persist();
-  });
+  // The station's card: wired once the music plays or the listener reaches for it.
+  const card = $("station");
+  let wired = null;
+  wire = () => (wired = wired || (card ? import("./station/panel.js").then((m) => m.mount({ api, manifest, root: card })) : Promise.resolve(null)));
+  if (card) card.addEventListener("click", (e) => wired || (e.stopPropagation(), wire().then(() => e.target.click())), true);
+  const startStation = (want, play) => api.station.start({ ...want, play })
+    .catch((e) => wire().then((panel) => (panel ? panel.say(e.message, true) : ui.fail(e))))
+    .finally(() => persist(wantStation = null));
   // "Make a solo": its module, the model and the library load only when the listener opens the panel.
   const panel = $("make-solo");
   const solo = () => import("./ondemand/solo-panel.js").then((m) => m.mount({ api, manifest, root: panel }));

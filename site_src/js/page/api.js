@@ -19,8 +19,7 @@
 //                                     -> {id, title, seed, progression, notes, seconds}; select it by id
 //   await lofi.piece(id)              the one note format JSON of a song, solo (live ones too) or groove
 //   await lofi.mood(text)             {valence, arousal, mode, progression, bpm, temperature}
-//   lofi.station                      station mode (station/station.js): plan, start, skip, back, sleep, stop;
-//                                     lofi.state().station says where it is (null when off)
+//   lofi.station                      plan, start, skip, back, sleep, stop: station mode (state().station)
 
 export const API_VERSION = 1;
 
@@ -35,17 +34,14 @@ export function createApi({ engine, loader, manifest, hooks = {} }) {
     return live;
   };
 
-  // Station mode (station/station.js), imported when first used; `stationNow` once it is.
-  let station = null;
+  let station = null; // station/station.js, imported when first used; `stationNow` once it is
   let stationNow = null;
   const stationApi = () => {
-    if (!station) {
-      station = Promise.all([import("../station/station.js"), liveApi()]).then(([m, l]) => (stationNow = m.createStation({
-        engine, loader, manifest, generator: l.generator,
-        hooks: { changed: () => call("changed"), play: () => api.play(), pause: () => api.pause() },
-      })));
-      station.catch(() => { station = null; });
-    }
+    station = station || Promise.all([import("../station/station.js"), liveApi()]).then(([m, l]) => (stationNow = m.createStation({
+      engine, loader, manifest, generator: l.generator,
+      hooks: { changed: () => call("changed"), play: () => api.play(), pause: () => api.pause() },
+    })));
+    station.catch(() => { station = null; });
     return station;
   };
   const stationOn = () => !!(stationNow && stationNow.on);
@@ -61,7 +57,7 @@ export function createApi({ engine, loader, manifest, hooks = {} }) {
     },
 
     async select(choice) {
-      // Picking a track or a groove by hand leaves the station; what the choice leaves out comes back.
+      // A track or a groove picked by hand leaves the station.
       if (stationOn() && choice && ("track" in choice || "drums" in choice)) stationNow.stop(choice);
       await engine.select(choice);
       call("changed");
@@ -138,6 +134,7 @@ export function createApi({ engine, loader, manifest, hooks = {} }) {
      * download: resolves to {bytes, seconds, renderSeconds, sampleRate, channels, header (base64 of
      * the first 44 bytes)}, or null when cancelled (options.signal) or when another export runs. */
     async exportWav({ bars, seconds, onProgress, signal, save = true } = {}) {
+      if (stationOn()) throw new Error("Leave the station to export a song or a solo.");
       const [{ exportWav, download }, { toBase64 }] = await Promise.all([import("../ondemand/wav.js"), import("../ondemand/offline.js")]);
       const state = engine.state();
       const entry = [...manifest.songs, ...manifest.solos].find((e) => e.id === state.selected.track);
@@ -187,38 +184,12 @@ export function createApi({ engine, loader, manifest, hooks = {} }) {
       return { ...out, channels: out.channels.map(toBase64) };
     },
 
-    /** Station mode: a seeded program of songs and arranged AI tracks for hours (README: window.lofi). */
-    station: {
-      /** [{id, title, kind, key, bpm, bars, form, progression, seconds, ...}] for `minutes` of program `seed`. */
-      async plan(options) {
-        return (await stationApi()).plan(options);
-      },
-      /** Start program `seed` (at track `index`, bar `bar`) and play (`play: false`: only put it in). */
-      async start(options) {
-        await (await stationApi()).start(options);
-        return api.state();
-      },
-      /** The next track, from the next bar (a tape stop or a vinyl brake). */
-      async skip() {
-        await (await stationApi()).skip();
-        return api.state();
-      },
-      /** The track before, from the next bar. */
-      async back() {
-        await (await stationApi()).back();
-        return api.state();
-      },
-      /** Fade out over facts.station.sleepFade and pause after `minutes` (0: no timer). */
-      async sleep(minutes) {
-        (await stationApi()).sleep(minutes);
-        return api.state();
-      },
-      /** Leave station mode: the listener's own track and groove come back. */
-      async stop() {
-        if (stationNow) stationNow.stop();
-        return api.state();
-      },
-    },
+    /** Station mode (README): plan({seed, minutes}) -> the program; the rest -> the state. */
+    station: Object.fromEntries(["plan", "start", "skip", "back", "sleep", "stop"].map((name) => [name, async (options) => {
+      if (name === "stop" && !stationNow) return api.state();
+      const out = await (await stationApi())[name](options);
+      return name === "plan" ? out : api.state();
+    }])),
   };
   return api;
 }

@@ -1,8 +1,7 @@
 // The listener's choices across reloads (localStorage) and in links (the URL hash).
 //
 // Choices survive a reload (localStorage) and travel in a link (the URL hash): the hash wins,
-// then what was saved, then the defaults; ids that the manifest no longer has are dropped. In
-// station mode the link and the saved state hold the station's seed, track and bar instead.
+// then what was saved, then the defaults; ids that the manifest no longer has are dropped.
 const KEY = "lofi-build:player:v1";
 const HASH_KEYS = ["track", "drums", "ambience", "quote", "bpm"];
 
@@ -32,8 +31,7 @@ export function readHash(hash = location.hash) {
   return out;
 }
 
-/** The station a link asks for, "#station=SEED&index=I&bar=B": {seed, index, bar} as written (the station
- * checks them), index and bar 0 when left out; null without one. */
+/** "#station=SEED&index=I&bar=B": {seed, index, bar} as written (the station checks them), or null. */
 export function readStation(hash = location.hash) {
   const params = new URLSearchParams(String(hash).replace(/^#/, ""));
   if (!params.has("station")) return null;
@@ -41,14 +39,10 @@ export function readStation(hash = location.hash) {
 }
 
 export function toHash({ selected, soloBpm, recipe = [], station = null }) {
-  const params = new URLSearchParams();
-  if (station) {
-    // Station mode: the program and where it is; the ambience and the quote the listener keeps.
-    for (const key of ["seed", "index", "bar"]) params.set(key === "seed" ? "station" : key, String(station[key]));
-    for (const key of ["ambience", "quote"]) params.set(key, selected[key] || "none");
-    return "#" + params.toString();
-  }
-  for (const key of ["track", "drums", "ambience", "quote"]) params.set(key, selected[key] || "none");
+  // Station mode: the program and where it is, and the ambience and quote the listener keeps.
+  const params = new URLSearchParams(station ? { station: station.seed, index: station.index, bar: station.bar } : {});
+  for (const key of station ? ["ambience", "quote"] : ["track", "drums", "ambience", "quote"]) params.set(key, selected[key] || "none");
+  if (station) return "#" + params.toString();
   params.set("bpm", String(soloBpm));
   for (const [key, value] of recipe) params.set(key, value); // a live solo's recipe (ondemand/live.js)
   return "#" + params.toString();

@@ -13,8 +13,39 @@ function minutesLeft(endsAt) {
   return `${m} min left`;
 }
 
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) if (k === "text") node.textContent = v; else node.setAttribute(k, v);
+  node.append(...children);
+  return node;
+}
+
+/** The card's now-playing part: the track and its section, the next one, back, skip, sleep, history. */
+function nowPlaying(box, sleepMinutes) {
+  const label = (text) => el("span", { class: "station-label", text });
+  box.replaceChildren(
+    el("p", {}, label("Now"), " ", el("span", { id: "station-track", class: "station-track" }), " ",
+       el("span", { id: "station-section", class: "station-section" })),
+    el("p", {}, label("Next"), " ", el("span", { id: "station-next" })),
+    el("div", { class: "station-controls", role: "group", "aria-label": "Station" },
+       el("button", { type: "button", id: "station-back", text: "⏮ Back" }),
+       el("button", { type: "button", id: "station-skip", text: "Skip ⏭" }),
+       el("label", { for: "station-sleep", text: "Sleep" }),
+       el("select", { id: "station-sleep" }, el("option", { value: "0", text: "Off" }),
+          ...sleepMinutes.map((m) => el("option", { value: String(m), text: `${m} min` }))),
+       el("output", { id: "station-sleep-left", for: "station-sleep" })),
+    el("details", {}, el("summary", { text: "History" }), el("ol", { id: "station-history", class: "station-history" })),
+  );
+}
+
 /** Wire the card `root` (templates/station.html) to `api`; returns {draw(), say(message, error)}. */
 export function mount({ api, manifest, root }) {
+  nowPlaying($("station-now"), manifest.facts.station.sleepMinutes);
+  // Its stylesheet comes with it: nothing of the station is fetched before the first sound.
+  const css = document.createElement("link");
+  css.rel = "stylesheet";
+  css.href = root.dataset.css;
+  document.head.append(css);
   const toggle = $("station-toggle");
   const seedInput = $("station-seed");
   const message = $("station-message");

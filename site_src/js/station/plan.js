@@ -109,7 +109,8 @@ export function arrangement(rnd, { targetBars, maxBars, aBars, bBars }) {
 /**
  * The program for `seed`: `ctx` holds {facts (facts.station), ai (facts.ai), songs (songFacts), grooves
  * [{id, bpm}], library [{name, progression, mode, moods}], tonics, cells (the mood table's), names, keys,
- * meter, transpose(text, semitones) -> text}. `program.track(i)` and `program.upTo(seconds)` extend it as needed.
+ * meter, transpose(text, semitones) -> text, generates (false: the site has no model, every track is a song)}.
+ * `program.track(i)` and `program.upTo(seconds)` extend it as needed.
  */
 export class Program {
   constructor(seed, ctx) {
@@ -164,7 +165,7 @@ export class Program {
   _next() {
     const index = this.tracks.length;
     const start = this.end();
-    const song = this._song(index, start);
+    const song = this.ctx.generates === false ? this._oldestSong() : this._song(index, start);
     const track = song ? this._songTrack(song, index, start) : this._aiTrack(index, start);
     const transitions = this.ctx.facts.transitions;
     track.transition = weighted(this.rnd, transitions, (t) => TRANSITION_WEIGHTS[t] || 1);
@@ -184,6 +185,15 @@ export class Program {
     const best = Math.min(...fresh.map((s) => Math.abs(s.bpm - bpm)));
     const near = fresh.filter((s) => Math.abs(s.bpm - bpm) === best);
     return near[Math.floor(this.rnd() * near.length)];
+  }
+
+  /** Without a model every track is a song: the one not heard for longest (a site of songs only repeats them). */
+  _oldestSong() {
+    const { songs } = this.ctx;
+    if (!songs.length) throw new Error("This site has neither a model nor songs for a station.");
+    const heard = new Map();
+    for (const t of this.tracks) if (t.kind === "song") heard.set(t.songId, t.start);
+    return songs.reduce((best, s) => ((heard.get(s.id) ?? -Infinity) < (heard.get(best.id) ?? -Infinity) ? s : best));
   }
 
   _songTrack(song, index, start) {

@@ -3,9 +3,10 @@
 // The same engine, layers, inserts and transitions as the page (transitions.js: putIn), on an
 // offline context (ondemand/offline.js), so a change can be heard and measured (silence, clicks,
 // overlap) without waiting for it.
-import { Engine, STATION_KINDS } from "../audio/engine.js";
+import { Engine } from "../audio/engine.js";
 import { barTicksOf, secondsPerTick } from "../audio/transport.js";
 import { renderInSlices } from "../ondemand/offline.js";
+import { STATION_KINDS, prepare } from "./slots.js";
 import { putIn } from "./transitions.js";
 
 /**
@@ -50,7 +51,7 @@ export async function renderChange(station, manifest, loader, options) {
     for (const key of ["ambience", "quote"]) if (options[key] !== undefined) await engine.select({ [key]: options[key] });
     const build = async (track, pieces) => {
       const entry = { id: track.id, title: track.title, seed: track.recipe ? track.recipe.seed : 0, station: true, groove: track.groove };
-      const layer = async (slot, spec, piece) => (piece ? station.addInsert(await engine.prepare(slot, entry, spec, piece), piece) : null);
+      const layer = async (slot, spec, piece) => (piece ? station.addInsert(await prepare(engine, slot, entry, spec, piece), piece) : null);
       return { entry, layers: { music: await layer("music", STATION_KINDS[track.kind], pieces.music), drums: await layer("drums", STATION_KINDS.drums, pieces.drums) } };
     };
     const from = only === "in" ? null : await build(out, made);

@@ -8,11 +8,11 @@
 // the pieces of the recent history, the current track and the next one are kept; any other track
 // is made again from its seed when asked for. Nothing here runs unless the listener (or a link,
 // or window.lofi.station) starts the station.
-import { STATION_KINDS } from "../audio/engine.js";
 import { barTicks, ceilBar, hashString, nextBar, safeTicks, secondsPerTick } from "../audio/transport.js";
 import { arrangeDrums, songDrums } from "./drums.js";
 import { Program, songFacts } from "./plan.js";
 import { scheduleSleep } from "./sleep.js";
+import { STATION_KINDS, prepare as prepareLayer } from "./slots.js";
 import { STOPS, addInsert, putIn } from "./transitions.js";
 import { trackPiece } from "./track-piece.js";
 
@@ -89,7 +89,7 @@ export function createStation({ engine, loader, manifest, generator, hooks = {} 
         const cells = library.mood ? library.mood.table.cells : [{ valence: [-2, 2], arousal: [-1, 2], mode: "major", moods: [] }];
         return {
           facts, ai: manifest.facts.ai, songs, grooves, library: library.library, tonics: asset.tonics, cells,
-          names: asset.names, keys: asset.keys, meter: asset.meter,
+          names: asset.names, keys: asset.keys, meter: asset.meter, generates: !!manifest.model,
           transpose: (text, semitones) => parseProgression(text).transpose(semitones).text,
         };
       })();
@@ -189,7 +189,7 @@ export function createStation({ engine, loader, manifest, generator, hooks = {} 
                     groove: track.groove };
     const build = async (slot, spec, piece, named) => {
       if (!piece) return null;
-      const layer = await engine.prepare(slot, named, spec, piece, { live: wanted });
+      const layer = await prepareLayer(engine, slot, named, spec, piece, { live: wanted });
       return layer ? addInsert(layer, { filter: filtered(piece) }) : null;
     };
     const [music, drums] = await Promise.all([
@@ -266,16 +266,22 @@ export function createStation({ engine, loader, manifest, generator, hooks = {} 
     }
     release();
     // Each section's name as it comes, and where a reload would start again.
-    for (const x of current.pieces.music.lofi.sections || []) {
-      const tick = current.start + x.bar * current.bar;
-      if (tick + x.bars * current.bar <= Math.round(transport.ticks)) continue;
-      at(Math.max(tick, Math.round(transport.ticks)), () => {
-        s.section = x.name;
-        s.bar = x.bar;
-        notify();
-      });
+    const loopBars = current.pieces.music.lofi.loopBars;
+    for (let pass = 0; pass * loopBars < current.track.bars; pass++) {
+      for (const x of current.pieces.music.lofi.sections || []) {
+        const tick = current.start + (pass * loopBars + x.bar) * current.bar;
+        if (tick <= Math.round(transport.ticks)) continue;
+        at(tick, () => {
+          s.section = x.name;
+          s.bar = pass * loopBars + x.bar;
+          notify();
+        });
+      }
     }
-    s.section = sectionAt(current, Math.round(transport.ticks));
+    const here = sectionAt(current, Math.max(Math.round(transport.ticks), current.start));
+    s.section = here ? here.name : null;
+    const now = Math.max(Math.round(transport.ticks), current.start);
+    s.bar = here ? Math.floor((now - current.start) / (loopBars * current.bar)) * loopBars + here.bar : 0;
     // A bar before the end, the next track is put in at the end; at the end the station turns.
     at(Math.max(current.end - current.bar, Math.round(transport.ticks)), () => {
       if (!s.next || s.next.index !== current.index + 1) {
@@ -290,11 +296,12 @@ export function createStation({ engine, loader, manifest, generator, hooks = {} 
     prepareNext();
   }
 
+  /** The section of `current` playing at Transport tick `tick` (lofi.sections' entry), or null. */
   function sectionAt(current, tick) {
     const sections = current.pieces.music.lofi.sections || [];
-    const rel = (((tick - current.start) % (current.end - current.start)) + (current.end - current.start)) % (current.end - current.start);
-    const found = sections.filter((x) => x.bar * current.bar <= rel).pop();
-    return found ? found.name : null;
+    const loop = current.pieces.music.lofi.loopBars * current.bar;
+    const rel = (((tick - current.start) % loop) + loop) % loop;
+    return sections.filter((x) => x.bar * current.bar <= rel).pop() || null;
   }
 
   async function prepareNext() {
@@ -376,7 +383,7 @@ export function createStation({ engine, loader, manifest, generator, hooks = {} 
     const current = install(prepared, tick, { phase, kind: live ? "crossfade" : null });
     if (live) at(tick, () => turn(current));
     else turn(current);
-    if (play) await call("play");
+    if (play && transport.state !== "started") await call("play");
     return state();
   }
 

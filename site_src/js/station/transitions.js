@@ -7,6 +7,8 @@
 // track's last beats and ends at the bar where the next one starts, so the two never overlap
 // and the gap between them is the stop's quiet tail. A crossfade lowers the outgoing track over
 // its last beat while nothing new starts, and the incoming one rises over its first beat.
+import { installAt } from "./slots.js";
+
 // Beats before the change a stop starts, and the speed curve it follows (t: 0..1 of the stop).
 export const STOPS = {
   "tape-stop": { beats: 2, speed: (t) => 1 - t }, // the motor lets go: speed falls evenly
@@ -143,8 +145,8 @@ export function putIn(engine, { entry, spec, drumsSpec, layers, at, phase = 0, k
     fade = leave(outgoing, kind, at, { beatTicks: beats.out, secondsPerTick: secondsPerTick.out });
     arrive(Object.values(layers).filter(Boolean), kind, at, { beatTicks: beats.in, secondsPerTick: secondsPerTick.in });
   }
-  engine.installAt("music", { entry: layers.music ? entry : null, spec, layer: layers.music, at, phase, fade });
-  engine.installAt("drums", { entry: layers.drums ? { id: `${entry.id}:drums`, title: entry.groove || "" } : null,
+  installAt(engine, "music", { entry: layers.music ? entry : null, spec, layer: layers.music, at, phase, fade });
+  installAt(engine, "drums", { entry: layers.drums ? { id: `${entry.id}:drums`, title: entry.groove || "" } : null,
                               spec: drumsSpec, layer: layers.drums, at, phase, fade });
   const start = at - phase;
   for (const l of Object.values(layers)) if (l) filterSections(l, l.piece, start, { barTicks: beats.in * l.timeSignature[0], from: at });
