@@ -26,8 +26,9 @@ def facts(page):
 
 
 def render_change(page, **change) -> tuple[np.ndarray, dict]:
-    """One station change rendered offline, without the vinyl bed (the music alone): (samples, the answer)."""
-    out = page.evaluate("(o) => window.lofi.render(o)", {"station": {"seed": SEED, "before": 2, "after": 2, **change},
+    """One station change rendered offline, without the vinyl bed (the music alone): (samples, the answer).
+    Five bars of the outgoing track: more than two of its slices (layers/sliced-parts.js)."""
+    out = page.evaluate("(o) => window.lofi.render(o)", {"station": {"seed": SEED, "before": 5, "after": 2, **change},
                                                          "crackle": False})
     return np.frombuffer(base64.b64decode(out.pop("channels")[0]), dtype="<f4"), out
 
@@ -113,8 +114,13 @@ def test_a_track_change_and_a_skip_leave_no_gap_no_click_and_never_two_tracks_at
         assert out["transition"] in facts(page)["transitions"]
         assert longest_quiet(x, rate, at - 2, at + 2) <= 0.5, (change, out["transition"])
         assert clicks_near(x, rate, at) == 0, (change, out["transition"])
+        # Every bar of both tracks sounds, the outgoing one's last chord too.
+        bar = 4 * 60 / out["tracks"][0]["bpm"]
         db = levels(x, rate)
-        assert db[int((at - 3) / 0.02):int((at - 2) / 0.02)].max() > -40 and db[int((at + 1) / 0.02):int((at + 2) / 0.02)].max() > -40
+        for b in range(5):
+            start = at - (5 - b) * bar
+            assert db[int(start / 0.02):int((start + bar) / 0.02)].max() > -40, (change, b)
+        assert db[int((at + 0.5) / 0.02):int((at + 2) / 0.02)].max() > -40
     # The two sides alone: the outgoing track is gone (below -35 dBFS) within a second of the bar where the
     # next one starts, and the next is silent until then.
     alone = {side: render_change(page, index=0, only=side) for side in ("out", "in")}

@@ -9,7 +9,7 @@ import { PieceParts } from "./playback.js";
 import { pieceBarTicks, pieceLoopTicks } from "./pieces.js";
 import { prng } from "../audio/transport.js";
 
-const SLICE_BARS = 2; // bars of notes handed to Tone at a time
+const SLICE_BARS = 1; // bars of notes handed to Tone at a time
 
 export class SlicedParts extends PieceParts {
   /** Nothing is copied now: each slice makes the events of its own notes. */
@@ -45,7 +45,10 @@ export class SlicedParts extends PieceParts {
     this.stopTick = Infinity;
     this.slices = new Map(); // slice number -> its Part
     this.scheduled = new Set(); // Transport events that make the next slices
+    // Two now: Tone does not fire an event at the very tick it starts from, so slice 0's own
+    // event may never come; each later slice's does.
     this._slice(0);
+    this._slice(1);
     return this;
   }
 
