@@ -4,8 +4,8 @@
 // makeSolo (the melody material over the track's progression and the B material over the
 // related one, each as long as the form plays it, and the home chord for the ending), lays the
 // sections out bar by bar from that material (the intro takes the chords without the melody,
-// the breakdown plays softer, the outro cadences onto the home chord held two bars), adds the
-// drums (drums.js) and writes it all as one piece with lofi.sections, like a song.
+// the breakdown plays softer, the outro cadences onto the home chord, struck on each of its last
+// bars), adds the drums (drums.js) and writes it all as one piece with lofi.sections, like a song.
 import { makeSolo } from "../ai/solo.js";
 import { arrangeDrums } from "./drums.js";
 import { ENDING_BARS, laidOut } from "./plan.js";
