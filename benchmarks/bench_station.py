@@ -86,14 +86,15 @@ def bring_in(page, plan):
     out = page.evaluate("""async ([id]) => {
         const base = new URL(".", document.querySelector('script[type="module"]').src).href;
         const { PieceParts } = await import(base + "layers/playback.js");
+        const { SlicedParts } = await import(base + "layers/sliced-parts.js");
         const piece = await window.lofi.piece(id);
         const bar = 4 * piece.header.ppq;
         const ctx = window.Tone.getContext();
         const opts = { context: ctx, loopTicks: piece.lofi.loopBars * bar, voiceFor: () => ({ play() {} }),
                        swing: () => ({ amount: 0, sub: piece.header.ppq / 2 }) };
-        const time = (o) => { const t = performance.now(); const p = new PieceParts(piece, o).start(1e7); const ms = performance.now() - t; p.dispose(); return ms; };
+        const time = (Parts) => { const t = performance.now(); const p = new Parts(piece, opts).start(1e7); const ms = performance.now() - t; p.dispose(); return ms; };
         const whole = [], sliced = [];
-        for (let i = 0; i < 5; i++) { whole.push(time(opts)); sliced.push(time({ ...opts, sliceTicks: 2 * bar })); }
+        for (let i = 0; i < 5; i++) { whole.push(time(PieceParts)); sliced.push(time(SlicedParts)); }
         const median = (xs) => xs.sort((a, b) => a - b)[2];
         return { whole: median(whole), sliced: median(sliced), notes: piece.tracks.reduce((n, t) => n + t.notes.length, 0), bars: piece.lofi.loopBars };
     }""", [plan[0]["id"]])
@@ -104,12 +105,12 @@ def bring_in(page, plan):
 def changes(page, seed):
     print("track changes, offline renders (the music alone: no ambience, no vinyl bed):")
     for change in ({"index": 0}, {"index": 1}, {"index": 2, "skip": 9}):
-        out = page.evaluate("(o) => window.lofi.render(o)", {"station": {"seed": seed, "before": 3, "after": 3, **change}, "crackle": False})
+        out = page.evaluate("(o) => window.lofi.render(o)", {"station": {"seed": seed, "before": 5, "after": 3, **change}, "crackle": False})
         x = np.frombuffer(base64.b64decode(out.pop("channels")[0]), dtype="<f4")
         rate, at = out["sampleRate"], out["change"]
         sides = {}
         for side in ("out", "in"):
-            o = page.evaluate("(o) => window.lofi.render(o)", {"station": {"seed": seed, "before": 3, "after": 3, "only": side, **change},
+            o = page.evaluate("(o) => window.lofi.render(o)", {"station": {"seed": seed, "before": 5, "after": 3, "only": side, **change},
                                                                "crackle": False})
             sides[side] = np.frombuffer(base64.b64decode(o.pop("channels")[0]), dtype="<f4")
         db = levels(x, rate, 0.05)
