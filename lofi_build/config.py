@@ -105,6 +105,47 @@ class AI:
     quality: Quality = section(Quality)
 
 
+TRANSITIONS = ("crossfade", "tape-stop", "vinyl-brake")  # how the station goes from one track to the next
+BPM_RANGE = (60, 100)  # the solo tempo's range, and the station's
+
+
+def _transitions(v):
+    if not isinstance(v, list) or not v or not all(isinstance(x, str) for x in v):
+        raise Invalid(f"must be a non-empty list of {', '.join(TRANSITIONS)}")
+    unknown = [x for x in v if x not in TRANSITIONS]
+    if unknown:
+        raise Invalid(f"has unknown transition {unknown[0]!r} (known: {', '.join(TRANSITIONS)})")
+    return list(dict.fromkeys(v))
+
+
+def _sleep_minutes(v):
+    if not isinstance(v, list) or not v or not all(isinstance(x, int) and not isinstance(x, bool) and 1 <= x <= 720
+                                                   for x in v):
+        raise Invalid("must be a non-empty list of whole minutes from 1 to 720")
+    return sorted(set(v))
+
+
+@dataclass
+class Station:
+    """Station mode: a seeded program of songs and arranged AI tracks that plays for hours."""
+
+    bpm_min: int = opt(Int(default=70, low=BPM_RANGE[0], high=BPM_RANGE[1], help="slowest AI track, bpm"))
+    bpm_max: int = opt(Int(default=90, low=BPM_RANGE[0], high=BPM_RANGE[1], help="fastest AI track, bpm"))
+    bpm_step: int = opt(Int(default=4, low=0, high=40, help="most the tempo moves from one AI track to the next, bpm"))
+    minutes_min: float = opt(Number(default=1.5, low=0.5, high=15, help="shortest AI track, minutes"))
+    minutes_max: float = opt(Number(default=4, low=0.5, high=15, help="longest AI track, minutes"))
+    song_every: int = opt(Int(default=4, low=0, high=100,
+                              help="every Nth track is one of the songs, when one has not played lately (0: never)"))
+    repeat_hours: float = opt(Number(default=8, low=0, high=48, help="no track comes again within this many hours"))
+    history: int = opt(Int(default=4, low=1, high=50,
+                           help="played tracks kept to go back to; older AI tracks are let go and made again from "
+                                "their seed when asked for"))
+    transitions: list = opt(Custom(default=list(TRANSITIONS), fn=_transitions,
+                                   help="how one track gives way to the next: crossfade, tape-stop, vinyl-brake"))
+    sleep_minutes: list = opt(Custom(default=[15, 30, 60, 90], fn=_sleep_minutes, help="the sleep timer's choices"))
+    sleep_fade: float = opt(Number(default=30, low=1, high=300, help="seconds the sleep timer fades out over"))
+
+
 @dataclass
 class Model:
     """The network behind the solos."""
@@ -126,12 +167,14 @@ class Config:
     title: str = opt(Text(default="lofi station", nonempty=True, max_len=200, help="the page title"))
     description: str = opt(Text(default="", max_len=1000, help="one line under the title"))
     base_path: str = opt(Custom(default="/", fn=_base_path, help="URL path the site is served from"))
-    bpm: float = opt(Number(default=80, low=60, high=100, help="tempo for AI solos (songs bring their own)"))
+    bpm: float = opt(Number(default=80, low=BPM_RANGE[0], high=BPM_RANGE[1],
+                            help="tempo for AI solos (songs bring their own)"))
     quote_start: str = opt(Custom(default="4:0:0", fn=_transport_time, help="when the spoken quote starts (bar 5)"))
     seed: int = opt(Int(default=1, low=0, high=2**32 - 1, help="one seed for every random choice of the build"))
     loops: Loops = section(Loops)
     ai: AI = section(AI)
     model: Model = section(Model)
+    station: Station = section(Station)
     # Not read from the file:
     path: Path = field(default=Path(DEFAULT_CONFIG), metadata={"internal": True})
     source: yamlio.Document | None = field(default=None, metadata={"internal": True}, repr=False, compare=False)
@@ -175,6 +218,11 @@ class Config:
     def moods_yaml(self) -> Path:
         """The mood table behind ``lofi-build mood`` and the page's mood box."""
         return self.progressions_dir / "moods.yaml"
+
+    @property
+    def station_names_yaml(self) -> Path:
+        """The word lists the station names its AI tracks with."""
+        return self.content_dir / "station" / "names.yaml"
 
     @property
     def samples_yaml(self) -> Path:
@@ -326,8 +374,18 @@ def load_config(path: str | Path = DEFAULT_CONFIG, strict: bool = False, **overr
             setattr(config, name, keys.check_value(name, value, label=f"--{name.replace('_', '-')}"))
         except Invalid as e:
             errors.add(ConfigError(str(e)))
+    _check_station(config, errors)
     errors.raise_if_any()
     return config
+
+
+def _check_station(config: Config, errors: Collector) -> None:
+    """The station's ranges read low to high (each key alone is checked by the schema)."""
+    s = config.station
+    for low, high in (("bpm_min", "bpm_max"), ("minutes_min", "minutes_max")):
+        if getattr(s, low) > getattr(s, high):
+            errors.add(config.error(("station", low), f"'station.{low}' ({getattr(s, low)}) must not exceed "
+                                                      f"'station.{high}' ({getattr(s, high)})"))
 
 
 def as_dict(obj) -> dict:

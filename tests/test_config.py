@@ -178,3 +178,29 @@ def test_no_code_outside_config_joins_a_project_path_of_its_own():
             if token.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT):
                 previous = token.string
     assert not found, "\n".join(found)
+
+
+def test_the_station_settings_and_their_defaults(tmp_path):
+    s = load_config(write(tmp_path, "")).station
+    assert (s.bpm_min, s.bpm_max, s.minutes_min, s.minutes_max, s.repeat_hours) == (70, 90, 1.5, 4, 8)
+    assert s.transitions == ["crossfade", "tape-stop", "vinyl-brake"] and s.sleep_minutes == [15, 30, 60, 90]
+    s = load_config(write(tmp_path, "station: {bpm_min: 72, song_every: 0, transitions: [tape-stop, tape-stop], "
+                                    "sleep_minutes: [45, 10]}\n")).station
+    assert (s.bpm_min, s.song_every, s.transitions, s.sleep_minutes) == (72, 0, ["tape-stop"], [10, 45])
+
+
+def test_broken_station_settings_are_located_errors(tmp_path):
+    p = write(tmp_path, "station:\n  bpm_min: 95\n  bpm_max: 80\n  minutes_min: 0\n  transitions: [crossfade, scratch]\n"
+                        "  sleep_minutes: [15, forever]\n  repeat_hours: -1\n")
+    with pytest.raises(LofiError) as info:
+        load_config(p)
+    assert [str(d) for d in info.value.diagnostics] == [
+        "lofi.yaml:4:16: error: 'station.minutes_min' must be a number from 0.5 to 15",
+        "lofi.yaml:5:16: error: 'station.transitions' has unknown transition 'scratch' (known: crossfade, tape-stop, "
+        "vinyl-brake)",
+        "lofi.yaml:6:18: error: 'station.sleep_minutes' must be a non-empty list of whole minutes from 1 to 720",
+        "lofi.yaml:7:17: error: 'station.repeat_hours' must be a number from 0 to 48",
+        "lofi.yaml:2:12: error: 'station.bpm_min' (95) must not exceed 'station.bpm_max' (80)",
+    ]
+    with pytest.raises(LofiError, match=r"'station.bpm_min' must be a whole number from 60 to 100"):
+        load_config(write(tmp_path, "station: {bpm_min: 50}\n"))

@@ -273,15 +273,15 @@ def libraries(theme: Theme) -> list[dict]:
     return rows
 
 
-def _progressions(config: Config, out: Output) -> str:
+def _progressions(config: Config, out: Output, library: dict | None) -> str:
     """The progression library, the mood table and VADER's lexicons as one asset the page fetches
     only when the listener makes a solo or types a mood; "" when the project has no library."""
     from ..music.mood import library_rows
-    from ..progressions import load_library, load_mood_table
+    from ..progressions import load_mood_table
 
-    if not config.progressions_yaml.is_file():
+    if library is None:
         return ""
-    data = {"library": library_rows(load_library(config.progressions_yaml))}
+    data = {"library": library_rows(library)}
     if config.moods_yaml.is_file():
         lexicon = config.theme.file("vendor/vader/vader_lexicon.txt")
         emoji = config.theme.file("vendor/vader/emoji_utf8_lexicon.txt")
@@ -353,6 +353,7 @@ def render(config: Config, content: Content, cache: BuildCache | None = None) ->
     js_dir = out.add_tree(js, "assets/js")
     assets = {
         "css": cache.add_file(out, theme.file("css/site.css"), "assets/site.css"),
+        "station_css": cache.add_file(out, theme.file("css/station.css"), "assets/station.css"),
         "js": js_dir + "/main.js",
         # Every module main.js imports statically, so the browser fetches them in parallel, not one
         # import at a time (modules loaded on demand and a worker's scripts are fetched when needed).
@@ -395,9 +396,15 @@ def render(config: Config, content: Content, cache: BuildCache | None = None) ->
         "instruments": [],
         "credits": [],
     }
-    progressions = _progressions(config, out)
+    from ..progressions import load_library
+    from ..station import station_data
+
+    library = load_library(config.progressions_yaml) if config.progressions_yaml.is_file() else None
+    progressions = _progressions(config, out, library)
     if progressions:
         manifest["progressions"] = progressions
+    # Station mode's word lists and the library's home keys, fetched when the station starts.
+    manifest["station"] = out.add_hashed("assets/station.json", dumps(station_data(config, library)))
     if content.model is not None:  # fetched by the player only when the listener asks for a new solo
         manifest["model"] = content.model.publish(out)
     if content.kit is not None:

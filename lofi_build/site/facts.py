@@ -14,6 +14,11 @@ holds only what the page needs and the site's own settings:
                         ``layBack`` (ai.lay_back, ticks): what a live solo is made with unless the
                         listener says otherwise, the rest rules its generation keeps, as the pool's,
                         and how far behind the beat its melody plays
+``station``             station mode's settings (the config's ``station:``, units converted once): ``bpm``
+                        {min, max} and ``bpmStep`` of the AI tracks, their length ``seconds`` {min, max},
+                        ``songEvery`` (every Nth track a song; 0 never), ``repeatSeconds`` (no track comes
+                        again within it), ``history`` (tracks kept to go back to), ``transitions``,
+                        ``sleepMinutes`` (the sleep timer's choices) and ``sleepFade`` (seconds)
 
 ``solo`` in the exported model header, the same for every site (model.pool.solo_facts): the tables the
 worker writes a solo with, fetched only with the model:
@@ -58,4 +63,21 @@ def facts(config: Config) -> dict:
         },
         "ai": {"temperature": config.ai.temperature, "topK": config.ai.top_k, "quality": as_dict(config.ai.quality),
                "layBack": config.ai.lay_back},
+        "station": station_facts(config),
+    }
+
+
+def station_facts(config: Config) -> dict:
+    """Station mode's settings as the page reads them (this module's docstring)."""
+    s = config.station
+    return {
+        "bpm": {"min": s.bpm_min, "max": s.bpm_max},
+        "bpmStep": s.bpm_step,
+        "seconds": {"min": s.minutes_min * 60, "max": s.minutes_max * 60},
+        "songEvery": s.song_every,
+        "repeatSeconds": s.repeat_hours * 3600,
+        "history": s.history,
+        "transitions": list(s.transitions),
+        "sleepMinutes": list(s.sleep_minutes),
+        "sleepFade": s.sleep_fade,
     }

@@ -8,7 +8,7 @@ import { Backgrounds } from "./visuals/backgrounds.js";
 import { Engine } from "./audio/engine.js";
 import { createInstaller } from "./platform/install.js";
 import { createMediaSession } from "./platform/media-session.js";
-import { initialChoices, readHash, readSaved, save } from "./platform/persistence.js";
+import { initialChoices, readHash, readSaved, readStation, save } from "./platform/persistence.js";
 import { Loader } from "./audio/samples.js";
 import { barTicks, ticksToPosition } from "./audio/transport.js";
 import { UI } from "./page/ui.js";
@@ -82,6 +82,8 @@ async function boot() {
   const loader = new Loader({ decode: (bytes) => context.decodeAudioData(bytes) });
   const saved = readSaved();
   const fromHash = readHash();
+  // A station link, or (a bare address) the station playing when the page was left.
+  let wantStation = readStation(link) || (link.replace(/^#/, "") === "" && saved.station ? saved.station : null);
   let ui = null;
   let media = null;
   // Under `lofi-build serve` a rebuild can delete the hashed files a page just asked for, so
@@ -102,6 +104,7 @@ async function boot() {
     then: () => {
       media.withArtwork();
       persist();
+      wire();
     },
   });
   const session = createAudioSession({
@@ -110,10 +113,13 @@ async function boot() {
     wantsSound: () => engine.transport.state === "started" || !!engine.wantPlay,
   });
   let lastSaved = "";
+  let api = null;
+  let wire = () => {};
   const persist = () => {
-    const s = engine.state();
+    const s = api ? api.state() : engine.state();
     const live = manifest.solos.find((e) => e.id === s.selected.track && e.hash); // a live solo's recipe
-    const data = { selected: s.selected, volumes: s.volumes, soloBpm: s.soloBpm, recipe: live ? live.hash : [] };
+    const station = s.station ? { seed: s.station.seed, index: s.station.index, bar: s.station.bar } : wantStation;
+    const data = { selected: s.selected, volumes: s.volumes, soloBpm: s.soloBpm, recipe: live ? live.hash : [], station };
     const text = JSON.stringify(data);
     if (text !== lastSaved) {
       lastSaved = text;
@@ -125,7 +131,7 @@ async function boot() {
     backgrounds.show(ambience ? ambience.visual : "none");
     if (media) media.update(s);
   };
-  const api = createApi({
+  api = createApi({
     engine, loader, manifest,
     hooks: {
       gesture: () => media.started(),
@@ -162,11 +168,25 @@ async function boot() {
     onError: (e) => console.warn("lofi:", e),
   });
   ui.mount();
+  // The station's card: wired once the music plays or the listener reaches for it.
+  const card = $("station");
+  let wired = null;
+  wire = () => (wired = wired || (card ? import("./station/panel.js").then((m) => m.mount({ api, manifest, root: card })) : Promise.resolve(null)));
+  if (card) card.addEventListener("click", (e) => wired || (e.stopPropagation(), wire().then(() => e.target.click())), true);
+  const startStation = (want, play) => api.station.start({ ...want, play })
+    .catch((e) => wire().then((panel) => (panel ? panel.say(e.message, true) : ui.fail(e))))
+    .finally(() => persist(wantStation = null));
   // "Make a solo": its module, the model and the library load only when the listener opens the panel.
   const panel = $("make-solo");
   const solo = () => import("./ondemand/solo-panel.js").then((m) => m.mount({ api, manifest, root: panel }));
   if (panel) panel.addEventListener("toggle", () => panel.open && solo().catch((e) => ui.fail(e)));
   window.addEventListener("hashchange", () => {
+    const station = readStation();
+    if (station) {
+      wantStation = station;
+      startStation(station, engine.transport.state === "started");
+      return;
+    }
     const choice = initialChoices(manifest, { selected: engine.state().selected }, readHash());
     const bpm = readHash().bpm;
     if (bpm !== undefined) api.setBpm(bpm);
@@ -184,6 +204,7 @@ async function boot() {
   document.dispatchEvent(new CustomEvent("lofi:ready"));
   await ready;
   persist();
+  if (wantStation) await startStation(wantStation, false);
   // A link to a live solo makes it again (same model, seed, progression, temperature, top-k: same notes).
   if (panel && new URLSearchParams(link.slice(1)).has("solo")) {
     panel.open = true;

@@ -106,3 +106,44 @@ def silent_after(x: np.ndarray, rate: int, at: float, level_db: float = -60.0) -
     """Seconds from `at` until the signal stays below `level_db` (0 when it already is)."""
     loud = np.flatnonzero(np.abs(x[int(at * rate):]) > 10 ** (level_db / 20))
     return 0.0 if len(loud) == 0 else float((loud[-1] + 1) / rate)
+
+
+def levels(x: np.ndarray, rate: int, window: float = 0.02) -> np.ndarray:
+    """RMS in dBFS of consecutive `window`-second windows."""
+    n = int(window * rate)
+    frames = x[: len(x) // n * n].reshape(-1, n).astype(np.float64)
+    return 20 * np.log10(np.maximum(np.sqrt(np.mean(frames**2, axis=1)), 1e-9))
+
+
+def longest_quiet(x: np.ndarray, rate: int, start: float, end: float, level_db: float = -50.0,
+                  window: float = 0.02) -> float:
+    """The longest stretch (seconds) between `start` and `end` whose `window`-second RMS stays below `level_db`."""
+    db = levels(x, rate, window)
+    lo, hi = int(start / window), int(end / window)
+    best = run = 0
+    for quiet in db[lo:hi] < level_db:
+        run = run + 1 if quiet else 0
+        best = max(best, run)
+    return best * window
+
+
+def clicks_near(x: np.ndarray, rate: int, at: float, within: float = 0.75, factor: float = 2.0,
+                cut_db: float = 30.0) -> int:
+    """Clicks within `within` s of `at`: sample steps more than `factor` times the largest step of the render
+    away from there (its notes' own onsets), and cuts (the 1 ms level falling by `cut_db` in 3 ms from above
+    -40 dBFS: no note or fade falls that fast)."""
+    step = np.abs(np.diff(x.astype(np.float64)))
+    lo, hi = int((at - within) * rate), int((at + within) * rate)
+    away = np.concatenate([step[: max(0, lo - rate)], step[hi + rate:]])
+    jumps = int(np.sum(step[lo:hi] > factor * max(float(away.max(initial=0)), 1e-4)))
+    db = levels(x, rate, 0.001)
+    a, b = int((at - within) / 0.001), int((at + within) / 0.001)
+    cuts = int(np.sum((db[a:b - 3] > -40) & (db[a + 3:b] < db[a:b - 3] - cut_db)))
+    return jumps + cuts
+
+
+def overlap(out: np.ndarray, inc: np.ndarray, rate: int, level_db: float = -35.0, window: float = 0.02) -> float:
+    """Seconds in which two renders of the same length (one side of a change each) both sound above `level_db`."""
+    a, b = levels(out, rate, window), levels(inc, rate, window)
+    n = min(len(a), len(b))
+    return float(np.sum((a[:n] > level_db) & (b[:n] > level_db)) * window)

@@ -330,8 +330,10 @@ def test_before_the_first_sound_the_page_loads_under_1_mb(open_player):
     assert "Tone." in names and "/instruments/piano/" in names
     for later in ("p5.min", "/ambience/rain", "/quotes/kettle"):
         assert later not in names, later
-    # Live solos, moods and WAV export load only when asked for: no modules, weights, library, chord table or lexicons.
-    for lazy in ("/ai/", "/ondemand/", "/assets/model/", "/assets/progressions.", "/assets/chords.", "vader"):
+    # Live solos, moods, WAV export and the station load only when asked for: no modules, weights, library, chord
+    # table, lexicons or station data.
+    for lazy in ("/ai/", "/ondemand/", "/station/", "/assets/model/", "/assets/progressions.", "/assets/chords.",
+                 "/assets/station.", "vader"):
         assert lazy not in names, lazy
     wait_for(page, f"{STATE}.layers.ambience.sounding && {STATE}.visualizer.status === 'running'", timeout=30)
     assert page.log.errors == []

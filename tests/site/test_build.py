@@ -244,8 +244,10 @@ def test_the_page_preloads_its_modules_credits_its_libraries_and_leaves_p5_for_l
     assert modules and all((out / m).is_file() for m in modules)
     js = (out / main).parent
     on_disk = {p.relative_to(js).as_posix() for p in js.rglob("*.js")}
-    # Everything but the entry, what loads on demand (live solos, export) and a worker's script.
-    later = {m for m in on_disk if m.split("/")[0] in ("ai", "ondemand") or m.endswith("-worker.js")}
+    # Everything but the entry, what loads on demand (live solos, export, the station and its long tracks' playback)
+    # and a worker's scripts (the scenes are drawn in one; the page loads them only where it draws them itself).
+    later = {m for m in on_disk if m.split("/")[0] in ("ai", "ondemand", "station") or m.endswith("-worker.js")
+             or m in ("visuals/scenes.js", "layers/sliced-parts.js")}
     assert {m[len(js.relative_to(out).as_posix()) + 1:] for m in modules} == on_disk - later - {"main.js"}
     # p5 is fetched by the player after the first sound, never by a <script> of the page.
     p5 = re.search(r'data-p5="([^"]+)"', html).group(1)
@@ -261,7 +263,7 @@ def test_the_player_modules_live_in_folders_named_for_their_part_each_saying_its
     js = ROOT / "site_src" / "js"
     assert [p.name for p in js.glob("*.js")] == ["main.js"]
     parts = {p.name for p in js.iterdir() if p.is_dir()}
-    assert parts == {"ai", "audio", "layers", "ondemand", "page", "platform", "visuals"}
+    assert parts == {"ai", "audio", "layers", "ondemand", "page", "platform", "station", "visuals"}
     for path in sorted(js.rglob("*.js")):
         first = path.read_text(encoding="utf-8").splitlines()[0]
         assert first.startswith("// ") and first.endswith(".") and len(first) <= 160, path.relative_to(js)

@@ -29,7 +29,7 @@ def test_each_fact_is_read_from_where_python_defines_it(tmp_path):
                            "loops: {solos: 12}\n")
     config = load_config(config_file)
     block = facts(config)
-    assert set(block) == {"ppq", "swing", "limits", "ai"}  # read before the first sound: what the page needs
+    assert set(block) == {"ppq", "swing", "limits", "ai", "station"}  # read before the first sound: what the page needs
     assert block["ppq"] == transport.PPQ == 480
     assert block["swing"] == {"default": "8n", "ticks": {"8n": 240, "16n": 120}}
     assert block["limits"]["bars"] == {"min": 1, "max": 256}  # loops.solos' range, not the 12 this site uses

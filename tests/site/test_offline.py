@@ -148,6 +148,12 @@ def test_after_one_visit_the_player_plays_every_layer_offline_and_a_new_build_ta
         wait_for(page, "lofi.level() > -50", timeout=30, interval=0.02)
     state = page.evaluate("lofi.state()")
     assert state["samples"]["failed"] == [] and state["transport"]["state"] == "started"
+    # The station too: its modules, its data, the model and the worker came with the rest.
+    page.evaluate("lofi.station.start({seed: 3})")
+    wait_for(page, "lofi.state().station && lofi.state().station.next && lofi.state().station.next.ready "
+                   "&& lofi.state().layers.music.sounding", timeout=120)
+    wait_for(page, "lofi.level() > -50", timeout=30, interval=0.02)
+    page.evaluate("lofi.station.stop()")
     assert failed == []
     page.evaluate("lofi.stop()")
 

@@ -13,6 +13,8 @@
 //   {type: "solo", chords: URL, progression, bars, seed, temperature, topK, bpm, title?}
 //     (chords: the chord table, absolute (manifest.chords, resolved); solo.js: makeSolo)
 //     -> {type: "solo", piece (the one note format), events: [{tokenId, durationClass, steps, onset}], ms}
+//   {type: "track", chords: URL, track (a station plan's entry), groove (its drum score), station (the seed)}
+//     (station/arrange.js: makeTrack) -> {type: "track", piece (the one note format, with lofi.sections), ms}
 //   any failure -> {type: "error", message}
 
 /** The generator of a site: `manifest` is the site's manifest (or {model, facts} taken from one). */
@@ -72,6 +74,10 @@ export function createGenerator(manifest, base = document.baseURI) {
     async solo(options) {
       await load();
       return send({ ...options, type: "solo" });
+    },
+    async track(options) {
+      await load();
+      return send({ ...options, type: "track" });
     },
     terminate() {
       if (worker) worker.terminate();

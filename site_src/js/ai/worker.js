@@ -55,6 +55,14 @@ self.onmessage = async (event) => {
       const started = performance.now();
       const { piece, events } = makeSolo(model, message);
       self.postMessage({ id, type: "solo", piece, events, ms: performance.now() - started });
+    } else if (type === "track") {
+      // A station track (station/arrange.js), loaded with the first one asked for.
+      if (!model) throw new Error("no model loaded: send a load message first");
+      await loadChordTable(message.chords);
+      const { makeTrack } = await import("../station/arrange.js");
+      const started = performance.now();
+      const piece = makeTrack(model, message);
+      self.postMessage({ id, type: "track", piece, ms: performance.now() - started });
     } else {
       throw new Error(`unknown message type ${type}`);
     }

@@ -58,6 +58,7 @@ class Slot {
     this.retiring = new Set(); // layers fading out after a live change
     this.tempoEvent = null; // a tempo change waiting for its bar
     this.keepPhase = false; // a hot swap: the new layer starts where the old one is
+    this.nameEvent = null; // {id, apply}: renamed at a bar (station/slots.js)
   }
 }
 
@@ -97,7 +98,7 @@ export class Engine {
     // The shared tails (reverb return, crackle bed) have a gate of their own, so that Pause
     // silences them as fast as the layers.
     this.tails = new window.Tone.Gain({ context: ctx, gain: 1 });
-    this.tails.connect(this.mixer.master);
+    this.tails.connect(this.mixer.fader);
     this.reverb = this.wet ? await createReverb(ctx, this.tails) : null;
     this.chains = {};
     for (const spec of Object.values(SLOTS)) {
@@ -150,7 +151,8 @@ export class Engine {
   }
 
   _change(slot, id, { force = false } = {}) {
-    if (slot.id === id && slot.status !== "error" && !force) return slot.ready;
+    if (slot.id === id && slot.status !== "error" && !force && !slot.nameEvent) return slot.ready;
+    this._unname(slot);
     const token = ++slot.token;
     const found = id ? this.find(slot.name, id) : null;
     slot.id = id;
@@ -252,21 +254,29 @@ export class Engine {
   }
 
   /** Put a built layer (or nothing) in its slot: at once when stopped or paused, at the next
-   * bar boundary while playing, where the outgoing layer starts its fade. */
-  _install(slot, layer) {
+   * bar boundary while playing (or tick `at`), where the outgoing layer starts its fade. */
+  _install(slot, layer, { at = this._entryTick(), phase, fade } = {}) {
     const transport = this.transport;
     const live = transport.state === "started";
     const old = slot.layer;
-    const at = this._entryTick();
     slot.layer = layer;
-    const phase = slot.keepPhase && old && old.parts ? old.parts.phaseTicks + at - old.startTick : undefined;
+    if (phase === undefined && slot.keepPhase && old && old.parts) phase = old.parts.phaseTicks + at - old.startTick;
     slot.keepPhase = false;
     if (layer) layer.install(at, { live, phase });
     if (slot.spec.setsTempo && layer) this._tempo(slot, layer, live ? at : null);
     if (old) {
       slot.retiring.add(old);
-      old.retire(at, { live, onGone: () => slot.retiring.delete(old) });
+      old.retire(at, { live, fade, onGone: () => slot.retiring.delete(old) });
     }
+  }
+
+  /** Drop a slot's renaming at a bar (station/slots.js); `apply`: rename now. */
+  _unname(slot, apply = false) {
+    const pending = slot.nameEvent;
+    slot.nameEvent = null;
+    if (!pending) return;
+    this.transport.clear(pending.id);
+    if (apply) pending.apply();
   }
 
   /** The tempo-setting slot's layer sets the Transport's tempo and meter, at its bar. */
@@ -409,6 +419,7 @@ export class Engine {
     if (this.transport.state === "started") this._hush();
     this.transport.stop();
     for (const slot of Object.values(this.slots)) {
+      this._unname(slot, true);
       for (const old of [...slot.retiring]) old.dispose();
       slot.retiring.clear();
       if (!slot.layer) continue;

@@ -63,8 +63,11 @@ export class Mixer {
       this.limiter = [compressor, unmakeup, into, safety];
     }
     this.duckGain = new Tone.Gain({ context, gain: 1 });
+    // Every layer through one gain the sleep timer fades (station/sleep.js), apart from the
+    // master slider's.
+    this.fader = new Tone.Gain({ context, gain: 1 }).connect(this.master);
     this.channels = {};
-    for (const name of LAYER_NAMES) this.channels[name] = new Tone.Volume({ context }).connect(this.master);
+    for (const name of LAYER_NAMES) this.channels[name] = new Tone.Volume({ context }).connect(this.fader);
     this.duckGain.connect(this.channels.music);
     this.values = {};
     for (const name of VOLUME_NAMES) this.setVolume(name, volumes[name] ?? DEFAULT_VOLUMES[name], 0);
@@ -124,7 +127,7 @@ export class Mixer {
   }
 
   dispose() {
-    for (const node of [this.master, this.duckGain, ...Object.values(this.channels)]) node.dispose();
+    for (const node of [this.master, this.fader, this.duckGain, ...Object.values(this.channels)]) node.dispose();
     for (const node of this.limiter) node.dispose();
   }
 }

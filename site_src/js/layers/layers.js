@@ -18,9 +18,11 @@ export class Layer {
     this.transport = context.transport;
     this.spec = spec;
     this.kind = spec.kind;
+    this.destination = destination;
     this.output = new (T().Gain)({ context, gain: 1 }).connect(destination);
 
     this.events = new Set(); // this layer's Transport events
+    this.disposers = []; // what else goes with it (onDispose)
     this.startTick = null;
     this.retiring = false;
     this.hushed = false;
@@ -67,6 +69,11 @@ export class Layer {
     return id;
   }
 
+  /** Call `fn` when the layer is disposed (nodes a caller wired around it). */
+  onDispose(fn) {
+    this.disposers.push(fn);
+  }
+
   clearEvents() {
     for (const id of this.events) this.transport.clear(id);
     this.events.clear();
@@ -92,9 +99,9 @@ export class Layer {
     g.setValueAtTime(1, time);
   }
 
-  /** Leave at `tick`: fade over CHANGE_FADE from that bar's audio time, disposed once silent;
-   * `onGone` is called then. Not `live` (stopped or paused): gone at once. */
-  retire(tick, { live = true, onGone = () => {} } = {}) {
+  /** Leave at `tick`: fade over `fade` seconds (CHANGE_FADE) from that bar's audio time, disposed
+   * once silent; `onGone` is called then. Not `live` (stopped or paused): gone at once. */
+  retire(tick, { live = true, onGone = () => {}, fade = CHANGE_FADE } = {}) {
     if (!live) {
       this.dispose();
       onGone();
@@ -103,8 +110,8 @@ export class Layer {
     this.stopAt(tick);
     this.at(tick, (time) => {
       this.retiring = true;
-      this.hush(time, CHANGE_FADE);
-      const wait = Math.max(0, time - this.context.currentTime) + CHANGE_FADE + GONE;
+      this.hush(time, fade);
+      const wait = Math.max(0, time - this.context.currentTime) + fade + GONE;
       this.context.setTimeout(() => {
         this.dispose();
         onGone();
@@ -118,6 +125,7 @@ export class Layer {
     this.clearEvents();
     this.silence(this.context.currentTime);
     this._dispose();
+    for (const fn of this.disposers.splice(0)) fn();
     // Offline, the clock runs ahead of the render: a node disconnected now would be missing
     // from audio not rendered yet, so it stays (silent) until the end.
     if (!this.context.isOffline) this.output.dispose();

@@ -12,15 +12,18 @@ export class PieceLayer extends Layer {
    * Fetch the piece and the samples of its first bar, then build the layer. `spec` (from the
    * engine's table of kinds) says how it loops (`loop`: a key of site.loops, or its own
    * loop_bars), whether it keeps the Transport's phase (`keepsPhase`), whether it takes the
-   * groove's swing (`swingFromGroove`) and the site's solo tempo (`siteTempo`).
+   * groove's swing (`swingFromGroove`), the site's solo tempo (`siteTempo`), and whether it goes
+   * to Tone a few bars at a time (`sliced`: the station's long tracks, layers/sliced-parts.js).
    */
   static async build(entry, spec, env) {
     const piece = await env.piece(entry);
+    const Parts = spec.sliced ? (await import("./sliced-parts.js")).SlicedParts : PieceParts;
     if (!env.live()) return null;
     // A solo made in the page (lofi.generate) loops at its own length, not the site's solo loop.
     const ownLength = !spec.loop || (piece.lofi.live && piece.lofi.loopBars);
     const loopTicks = ownLength ? pieceLoopTicks(piece) : env.loops[spec.loop] * pieceBarTicks(piece);
     const layer = new PieceLayer({ context: env.context, destination: env.destination, spec });
+    layer.Parts = Parts;
     layer.voices = new Map();
     const fromTick = spec.keepsPhase ? env.entryTick() : 0;
     let loaded;
@@ -66,7 +69,7 @@ export class PieceLayer extends Layer {
    * version's), else a groove keeps the Transport's phase and a song or solo starts at its top. */
   install(tick, { phase } = {}) {
     if (this.parts) this.parts.dispose();
-    this.parts = new PieceParts(this.piece, this.options);
+    this.parts = new this.Parts(this.piece, this.options);
     this.parts.start(tick, phase ?? (this.spec.keepsPhase ? tick : 0));
     this.startTick = tick;
     return this;

@@ -102,13 +102,19 @@ export function samplePlan(piece, instrumentsById, { loopTicks, fromTick = 0 }) 
     const sampled = new Set(inst.notes);
     const byKey = plan.get(inst.id) || new Map();
     plan.set(inst.id, byKey);
-    for (const ev of layerEvents(track, pieceLoopTicks(piece), loopTicks)) {
-      const key = sampleFor(inst, sampled, ev.midi);
+    // The notes as layerEvents lays them out, without copying them (a station track has thousands).
+    const pieceTicks = pieceLoopTicks(piece);
+    for (const n of track.notes) {
+      if (n.ticks >= pieceTicks) continue;
+      const key = sampleFor(inst, sampled, n.midi);
       if (key === null) continue;
       const url = inst.urls[String(key)];
-      const first = (ev.ticks - phase + loopTicks) % loopTicks;
-      const prev = byKey.get(key);
-      if (url && (!prev || first < prev.first)) byKey.set(key, { url, midi: key, first });
+      if (!url) continue;
+      for (let ticks = n.ticks; ticks < loopTicks; ticks += pieceTicks) {
+        const first = (ticks - phase + loopTicks) % loopTicks;
+        const prev = byKey.get(key);
+        if (!prev || first < prev.first) byKey.set(key, { url, midi: key, first });
+      }
     }
   }
   return plan;

@@ -26,15 +26,22 @@ export function configureTransport(transport, { bpm, timeSignature }, time) {
  * nudges each note by a seeded amount, the same on every repeat, so loops repeat exactly.
  */
 export class PieceParts {
-  constructor(piece, { context, loopTicks, voiceFor, swing, humanise = null, latency = 0, onNote = null }) {
-    const Tone = T();
+  constructor(piece, options) {
+    const { context, loopTicks, swing, latency = 0, onNote = null } = options;
     this.transport = context.transport;
+    this.context = context;
     this.loopTicks = loopTicks;
     this.latency = latency;
     this.swing = swing;
     this.onNote = onNote;
+    this.parts = this._parts(piece, options);
+  }
+
+  /** One looping Part per track (layers/sliced-parts.js makes them a few bars at a time). */
+  _parts(piece, { context, loopTicks, voiceFor, humanise = null }) {
+    const Tone = T();
     const rnd = humanise ? prng(humanise.seed) : null;
-    this.parts = piece.tracks.map((track, index) => {
+    return piece.tracks.map((track, index) => {
       const voice = voiceFor(track);
       const layBack = trackLayBack(piece, track);
       const events = layerEvents(track, pieceLoopTicks(piece), loopTicks).map((n) => ({
@@ -58,18 +65,18 @@ export class PieceParts {
     });
   }
 
-  _play(voice, ev, time) {
+  _play(voice, ev, time, due) {
     // An exception here would stop the Transport's clock for the rest of its update.
     try {
-      this._schedule(voice, ev, time);
+      this._schedule(voice, ev, time, due);
     } catch (error) {
       console.warn("lofi: a note could not be played", error);
     }
   }
 
-  _schedule(voice, ev, time) {
+  _schedule(voice, ev, time, due) {
     const spt = secondsPerTick(this.transport.bpm.getValueAtTime(time), this.transport.PPQ);
-    time += this._lateTicks(ev, time) * spt;
+    time += this._lateTicks(ev, time, due) * spt;
     const { amount, sub } = this.swing();
     // No clamping to currentTime: offline, the clock runs ahead of the render, and
     // online a time just past simply plays at once.
@@ -84,13 +91,16 @@ export class PieceParts {
    * seconds and back at a tempo that is not exact in binary (78 bpm reads back as
    * 77.99999999999999), lands just under a whole tick: the repeat event and the one-off event
    * it schedules each add the same "remainder" of almost a tick. Such a note is put back on its
-   * tick; any other time is left as Tone gives it.
+   * tick; any other time is left as Tone gives it. `due`: the tick a note is due at, when known.
    */
-  _lateTicks(ev, time) {
+  _lateTicks(ev, time, due) {
     const L = this.loopTicks;
-    const due = (((this.startTick - this.phaseTicks + ev.ticks) % L) + L) % L;
     const heard = this.transport.getTicksAtTime(time);
-    const late = heard - (due + Math.round((heard - due) / L) * L);
+    if (due === undefined) {
+      const at = (((this.startTick - this.phaseTicks + ev.ticks) % L) + L) % L;
+      due = at + Math.round((heard - at) / L) * L;
+    }
+    const late = heard - due;
     return late > 0.5 && late < 1.5 ? -late : 0;
   }
 

@@ -204,5 +204,5 @@ export function createLive({ engine, loader, manifest, select = async () => {}, 
              temperature: r.temperature, name: r.name };
   }
 
-  return { generate, piece, mood, library };
+  return { generate, piece, mood, library, generator: gen };
 }

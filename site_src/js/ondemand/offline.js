@@ -7,6 +7,7 @@ import { Engine, CHOICES } from "../audio/engine.js";
 import { disposeSilent } from "../audio/instruments.js";
 import { pieceBpm, pieceMeter } from "../layers/pieces.js";
 import { barTicksOf } from "../audio/transport.js";
+import { scheduleSleep } from "../station/sleep.js";
 
 /**
  * Render `bars` bars of a selection; resolves to {sampleRate, lead, bpm, secondsPerBar,
@@ -19,7 +20,8 @@ import { barTicksOf } from "../audio/transport.js";
  * (seconds after the start at which Pause is pressed), seconds (render this long instead of
  * `bars` bars), onProgress (called with the fraction rendered), signal (an AbortSignal: the
  * render stops at its next slice and resolves to null), slice (seconds between the render's
- * stops, SLICE by default: where it stops changes nothing in what it renders).
+ * stops, SLICE by default: where it stops changes nothing in what it renders), sleep (minutes: the
+ * sleep timer set at the render's start).
  */
 export async function renderOffline(manifest, loader, options = {}) {
   const Tone = window.Tone;
@@ -55,6 +57,10 @@ export async function renderOffline(manifest, loader, options = {}) {
       context.transport.scheduleOnce(ask, `${Math.round((change.bar - 1) * perBar)}i`);
     }
     if (options.pause !== undefined) context.transport.scheduleOnce(() => engine.pause(), options.pause);
+    // The sleep timer, from the render's start (station/sleep.js): fade over facts.station.sleepFade, then Pause.
+    if (options.sleep !== undefined) {
+      scheduleSleep(engine, options.sleep * 60, { fade: manifest.facts.station.sleepFade, from: 0, onEnd: () => engine.pause() });
+    }
     context.transport.start(lead);
     state = engine.state();
   }, { duration, channels, sampleRate, slice: options.slice, onProgress: options.onProgress, signal: options.signal });
@@ -75,7 +81,7 @@ export async function renderOffline(manifest, loader, options = {}) {
 const SLICE = 2; // seconds of audio per slice (rounded to whole render quanta)
 const AHEAD = 0.5; // seconds the clock keeps in front of the render: more than any note is moved early
 
-async function renderInSlices(setUp, { duration, channels, sampleRate, slice = SLICE, onProgress, signal }) {
+export async function renderInSlices(setUp, { duration, channels, sampleRate, slice = SLICE, onProgress, signal }) {
   const Tone = window.Tone;
   const native = new OfflineAudioContext(channels, duration * sampleRate, sampleRate);
   const context = new Tone.OfflineContext(native);

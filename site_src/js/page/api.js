@@ -19,6 +19,7 @@
 //                                     -> {id, title, seed, progression, notes, seconds}; select it by id
 //   await lofi.piece(id)              the one note format JSON of a song, solo (live ones too) or groove
 //   await lofi.mood(text)             {valence, arousal, mode, progression, bpm, temperature}
+//   lofi.station                      plan, start, skip, back, sleep, stop: station mode (state().station)
 
 export const API_VERSION = 1;
 
@@ -33,6 +34,18 @@ export function createApi({ engine, loader, manifest, hooks = {} }) {
     return live;
   };
 
+  let station = null; // station/station.js, imported when first used; `stationNow` once it is
+  let stationNow = null;
+  const stationApi = () => {
+    station = station || Promise.all([import("../station/station.js"), liveApi()]).then(([m, l]) => (stationNow = m.createStation({
+      engine, loader, manifest, generator: l.generator,
+      hooks: { changed: () => call("changed"), play: () => api.play(), pause: () => api.pause() },
+    })));
+    station.catch(() => { station = null; });
+    return station;
+  };
+  const stationOn = () => !!(stationNow && stationNow.on);
+
   const api = {
     version: API_VERSION,
     get manifest() {
@@ -40,10 +53,12 @@ export function createApi({ engine, loader, manifest, hooks = {} }) {
     },
 
     state() {
-      return { ...engine.state(), ...(call("extraState") || {}) };
+      return { ...engine.state(), station: stationNow ? stationNow.state() : null, ...(call("extraState") || {}) };
     },
 
     async select(choice) {
+      // A track or a groove picked by hand leaves the station.
+      if (stationOn() && choice && ("track" in choice || "drums" in choice)) stationNow.stop(choice);
       await engine.select(choice);
       call("changed");
       return api.state();
@@ -90,8 +105,12 @@ export function createApi({ engine, loader, manifest, hooks = {} }) {
       return value;
     },
 
-    /** The next (+1) or previous (-1) song or solo: the media keys. */
+    /** The next (+1) or previous (-1) song or solo, or the station's: the media keys. */
     async step(direction = 1) {
+      if (stationOn()) {
+        await (direction > 0 ? stationNow.skip() : stationNow.back());
+        return api.state();
+      }
       const all = [...manifest.songs, ...manifest.solos];
       if (!all.length) return api.state();
       const i = all.findIndex((e) => e.id === engine.slots.music.id);
@@ -115,6 +134,7 @@ export function createApi({ engine, loader, manifest, hooks = {} }) {
      * download: resolves to {bytes, seconds, renderSeconds, sampleRate, channels, header (base64 of
      * the first 44 bytes)}, or null when cancelled (options.signal) or when another export runs. */
     async exportWav({ bars, seconds, onProgress, signal, save = true } = {}) {
+      if (stationOn()) throw new Error("Leave the station to export a song or a solo.");
       const [{ exportWav, download }, { toBase64 }] = await Promise.all([import("../ondemand/wav.js"), import("../ondemand/offline.js")]);
       const state = engine.state();
       const entry = [...manifest.songs, ...manifest.solos].find((e) => e.id === state.selected.track);
@@ -137,6 +157,7 @@ export function createApi({ engine, loader, manifest, hooks = {} }) {
     },
 
     async piece(id) {
+      if (typeof id === "string" && id.startsWith("st-")) return (await stationApi()).piece(id);
       return (await liveApi()).piece(id);
     },
 
@@ -153,9 +174,22 @@ export function createApi({ engine, loader, manifest, hooks = {} }) {
      * secondsPerBar, duration, state, channels: [base64 of little-endian Float32 samples]}. */
     async render(options = {}) {
       const { renderOffline, toBase64 } = await import("../ondemand/offline.js"); // not needed to play
-      const out = await renderOffline(manifest, loader, options);
+      let out;
+      if (options.station) {
+        const { renderChange } = await import("../station/render.js");
+        out = await renderChange(await stationApi(), manifest, loader, options);
+      } else {
+        out = await renderOffline(manifest, loader, options);
+      }
       return { ...out, channels: out.channels.map(toBase64) };
     },
+
+    /** Station mode (README): plan({seed, minutes}) -> the program; the rest -> the state. */
+    station: Object.fromEntries(["plan", "start", "skip", "back", "sleep", "stop"].map((name) => [name, async (options) => {
+      if (name === "stop" && !stationNow) return api.state();
+      const out = await (await stationApi())[name](options);
+      return name === "plan" ? out : api.state();
+    }])),
   };
   return api;
 }

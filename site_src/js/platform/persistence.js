@@ -31,9 +31,18 @@ export function readHash(hash = location.hash) {
   return out;
 }
 
-export function toHash({ selected, soloBpm, recipe = [] }) {
-  const params = new URLSearchParams();
-  for (const key of ["track", "drums", "ambience", "quote"]) params.set(key, selected[key] || "none");
+/** "#station=SEED&index=I&bar=B": {seed, index, bar} as written (the station checks them), or null. */
+export function readStation(hash = location.hash) {
+  const params = new URLSearchParams(String(hash).replace(/^#/, ""));
+  if (!params.has("station")) return null;
+  return { seed: params.get("station"), index: params.get("index") ?? 0, bar: params.get("bar") ?? 0 };
+}
+
+export function toHash({ selected, soloBpm, recipe = [], station = null }) {
+  // Station mode: the program and where it is, and the ambience and quote the listener keeps.
+  const params = new URLSearchParams(station ? { station: station.seed, index: station.index, bar: station.bar } : {});
+  for (const key of station ? ["ambience", "quote"] : ["track", "drums", "ambience", "quote"]) params.set(key, selected[key] || "none");
+  if (station) return "#" + params.toString();
   params.set("bpm", String(soloBpm));
   for (const [key, value] of recipe) params.set(key, value); // a live solo's recipe (ondemand/live.js)
   return "#" + params.toString();
@@ -61,12 +70,12 @@ export function initialChoices(manifest, saved, fromHash) {
   return out;
 }
 
-export function save({ selected, volumes, soloBpm, recipe }, storage = safeStorage()) {
-  const hash = toHash({ selected, soloBpm, recipe });
+export function save({ selected, volumes, soloBpm, recipe, station = null }, storage = safeStorage()) {
+  const hash = toHash({ selected, soloBpm, recipe, station });
   if (location.hash !== hash) history.replaceState(null, "", hash);
   if (!storage) return;
   try {
-    storage.setItem(KEY, JSON.stringify({ selected, volumes, soloBpm }));
+    storage.setItem(KEY, JSON.stringify({ selected, volumes, soloBpm, station }));
   } catch {
     // Private mode or a full quota: the link still carries the choices.
   }
