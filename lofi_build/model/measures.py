@@ -11,6 +11,7 @@ each bar line. Shares come as :class:`Ratio` so that the shares of many pieces p
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import statistics
 from dataclasses import dataclass, replace
@@ -180,11 +181,27 @@ def is_dominant(chord) -> bool:
     return {4, 10} <= intervals(chord)
 
 
+@dataclass(frozen=True)
+class _Symbol:
+    """What :func:`available_tones` reads of a chord."""
+
+    root: int
+    pcs: tuple[int, ...]
+    symbol: str
+
+
 def available_tones(chord) -> frozenset[int]:
+    """See :func:`_available` (cached by the chord's root, pitch classes and symbol)."""
+    return _available(chord.root, frozenset(chord.pcs), getattr(chord, "symbol", "") or "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _available(root: int, pcs: frozenset, symbol: str) -> frozenset[int]:
     """Chord tones and the tensions a player takes over the chord, by its quality, less the avoid 11:
     dominant 9 #11 13 and the altered b9 #9 b13 (a spelled 9th or 13th fixes which); major 9 #11 13 and the
     major 7th; minor 9 11 13 and b7; half-diminished 9 11 b13; diminished the whole-half scale's 9 11 b13 7;
     sus 9 13 b7; anything else 9 11 13."""
+    chord = _Symbol(root, tuple(sorted(pcs)), symbol)
     iv = intervals(chord)
     if {4, 10} <= iv:
         tensions = (iv & {1, 2, 3} or {1, 2, 3}) | (iv & {8, 9} or {8, 9}) | {6}
@@ -213,8 +230,10 @@ def degree(chord, pitch: int) -> str:
     return names[(pitch - chord.root) % 12]
 
 
-def _sounding(melody, q) -> Note | None:
-    return next((n for n in melody if n.onset <= q < n.end), None)
+def _sounding(melody, q, onsets=None) -> Note | None:
+    """The note of a line (onsets ascending, none overlapping) sounding at ``q``; ``onsets``: the line's, if known."""
+    i = bisect.bisect_right([n.onset for n in melody] if onsets is None else onsets, q) - 1
+    return melody[i] if i >= 0 and q < melody[i].end else None
 
 
 # -- feel --------------------------------------------------------------------------------------------------
@@ -362,9 +381,10 @@ def guide_tones_at_changes(melody, timeline) -> Ratio:
     """Chord changes where the melody note sounding (struck or held) is a 3rd or 7th of the new chord, of the
     changes where the melody sounds."""
     chords = Timeline(timeline)
+    onsets = [n.onset for n in melody]
     hits = total = 0
     for q in chords.changes():
-        n = _sounding(melody, q)
+        n = _sounding(melody, q, onsets)
         if n is not None:
             total += 1
             hits += n.pitch % 12 in guide_tones(chords.at(q))

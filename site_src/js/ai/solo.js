@@ -3,7 +3,8 @@
 // A solo as a piece, the twin of pool.solo_song: a melody generated over a progression, chords and bass from
 // accompany(), written in the one note format (melody, chords, bass tracks; progression and chords in "lofi").
 import { accompany } from "./accompany.js";
-import { echoBar, generateBars, harmony } from "./generate.js";
+import { bestOf } from "./candidates.js";
+import { harmony } from "./generate.js";
 import { Frac, parseProgression } from "./progression.js";
 
 export const PPQ = 480;
@@ -24,7 +25,8 @@ const PARTS = {
   bass: { instrument: "bass", gm: { family: "bass", name: "acoustic bass", number: 32 } },
 };
 
-/** Pitch classes that sound right over a chord: its tones and available tensions (quality.melody_pcs). */
+/** Pitch classes that sound right over a chord: its tones and available tensions, less the avoid notes the chord
+ *  table gives it (quality.melody_pcs). */
 export function melodyPcs(chord) {
   const pcs = new Set(chord.pcs);
   const out = new Set(pcs);
@@ -36,6 +38,7 @@ export function melodyPcs(chord) {
     if (minor && (t === 6 || t === 11)) continue;
     if (!pcs.has((pc + 11) % 12)) out.add(pc);
   }
+  for (const p of chord.avoid || []) out.delete(p);
   return [...out];
 }
 
@@ -90,8 +93,8 @@ const velocityOf = (v) => (v > 1 ? Number((v / 127).toFixed(4)) : v);
 export function plan(progression, bars) {
   const timeline = progression.timeline(bars, BEATS);
   const spans = timeline.map((s) => ({ start: s.start, end: s.end, vector: s.chord.vector(), pcs: s.chord.pcs,
-                                       tones: melodyPcs(s.chord) }));
-  const grid = harmony(spans, { quarters: bars * BEATS, beatsPerBar: BEATS, echo: echoBar(progression.bars.length, bars) });
+                                       tones: melodyPcs(s.chord), avoid: s.chord.avoid }));
+  const grid = harmony(spans, { quarters: bars * BEATS, beatsPerBar: BEATS });
   return { timeline, harmony: grid };
 }
 
@@ -116,7 +119,7 @@ export function makeSolo(model, options) {
   const { bars, seed, temperature, topK, bpm = 80, title = "Your solo" } = options;
   const progression = checkRequest(options);
   const { timeline, harmony: grid } = plan(progression, bars);
-  const events = generateBars(model, grid, { seed, temperature, topK, quality: options.quality });
+  const { events } = bestOf(model, grid, timeline, { seed, temperature, topK, quality: options.quality });
   const h = model.header;
   const unit = PPQ / 12;
   const melody = [];
