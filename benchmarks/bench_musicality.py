@@ -90,6 +90,7 @@ ROWS = (
     Row("syncopated", "syncopated onsets", low=0.08),
     Row("triplets", "triplet onsets"),
     Row("phrase_off_one", "phrases starting off beat 1", low=0.20),
+    Row("breathing", "4-bar spans with a rest of a beat or more"),
     Row("opens_on_one", "pieces opening on beat 1 of bar 1"),
     Row("velocity_sd", "melody velocity s.d. (median piece)", "number", low=0.05),
     "development",

@@ -20,6 +20,7 @@ from fractions import Fraction
 import numpy as np
 
 PHRASE_GAP = Fraction(1)  # a rest of a beat or more ends a phrase
+PHRASE_BARS = 4  # a lofi phrase: the four bars most of its progressions go round in
 STEP = (1, 2)  # a step: a half or a whole tone
 WIDEST = 12  # the interval histogram bins -12..12 semitones, then one bin each way for anything wider
 FIGURE_NOTES = 2  # a bar needs this many notes to recur exactly or transposed (one note is no figure) ...
@@ -279,6 +280,20 @@ def phrase_starts_off_downbeat(melody, bar) -> Ratio:
     return Ratio(sum(in_bar(q, bar) != 0 for q in starts), len(starts))
 
 
+def breathing(melody, bar, bars: int) -> Ratio:
+    """Spans of :data:`PHRASE_BARS` bars (from bar 1) in which a rest of a beat or more (:data:`PHRASE_GAP`) starts,
+    the silence before the first note and after the last included, of the spans: a player breathes between phrases."""
+    silences, sounded = [], Fraction(0)
+    for n in melody:
+        if n.onset - sounded >= PHRASE_GAP:
+            silences.append(sounded)
+        sounded = max(sounded, n.end)
+    if bar * bars - sounded >= PHRASE_GAP:
+        silences.append(sounded)
+    span, spans = PHRASE_BARS * bar, -(-bars // PHRASE_BARS)
+    return Ratio(sum(any(k * span <= q < (k + 1) * span for q in silences) for k in range(spans)), spans)
+
+
 def opens_on_the_one(melody) -> Ratio:
     """Whether the piece's first note is struck on beat 1 of bar 1 (one of one): pieces that all do sound boxed."""
     return Ratio(int(bool(melody) and melody[0].onset == 0), 1)
@@ -484,6 +499,7 @@ def measure(piece: Piece) -> dict:
         "syncopated": syncopated_onsets(melody, timeline, bar),
         "triplets": triplet_onsets(melody, bar),
         "phrase_off_one": phrase_starts_off_downbeat(melody, bar),
+        "breathing": breathing(melody, bar, bars),
         "opens_on_one": opens_on_the_one(melody),
         "velocity_sd": velocity_spread(melody),
         "recurring": recurring_bars(melody, bar, bars),
