@@ -5,8 +5,8 @@ the weights and the count from the exported model's header), so a seed means the
 The score is the network's mean log-likelihood an event (how sure it was of what it played) plus the musician's
 measures of :mod:`~lofi_build.model.measures` a listener hears first, each a share from 0 to 1 weighted by
 :data:`WEIGHTS`: guide tones on the chord changes, the 3rd over dominants, bars that come back in some form, pushed
-(syncopated) onsets, less weak-beat notes outside the chord and re-struck notes. A measure a candidate has nothing
-to judge by (no dominant chord, say) counts 0 for every candidate alike.
+(syncopated) onsets, 4-bar phrases that breathe, less weak-beat notes outside the chord and re-struck notes. A measure
+a candidate has nothing to judge by (no dominant chord, say) counts 0 for every candidate alike.
 """
 
 from __future__ import annotations
@@ -15,18 +15,22 @@ from fractions import Fraction
 
 from . import measures
 from .measures import Note
+from .rules import TICKS
 
 CANDIDATES = 3  # per solo: 32 solos x 30 bars stay within 2 s in-process, a page's solo within 0.3 s
 SEED_STEP = 0x9E3779B9  # candidate j of seed s is generated from (s + j * SEED_STEP) mod 2**32; candidate 0 from s
 # The score's terms: the mean log-likelihood an event (nats), then shares (0..1). A share moves by 0.05-0.15 between a
 # solo's candidates and the likelihood by 0.1-0.3 nats: weights of 2-4 let both count. Chosen on the pool's
-# progressions (benchmarks/bench_musicality.py prints what each measure gains over the first candidate).
+# progressions (benchmarks/bench_musicality.py prints what each measure gains over the first candidate). Breathing
+# weighs 1: at 4 it outweighed the rest (the pool's 4-bar spans with a breath 81%, the corpus 40%) and the choice
+# lost syncopation (3.8% against 7.1% for the first candidate), off-beat onsets and the 3rd over dominants.
 WEIGHTS = {
     "likelihood": 1.0,
     "guide_tones": 2.0,
     "third_dominant": 3.0,
     "recurring": 3.0,
     "syncopated": 4.0,
+    "breathing": 1.0,
     "weak_outside": -3.0,
     "repeated": -3.0,
 }
@@ -54,6 +58,7 @@ def terms(notes: list[Note], timeline, bar: Fraction, bars: int) -> dict[str, fl
         "third_dominant": measures.thirds_over_dominants(notes, timeline),
         "recurring": measures.recurring_bars(notes, bar, bars),
         "syncopated": measures.syncopated_onsets(notes, timeline, bar),
+        "breathing": measures.breathing(notes, bar, bars),
         "weak_outside": measures.weak_beat_outside(notes, timeline, bar),
         "repeated": measures.repeated_notes(notes),
     }
@@ -75,8 +80,11 @@ def best(scores) -> int:
 
 
 def header() -> dict:
-    """What the page reads to choose as the build does."""
-    return {"candidates": CANDIDATES, "seedStep": SEED_STEP, "weights": [[k, w] for k, w in WEIGHTS.items()]}
+    """What the page reads to choose as the build does: the count, the seeds' step, the weights in order, and the
+    measures' constants (lengths in twelfths of a quarter, as the page counts time)."""
+    return {"candidates": CANDIDATES, "seedStep": SEED_STEP, "weights": [[k, w] for k, w in WEIGHTS.items()],
+            "measures": {"phraseGap": int(measures.PHRASE_GAP * TICKS), "phraseBars": measures.PHRASE_BARS,
+                         "figureNotes": measures.FIGURE_NOTES, "contourNotes": measures.CONTOUR_NOTES}}
 
 
 def generate(ckpt, seeds: list[int], harmonies, timelines, temperature: float, top_k: int, *, bars: int,

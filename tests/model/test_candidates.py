@@ -104,7 +104,7 @@ def python_terms(group: dict) -> list[dict]:
     return out
 
 
-JS = """async ({groups, table, weights}) => {
+JS = """async ({groups, table, spec}) => {
     const C = await import("/site_src/js/ai/candidates.js");
     const P = await import("/site_src/js/ai/progression.js");
     P.useChordTable(table);
@@ -112,8 +112,8 @@ JS = """async ({groups, table, weights}) => {
     for (const g of groups) {
         for (const c of g.cases) {
             const timeline = C.timelineOf(P.parseProgression(c.progression).timeline(c.bars));
-            const found = C.terms(C.melodyOf(c.events, g.pitches), timeline, 48, c.bars);
-            out.push({ ...found, score: C.score(weights, c.likelihood, found) });
+            const found = C.terms(C.melodyOf(c.events, g.pitches), timeline, 48, c.bars, spec.measures);
+            out.push({ ...found, score: C.score(spec.weights, c.likelihood, found) });
         }
     }
     return { out, seeds: C.seedsOf(4294967295, { candidates: 5, seedStep: 2654435769 }) };
@@ -124,11 +124,10 @@ JS = """async ({groups, table, weights}) => {
 def test_the_page_measures_and_scores_candidates_as_python_does(repo_page):
     groups = vectors()
     expected = [t for g in groups for t in python_terms(g)]
-    got = repo_page.evaluate(JS, {"groups": groups, "table": chord_table(),
-                                  "weights": candidates.header()["weights"]})
+    got = repo_page.evaluate(JS, {"groups": groups, "table": chord_table(), "spec": candidates.header()})
     assert len(got["out"]) == len(expected) == 60
     assert got["out"] == expected  # the same floats: the same choice between candidates
     assert got["seeds"] == candidates.seeds_of(2**32 - 1, 5)
     assert len({t["guide_tones"] for t in expected}) > 10 and any(t["third_dominant"] for t in expected)
     assert any(t["recurring"] for t in expected) and any(t["weak_outside"] for t in expected)
-    assert np.std([t["syncopated"] for t in expected]) > 0
+    assert np.std([t["syncopated"] for t in expected]) > 0 and np.std([t["breathing"] for t in expected]) > 0

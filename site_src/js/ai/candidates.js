@@ -4,10 +4,9 @@
 // the measures are lofi_build/model/measures.py's, on the twelfth grid.
 import { generateBars } from "./generate.js";
 
-const TICKS = 12; // twelfths of a quarter
-const STEP = [1, 2]; // a step: a half or a whole tone (measures.STEP)
+import { TICKS } from "./rules.js";
+
 const ASKS_FOR_ELEVEN = /sus|(?<![#+♯b\-♭])11/u; // measures._ASKS_FOR_ELEVEN
-const FORMS_MIN = { figure: 2, contour: 3 }; // measures.FIGURE_NOTES, CONTOUR_NOTES
 
 const mod12 = (x) => ((x % 12) + 12) % 12;
 
@@ -104,7 +103,7 @@ function thirdsOverDominants(notes, tl) {
   return share(hits, total);
 }
 
-function recurringBars(notes, bar, bars) {
+function recurringBars(notes, bar, bars, m) {
   const figs = Array.from({ length: bars }, () => []);
   for (const n of notes) {
     const k = Math.floor(n.onset / bar);
@@ -112,10 +111,10 @@ function recurringBars(notes, bar, bars) {
   }
   const contour = (f) => f.slice(1).map(([, b], i) => Math.sign(b - f[i][1]));
   const restates = (a, b) => { // measures.recurs_as is not None
-    if (b.length < FORMS_MIN.figure || a.length !== b.length || a.some(([q], i) => q !== b[i][0])) return false;
+    if (b.length < m.figureNotes || a.length !== b.length || a.some(([q], i) => q !== b[i][0])) return false;
     const shifts = new Set(a.map(([, p], i) => b[i][1] - p));
     if (shifts.size === 1) return true;
-    return b.length >= FORMS_MIN.contour && contour(a).every((x, i) => x === contour(b)[i]);
+    return b.length >= m.contourNotes && contour(a).every((x, i) => x === contour(b)[i]);
   };
   let hits = 0;
   let total = 0;
@@ -154,19 +153,36 @@ function weakBeatOutside(notes, tl, bar) {
   return share(hits, total);
 }
 
+// measures.breathing: 4-bar spans in which a rest of a beat or more starts (before the first note, after the last).
+function breathing(notes, bar, bars, m) {
+  const starts = [];
+  let sounded = 0;
+  for (const n of notes) {
+    if (n.onset - sounded >= m.phraseGap) starts.push(sounded);
+    sounded = Math.max(sounded, n.onset + n.steps);
+  }
+  if (bar * bars - sounded >= m.phraseGap) starts.push(sounded);
+  const span = m.phraseBars * bar;
+  const spans = Math.ceil(bars / m.phraseBars);
+  let hits = 0;
+  for (let k = 0; k < spans; k++) hits += starts.some((q) => k * span <= q && q < (k + 1) * span) ? 1 : 0;
+  return share(hits, spans);
+}
+
 function repeatedNotes(notes) {
   let hits = 0;
   for (let i = 1; i < notes.length; i++) hits += notes[i].pitch === notes[i - 1].pitch ? 1 : 0;
   return share(hits, notes.length - 1);
 }
 
-/** The score's measures of a candidate (candidates.terms). */
-export function terms(notes, tl, bar, bars) {
+/** The score's measures of a candidate (candidates.terms); `m`: the measures' constants (header.candidates.measures). */
+export function terms(notes, tl, bar, bars, m) {
   return {
     guide_tones: guideTonesAtChanges(notes, tl),
     third_dominant: thirdsOverDominants(notes, tl),
-    recurring: recurringBars(notes, bar, bars),
+    recurring: recurringBars(notes, bar, bars, m),
     syncopated: syncopatedOnsets(notes, tl, bar),
+    breathing: breathing(notes, bar, bars, m),
     weak_outside: weakBeatOutside(notes, tl, bar),
     repeated: repeatedNotes(notes),
   };
@@ -192,7 +208,7 @@ export function bestOf(model, harmony, timeline, options) {
   let first = null;
   for (const seed of seedsOf(options.seed, spec)) {
     const made = generateBars(model, harmony, { ...options, seed });
-    const found = terms(melodyOf(made.events, model.header.pitches), tl, harmony.bar, bars);
+    const found = terms(melodyOf(made.events, model.header.pitches), tl, harmony.bar, bars, spec.measures);
     const value = spec.candidates > 1 ? score(spec.weights, made.likelihood, found) : 0;
     if (first === null) first = value;
     if (best === null || value > best.score) best = { ...made, score: value, first, seed };
