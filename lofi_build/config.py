@@ -82,8 +82,8 @@ class Quality:
 
     chord_tones: float = opt(Number(default=0.85, low=0, high=1,
                                     help="least share of beat-1/3 melody notes that are chord tones or tensions"))
-    rest_min: float = opt(Number(default=0.05, low=0, high=1, help="least share of the solo's time that rests"))
-    rest_max: float = opt(Number(default=0.25, low=0, high=1, help="most share of the solo's time that rests"))
+    rest_min: float = opt(Number(default=0.02, low=0, high=1, help="least share of the solo's time that rests"))
+    rest_max: float = opt(Number(default=0.35, low=0, high=1, help="most share of the solo's time that rests"))
     mean_note: float = opt(Number(default=0.5, low=0, high=16, help="least mean note length, in quarters"))
     max_equal_run: int = opt(Int(default=8, low=1, high=10_000, help="most equal durations in a row"))
     max_sixteenths: float = opt(Number(default=0.30, low=0, high=1, help="most share of notes that are 16ths"))

@@ -12,7 +12,7 @@ import { Solo, Step, TICKS, durationsAllowed, firstDraw, pcRow, tokensAllowed, v
 
 export const OFF_GRID = 48;
 // ai.quality's defaults (lofi_build/config.py: Quality); the build's own values travel in options.quality.
-export const QUALITY = { rest_min: 0.05, rest_max: 0.25, max_equal_run: 8 };
+export const QUALITY = { rest_min: 0.02, rest_max: 0.35, max_equal_run: 8 };
 
 /**
  * The chords under a solo on the grid (engine.harmony): spans [{start, end (quarters), vector (36), pcs, tones,
