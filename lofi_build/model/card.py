@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..music.tokens import MARKERS, REST, is_chord
-from . import checkpoint
+from . import checkpoint, lookback
 
 CARD = "MODEL.md"
 PLOT = "loss.png"
@@ -61,10 +61,12 @@ ENCODINGS = {
              "(music21's realisation where the grammar does not read a symbol), from chordify of the parts under a "
              "chorale's top part (never the melody itself), or from chordify of a song's comping parts; the "
              "**metrical position** of the onset, in twelfths of a quarter from the bar line (0..47 in 4/4; 48 = off "
-             "the grid); and the **lookback**: what it played one and two bars earlier at the same place (that "
-             "event's token and, where it was struck right there, its duration, through the same embeddings, and "
-             "its degree over the chord it was played over), so that figures can come back, moved to the new chord "
-             "or answered, because the corpus does so. Every training row is moved to a random one of the 12 keys "
+             "the grid); and the **lookback**: what it played " + ", ".join(map(str, lookback.BARS[:-1]))
+             + f" and {lookback.BARS[-1]} bars earlier at the same place (that event's token and, where it was "
+             "struck right there, its duration, through the same embeddings; its degree over the chord it was played "
+             "over, and whether that chord sounds now) and whether the note it has just played restated each of "
+             "them, so that figures can come back, moved to the new chord or answered, because the corpus does so. "
+             "Every training row is moved to a random one of the 12 keys "
              "(-6..+5 semitones) each epoch; validation stays in the written key. "
              "`lofi-build tokens FILE --chords` prints token, duration, position and chord.",
 }
