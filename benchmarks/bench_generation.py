@@ -25,16 +25,17 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from lofi_build.config import load_config  # noqa: E402
 from lofi_build.model import checkpoint, pool, train  # noqa: E402
+from lofi_build.model.candidates import CANDIDATES  # noqa: E402
 from lofi_build.music.tokens import START  # noqa: E402
 
 WINDOW = 100
 
 
-def our_pool(ckpt, config, count: int, bars: int, gate: bool):
+def our_pool(ckpt, config, count: int, bars: int, gate: bool, candidates: int | None = None):
     started, cpu = time.perf_counter(), time.process_time()
     result = pool.make_pool(ckpt, count=count, bars=bars, temperature=0.9, top_k=8, seed=1, bpm=80,
                             progressions=pool.progressions(config), thresholds=pool.quality_thresholds(config),
-                            gate=gate)
+                            gate=gate, candidates=candidates)
     return result, time.perf_counter() - started, time.process_time() - cpu
 
 
@@ -102,13 +103,17 @@ def main():
     prime = [ckpt.vocab.index(t) for t, _ in result.solos[0].events][:WINDOW]
     theirs = articles_loop(ckpt, [ckpt.vocab.index(START)] * (WINDOW - len(prime)) + prime, args.notes)
     gated, gated_seconds, gated_cpu = our_pool(ckpt, config, args.count, args.bars, True)
+    single, single_seconds, _ = our_pool(ckpt, config, args.count, args.bars, False, 1)
 
     print(f"model: {ckpt.short} ({sum(a.size for a in ckpt.weights.values()):,} parameters, "
           f"{ckpt.network.name} network), {os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f}")
     t = result.timings
     print(f"{args.count} pieces x {args.bars} bars ({sorted(tracks)} tracks each), {notes} melody events: "
           f"{seconds:.2f} s wall, {cpu:.2f} s CPU (target <= 2 s: {'met' if seconds <= 2 else 'MISSED'}); "
-          f"engine {t['engine']:.2f} s, chords, bass and JSON {t['pieces']:.2f} s")
+          f"engine and the best of {CANDIDATES} candidates {t['engine']:.2f} s, chords, bass and JSON "
+          f"{t['pieces']:.2f} s")
+    print(f"the same pool with one candidate a solo (no choice): {single_seconds:.2f} s wall, engine "
+          f"{single.timings['engine']:.2f} s: choosing costs {seconds / single_seconds:.1f}x")
     t = gated.timings
     print(f"the same pool through the lofi gate: {gated_seconds:.2f} s wall, {gated_cpu:.2f} s CPU: "
           f"{len(gated.rejected)} tries rejected and resampled, {len(gated.failed)} solos kept failing; "

@@ -32,7 +32,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from support import CHROMIUM, CHROMIUM_ARGS, static_server  # noqa: E402
 
-RUN = """async ([ai, manifest, runs]) => {
+RUN = """async ([ai, manifest, runs, chords]) => {
     // Long tasks (>= 50 ms) that end after the first solo is asked for: importing the client and
     // loading the model are counted too, generating solos is the rest.
     const longest = {ms: 0, count: 0, tasks: []};
@@ -68,7 +68,7 @@ RUN = """async ([ai, manifest, runs]) => {
     t = performance.now();
     for (const r of runs) {
         const w = performance.now();
-        const res = await gen.solo(r);
+        const res = await gen.solo({...r, chords: new URL(chords, location.href).href});
         const notes = res.piece.tracks.reduce((n, track) => n + track.notes.length, 0);
         solos.push({ms: res.ms, wallMs: performance.now() - w, events: res.events.length, notes});
     }
@@ -113,7 +113,7 @@ def main() -> int:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             page = browser.new_page()
             page.goto(url + "__blank__.html")
-            js = page.evaluate(RUN, [ai, {"model": entry, "facts": manifest["facts"]}, runs])
+            js = page.evaluate(RUN, [ai, {"model": entry, "facts": manifest["facts"]}, runs, manifest["chords"]])
             browser.close()
 
         ex = export.Exported(json.loads((site / entry["header"]).read_text()), (site / entry["weights"]).read_bytes())

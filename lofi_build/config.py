@@ -82,11 +82,19 @@ class Quality:
 
     chord_tones: float = opt(Number(default=0.85, low=0, high=1,
                                     help="least share of beat-1/3 melody notes that are chord tones or tensions"))
-    rest_min: float = opt(Number(default=0.05, low=0, high=1, help="least share of the solo's time that rests"))
-    rest_max: float = opt(Number(default=0.25, low=0, high=1, help="most share of the solo's time that rests"))
+    rest_min: float = opt(Number(default=0.02, low=0, high=1, help="least share of the solo's time that rests"))
+    rest_max: float = opt(Number(default=0.35, low=0, high=1, help="most share of the solo's time that rests"))
     mean_note: float = opt(Number(default=0.5, low=0, high=16, help="least mean note length, in quarters"))
     max_equal_run: int = opt(Int(default=8, low=1, high=10_000, help="most equal durations in a row"))
     max_sixteenths: float = opt(Number(default=0.30, low=0, high=1, help="most share of notes that are 16ths"))
+    max_weak_outside: float = opt(Number(default=0.18, low=0, high=1, help="most share of notes off beats 1 and 3 "
+                                         "that are neither chord tones nor available tensions"))
+    min_nct_step: float = opt(Number(default=0.3, low=0, high=1, help="least share of non-chord tones that move "
+                                     "on by a half or whole step"))
+    max_intervals_js: float = opt(Number(default=0.25, low=0, high=1, help="most Jensen-Shannon divergence (bits) "
+                                         "of the melody's intervals from the training corpus's"))
+    max_degrees_js: float = opt(Number(default=0.35, low=0, high=1, help="most Jensen-Shannon divergence (bits) of "
+                                       "the melody's notes over the chord roots from the training corpus's"))
 
 
 @dataclass

@@ -94,11 +94,12 @@ def test_ai_progressions_and_quality(tmp_path):
     assert config.ai.progressions == []  # empty: every progression of the library
     q = config.ai.quality
     assert (q.chord_tones, q.rest_min, q.rest_max, q.mean_note, q.max_equal_run, q.max_sixteenths) == (
-        0.85, 0.05, 0.25, 0.5, 8, 0.30)
+        0.85, 0.02, 0.35, 0.5, 8, 0.30)
+    assert (q.max_weak_outside, q.min_nct_step, q.max_intervals_js, q.max_degrees_js) == (0.18, 0.3, 0.25, 0.35)
     config = load_config(write(tmp_path, "ai:\n  progressions: [royal-road, 'Dm9 G13 | Cmaj9']\n"
                                          "  quality: {rest_max: 0.4, max_equal_run: 4}\n"))
     assert config.ai.progressions == ["royal-road", "Dm9 G13 | Cmaj9"]
-    assert (config.ai.quality.rest_max, config.ai.quality.max_equal_run, config.ai.quality.rest_min) == (0.4, 4, 0.05)
+    assert (config.ai.quality.rest_max, config.ai.quality.max_equal_run, config.ai.quality.rest_min) == (0.4, 4, 0.02)
 
 
 def test_ai_quality_errors_are_located(tmp_path):

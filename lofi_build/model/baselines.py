@@ -10,6 +10,9 @@ from .checkpoint import Checkpoint
 
 
 def _like(ckpt: Checkpoint, name: str, weights: dict, info: dict) -> Checkpoint:
+    """A checkpoint of ``ckpt``'s layout with other weights; it keeps the corpus histograms the gate judges by."""
+    if "reference" in ckpt.info:
+        info = {**info, "reference": ckpt.info["reference"]}
     return Checkpoint(folder=None, preset=ckpt.preset, fingerprint=name, settings=ckpt.settings, vocab=list(ckpt.vocab),
                       durations=list(ckpt.durations), info=info, weights=weights, primes=ckpt.primes)
 
@@ -26,25 +29,43 @@ def random_network(ckpt: Checkpoint, seed: int) -> Checkpoint:
     return _like(ckpt, f"random-{seed}", export_weights(model), {"baseline": "random network", "seed": seed})
 
 
-def training_counts(ckpt: Checkpoint, sequences) -> tuple[np.ndarray, np.ndarray]:
+def training_counts(ckpt: Checkpoint, sequences, groups=None) -> tuple[np.ndarray, np.ndarray]:
     """How often each of ``ckpt``'s tokens and duration classes is a target in its training split of the encoded
-    corpus ``sequences``, as the network trains on them: with ``transpose``, every row in each of the keys equally."""
+    corpus ``sequences`` (``groups``: each sequence's corpus entry, as training split them), as the network trains on
+    them: with ``transpose``, every row in each of the keys equally."""
     net, s = ckpt.network, ckpt.settings
-    data = net.data(sequences, s, int(ckpt.info.get("seed", 0)))
+    data = net.data(sequences, s, int(ckpt.info.get("seed", 0)), groups=groups)
+    seen, durations = target_counts(data, s, len(ckpt.durations) + 1)
+    index = {t: i for i, t in enumerate(ckpt.vocab)}
+    tokens = np.zeros(len(ckpt.vocab))
+    for t, n in zip(data["vocab"], seen):
+        if t in index:
+            tokens[index[t]] += n
+    return tokens, durations
+
+
+def target_counts(data: dict, s, classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """How often each token of ``data``'s vocabulary and each of ``classes`` duration classes is a training target
+    (with ``transpose``, every row in each of the keys equally). Training keeps them in the checkpoint's info
+    (``target_counts``), so a unigram of it needs no corpus."""
     targets = np.asarray(data["train_targets"]).ravel()
     if getattr(s, "transpose", False) and "table" in data:
         found = np.concatenate([table[targets] for table in data["table"]])
         weight = 1.0 / len(data["table"])
     else:
         found, weight = targets, 1.0
-    seen = np.bincount(found, minlength=len(data["vocab"])) * weight
-    index = {t: i for i, t in enumerate(ckpt.vocab)}
-    tokens = np.zeros(len(ckpt.vocab))
-    for t, n in zip(data["vocab"], seen):
-        if t in index:
-            tokens[index[t]] += n
-    durations = np.bincount(np.asarray(data["train_duration_targets"]).ravel(), minlength=len(ckpt.durations) + 1)
+    tokens = np.bincount(found, minlength=len(data["vocab"])) * weight
+    durations = np.bincount(np.asarray(data["train_duration_targets"]).ravel(), minlength=classes)
     return tokens, durations.astype(np.float64)
+
+
+def unigram_of(ckpt: Checkpoint) -> Checkpoint:
+    """The unigram of a checkpoint from the target counts its training kept."""
+    counts = ckpt.info.get("target_counts")
+    if not counts:
+        raise ModelError(f"{ckpt.short} keeps no target counts (trained before they were kept): "
+                         "use unigram(ckpt, *training_counts(ckpt, sequences))")
+    return unigram(ckpt, np.asarray(counts["tokens"]), np.asarray(counts["durations"]))
 
 
 def unigram(ckpt: Checkpoint, token_counts, duration_counts) -> Checkpoint:

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..music.tokens import MARKERS, REST, is_chord
-from . import checkpoint
+from . import checkpoint, lookback
 
 CARD = "MODEL.md"
 PLOT = "loss.png"
@@ -53,12 +53,20 @@ ENCODINGS = {
               "and triplet grid), and each part is one sequence between `<start>` and `<end>`. "
               "`lofi-build tokens FILE` prints them.",
     "steps": "The article's tokens (a note is named from its MIDI number with sharps, `D#4`, so transposing is "
-             "arithmetic; chords in normal order; `r`) with their durations, and at every step the two things a "
-             "lofi solo has to hear: the **chord sounding at the event's onset** as a 36-float vector (root one-hot "
-             "| pitch-class set | bass one-hot; zeros for no chord), from the lead sheets' chord symbols "
-             "(music21 `ChordSymbol`), from chordify of the whole chorale under its top part, or from chordify of a "
-             "song's comping parts; and the **metrical position** of the onset, in twelfths of a quarter from the bar "
-             "line (0..47 in 4/4; 48 = off the grid). Every training row is moved to a random one of the 12 keys "
+             "arithmetic; chords in normal order; `r`) with their durations; a note tied over a bar line is one "
+             "event (music21's `stripTies`; one longer than a whole note sounds a whole note, then a rest). At every "
+             "step the network hears what a lofi solo has to hear: the **chord sounding at the event's onset** as a "
+             "36-float vector (root one-hot | pitch-class set | bass one-hot; zeros for no chord), from the lead "
+             "sheets' chord symbols read by the chord grammar over the chord table the solos are played over "
+             "(music21's realisation where the grammar does not read a symbol), from chordify of the parts under a "
+             "chorale's top part (never the melody itself), or from chordify of a song's comping parts; the "
+             "**metrical position** of the onset, in twelfths of a quarter from the bar line (0..47 in 4/4; 48 = off "
+             "the grid); and the **lookback**: what it played " + ", ".join(map(str, lookback.BARS[:-1]))
+             + f" and {lookback.BARS[-1]} bars earlier at the same place (that event's token and, where it was "
+             "struck right there, its duration, through the same embeddings; its degree over the chord it was played "
+             "over, and whether that chord sounds now) and whether the note it has just played restated each of "
+             "them, so that figures can come back, moved to the new chord or answered, because the corpus does so. "
+             "Every training row is moved to a random one of the 12 keys "
              "(-6..+5 semitones) each epoch; validation stays in the written key. "
              "`lofi-build tokens FILE --chords` prints token, duration, position and chord.",
 }
@@ -73,7 +81,8 @@ def _corpus_notes(entries, config) -> list[str]:
     for e in entries:
         if e.startswith("music21:bach"):
             notes.append("`music21:bach/chorales`: J. S. Bach's chorales shipped with music21 (public domain); "
-                         "the model reads their top part over the harmony of all four (chordify).")
+                         "the model reads their top part over the harmony of the three parts under it (chordify), "
+                         "so a chord label holds the melody's note only where another voice sounds it.")
         elif e.startswith("music21:"):
             notes.append(f"`{e}`: a public-domain collection shipped with music21.")
         elif config is not None and config.corpus_provenance(e).is_file():
@@ -94,9 +103,12 @@ def twin_summary(twin) -> dict:
             "train_seconds": twin.info.get("train_seconds")}
 
 
-def card_text(ckpt, command: str | None = None, pool=None, twin=None, config=None) -> str:
-    """MODEL.md for a checkpoint. ``pool``: [(label, quality.lofi_measures dict)] rows for a "Solos"
-    section (left out when None); ``twin``: the unconditioned twin's checkpoint, when one was trained."""
+POOL_ABOUT = "Measured by `lofi_build/model/quality.py` on every melody (the lofi gate's measures):"
+
+
+def card_text(ckpt, command: str | None = None, pool=None, twin=None, config=None, pool_about: str = POOL_ABOUT) -> str:
+    """MODEL.md for a checkpoint. ``pool``: [(label, {measure: value})] rows for a "Solos" section (left out when
+    None), introduced by ``pool_about``; ``twin``: the unconditioned twin's checkpoint, when one was trained."""
     import jinja2
 
     info, s = ckpt.info, ckpt.settings
@@ -109,7 +121,7 @@ def card_text(ckpt, command: str | None = None, pool=None, twin=None, config=Non
                for h in ckpt.history]
     encode = (f"{info['encode_seconds'] / 60:.1f} min, {info['tokens'] / info['encode_seconds']:,.0f} events/s"
               if info.get("encode_seconds") else "from the cache (not timed in this run)")
-    pool_keys = sorted({k for _, m in pool for k in m}) if pool else []
+    pool_keys = list(dict.fromkeys(k for _, m in pool for k in m)) if pool else []
     lstm = getattr(s, "lstm", ())
     context = {
         "name": ckpt.short, "preset": ckpt.preset, "fingerprint": ckpt.fingerprint,
@@ -133,16 +145,19 @@ def card_text(ckpt, command: str | None = None, pool=None, twin=None, config=Non
         "distribute": info.get("distribute", "none"), "encode_text": encode, "seed": info.get("seed"),
         "plot": PLOT, "history": history,
         "ppl": info.get("val_perplexity"), "unigram": info.get("unigram_val_perplexity"),
-        "ablated": info.get("ablated_val_perplexity"), "val_duration": info.get("val_duration_cross_entropy"),
+        "ablations": {a: info.get(f"{a}_val_perplexity") for a in ("no_chords", "no_melody_pc")}
+        if "no_chords_val_perplexity" in info else None,
+        "by_source": info.get("val_by_source", {}), "symbols": info.get("chord_symbols"),
+        "val_duration": info.get("val_duration_cross_entropy"),
         "twin": info.get("twin") if twin is None else twin_summary(twin),
-        "pool": pool, "pool_keys": pool_keys,
+        "pool": pool, "pool_keys": pool_keys, "pool_about": pool_about,
     }
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent), undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
     return env.get_template(TEMPLATE).render(context)
 
 
-def write_card(ckpt, command: str | None = None, pool=None, twin=None, config=None) -> None:
+def write_card(ckpt, command: str | None = None, pool=None, twin=None, config=None, pool_about: str = POOL_ABOUT) -> None:
     """Write MODEL.md (from MODEL.md.jinja) and loss.png into the checkpoint folder."""
     plot_losses(ckpt, ckpt.folder / PLOT)
-    (ckpt.folder / CARD).write_text(card_text(ckpt, command, pool, twin, config))
+    (ckpt.folder / CARD).write_text(card_text(ckpt, command, pool, twin, config, pool_about))

@@ -29,7 +29,7 @@ RESUME = "resume.keras"
 def fingerprint(preset: str, settings, manifest: list[list[str]], *, seed: int | None = None,
                 budget: dict | None = None) -> str:
     """What the model is: every input that changes the weights — preset, all its settings (the
-    training budget included), its encoding, the training seed and every corpus file's bytes.
+    training budget included), its encoding and layout, the training seed and every corpus file's bytes.
 
     Without ``seed`` and ``budget`` it is the *model* fingerprint (network, encoding and corpus),
     which `--resume` uses to find the run it continues, and which checkpoints of format 1 were named by.
@@ -41,6 +41,8 @@ def fingerprint(preset: str, settings, manifest: list[list[str]], *, seed: int |
         "encoding": net.encoding_version if net.encoding == "events" else f"{net.encoding}-{net.encoding_version}",
         "corpus": manifest,
     }
+    if net.layout():  # what the network reads beyond its settings (the lofi network's lookback)
+        data["layout"] = net.layout()
     if seed is not None or budget is not None:
         data["training"] = {"seed": seed, **(budget or {})}
     return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()

@@ -53,6 +53,7 @@ class SourceFile:
     path: Path
     name: str  # stable across machines: "music21:oneills1850/0001-0050.abc" or "content/midi/a.mid"
     chordify: bool = False
+    entry: str = ""  # the model.corpus entry it comes from (validation figures are given per entry)
 
     def digest(self) -> str:
         """sha256 of the file's bytes, hashed again only when its size or mtime changed (``serve``
@@ -110,7 +111,7 @@ def resolve(config) -> Corpus:
                                          "reinstall music21 (pip install --force-reinstall music21)")
             for path in _glob(folder, collection.patterns):
                 rel = path.relative_to(folder).as_posix()
-                corpus.files.append(SourceFile(path, f"{MUSIC21}{name}/{rel}", collection.chordify))
+                corpus.files.append(SourceFile(path, f"{MUSIC21}{name}/{rel}", collection.chordify, entry))
         else:
             path = config.corpus_path(entry)
             if path.is_file():
@@ -131,7 +132,7 @@ def resolve(config) -> Corpus:
                     name = p.resolve().relative_to(config.root.resolve()).as_posix()
                 except ValueError:
                     name = p.name  # outside the project: the file name alone stays machine-independent
-                corpus.files.append(SourceFile(p, name))
+                corpus.files.append(SourceFile(p, name, entry=entry))
     return corpus
 
 
@@ -165,6 +166,9 @@ class Encoded:
     seconds: float
     from_cache: int
     jobs: int = 1
+    groups: list = field(default_factory=list)  # per sequence: the corpus entry of its file
+    symbols: int = 0  # chord symbols read (an encoding that reads them)
+    unread: list = field(default_factory=list)  # those the chord grammar does not read (music21 realised them)
 
 
 @contextlib.contextmanager
@@ -264,7 +268,13 @@ def encode(corpus: Corpus, cache: Path, strict: bool = False, progress: bool = T
             pool.terminate()
             pool.join()
         bar.close()
-    sequences = [seq for i in sorted(texts) for seq in network.load(json.loads(texts[i]))]
+    sequences, groups, symbols, unread = [], [], 0, []
+    for i in sorted(texts):
+        parts = network.load(json.loads(texts[i]))
+        sequences += parts
+        groups += [corpus.files[i].entry] * len(parts)
+        symbols += getattr(parts, "symbols", 0)
+        unread += getattr(parts, "unread", [])
     seconds = time.perf_counter() - started
     total = sum(len(s) for s in sequences)
     if not total:
@@ -274,7 +284,7 @@ def encode(corpus: Corpus, cache: Path, strict: bool = False, progress: bool = T
         if encoded_tokens else ""
     log.info("Corpus: %d files (%d from the cache, %d skipped), %s events in %.1f s%s.",
              len(corpus.files), hits, len(skipped), f"{total:,}", seconds, rate)
-    return Encoded(sequences, len(corpus.files), skipped, total, seconds, hits, jobs)
+    return Encoded(sequences, len(corpus.files), skipped, total, seconds, hits, jobs, groups, symbols, unread)
 
 
 __all__ = ["COLLECTIONS", "REFUSED", "Corpus", "SourceFile", "Encoded", "resolve", "encode", "cache_key"]

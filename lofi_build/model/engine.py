@@ -5,9 +5,12 @@ the same loop runs in the browser. Gate order and activations follow Keras's LST
 four blocks are input, forget, cell and output gates; tanh and sigmoid.
 
 Generation is bar-aware: a conditioned network (``lofi``) hears the chord and the metrical position
-of every onset, and every network with a duration head plays under the generation rules of
-:mod:`lofi_build.model.rules` (the grid, the loop's length, the ending, the hook, the rests...),
-which mask each token and each duration before it is drawn.
+of every onset and what it played one and two bars back there (:mod:`lofi_build.model.lookback`), and
+every network with a duration head plays under the generation rules of :mod:`lofi_build.model.rules`
+(the grid, the loop's length, the ending, the avoid notes), which mask each token and each duration
+before it is drawn. Each solo's log-likelihood under the network (the unmasked softmax at temperature
+1 of every token and duration it played) comes with it, for the choice between candidates
+(:mod:`lofi_build.model.candidates`).
 """
 
 from __future__ import annotations
@@ -17,10 +20,10 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..music.tokens import ARTICLE_DURATIONS, ARTICLE_REST, END, REST, START
-from . import rules
+from ..music.tokens import ARTICLE_DURATIONS, ARTICLE_REST, END, REST, START, top_pitch_class
+from . import lookback, rules
 from .prng import Prng  # the pinned PRNG: xoshiro128** seeded by four SplitMix32 outputs
-from .rules import ECHO_BARS, TICKS
+from .rules import TICKS
 
 NO_DURATION = 0  # duration class of the start/end markers; class k >= 1 is durations[k - 1]
 DTYPE = np.float32
@@ -91,12 +94,27 @@ def default_step(w: dict, state: list[tuple], tokens, durations, stacked: list[t
     return _run_layers(w, state, x, stacked)
 
 
-def lofi_step(w: dict, state: list[tuple], tokens, durations, positions, chords, stacked: list[tuple] | None = None):
-    """The ``lofi`` network's step: the previous event (token, duration class) with the metrical position
-    and the chord vector of the onset about to be chosen; returns as :func:`default_step`."""
-    x = np.concatenate([w["token_embed/embeddings"][tokens], w["duration_embed/embeddings"][durations],
-                        w["position_embed/embeddings"][positions], chords.astype(DTYPE, copy=False)], axis=1)
-    return _run_layers(w, state, x, stacked)
+def lofi_step(w: dict, state: list[tuple], tokens, durations, positions, chords, back, restated,
+              stacked: list[tuple] | None = None):
+    """The ``lofi`` network's step: the previous event (token, duration class) and whether it restated each bar
+    looked back (``restated``: (B, len(BARS)) 0/1), with the metrical position, the chord vector and the lookback
+    (``back``: (B, len(BARS) * WIDTH) ids and same-chord flags, :mod:`~lofi_build.model.lookback`) of the onset
+    about to be chosen; returns as :func:`default_step`."""
+    parts = [w["token_embed/embeddings"][tokens], w["duration_embed/embeddings"][durations],
+             w["position_embed/embeddings"][positions], chords.astype(DTYPE, copy=False)]
+    for b in range(len(lookback.BARS)):
+        at = b * lookback.WIDTH
+        parts += [w["token_embed/embeddings"][back[:, at]], w["duration_embed/embeddings"][back[:, at + 1]],
+                  w["degree_embed/embeddings"][back[:, at + 2]]]
+    parts += [back[:, lookback.WIDTH - 1::lookback.WIDTH].astype(DTYPE), np.asarray(restated, DTYPE)]
+    return _run_layers(w, state, np.concatenate(parts, axis=1), stacked)
+
+
+def log_softmax(logits) -> np.ndarray:
+    """log softmax in float64, per row."""
+    z = np.asarray(logits, np.float64)
+    z = z - z.max(axis=1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
 
 
 def duration_logits(w: dict, top, next_tokens):
@@ -195,8 +213,8 @@ class Harmony:
     pcs: np.ndarray  # (K, 12) bool: the chord's pitch classes
     at: np.ndarray  # (length,) int
     bar: int = 4 * TICKS
-    echo: int = 0  # the bar where the solo's opening two bars come back (its hook); 0: nowhere
     tones: np.ndarray | None = None  # (K, 12) bool: what a melody may sound on beats 1 and 3 (default: pcs)
+    avoid: np.ndarray | None = None  # (K, 12) bool: the chord's avoid notes (never held a beat, never on a strong beat)
 
     @property
     def strong(self) -> int:
@@ -207,14 +225,11 @@ class Harmony:
     def quarters(self) -> Fraction:
         return Fraction(len(self.at), TICKS)
 
-
-def echo_bar(period: int, bars: int) -> int:
-    """Where the opening hook comes back: when the progression (``period`` bars) first comes round again at
-    least two bars in, so the hook meets the chords it was made over; 0 when the solo is too short."""
-    at = period * -(-ECHO_BARS // period)
-    if at + ECHO_BARS + 1 > bars:
-        at = ECHO_BARS
-    return at if at + ECHO_BARS + 1 <= bars else 0
+    @property
+    def roots(self) -> np.ndarray:
+        """(length,) the root pitch class of the chord at every twelfth (-1: none)."""
+        has = self.vectors[:, :12].any(axis=1)
+        return np.where(has, self.vectors[:, :12].argmax(axis=1), -1)[self.at]
 
 
 def _pc_row(pitch_classes) -> np.ndarray:
@@ -223,41 +238,50 @@ def _pc_row(pitch_classes) -> np.ndarray:
     return row
 
 
-def harmony(spans, *, quarters: Fraction, beats_per_bar: int = 4, echo: int = 0) -> Harmony:
-    """A :class:`Harmony` from chord spans ``(start, end, vector, pcs[, tones])`` in quarters (gaps: no
-    chord; ``tones``: the pitch classes a melody may sound on a strong beat, default ``pcs``)."""
+def harmony(spans, *, quarters: Fraction, beats_per_bar: int = 4) -> Harmony:
+    """A :class:`Harmony` from chord spans ``(start, end, vector, pcs[, tones[, avoid]])`` in quarters (gaps: no
+    chord; ``tones``: the pitch classes a melody may sound on a strong beat, default ``pcs``; ``avoid``: the chord's
+    avoid notes)."""
     length = int(quarters * TICKS)
-    vectors, pcs, tones = [np.zeros(36, DTYPE)], [np.zeros(12, bool)], [np.ones(12, bool)]
+    vectors, pcs, tones, avoid = [np.zeros(36, DTYPE)], [np.zeros(12, bool)], [np.ones(12, bool)], [np.zeros(12, bool)]
     at = np.zeros(length, np.int64)
     for start, end, vector, chord_pcs, *more in spans:
         vectors.append(np.asarray(vector, DTYPE))
         pcs.append(_pc_row(chord_pcs))
         tones.append(_pc_row(more[0]) | pcs[-1] if more else pcs[-1])
+        avoid.append(_pc_row(more[1]) if len(more) > 1 else np.zeros(12, bool))
+        tones[-1] = tones[-1] & ~avoid[-1]
         at[int(Fraction(start) * TICKS):int(Fraction(end) * TICKS)] = len(vectors) - 1
-    return Harmony(np.stack(vectors), np.stack(pcs), at, beats_per_bar * TICKS, echo, np.stack(tones))
+    return Harmony(np.stack(vectors), np.stack(pcs), at, beats_per_bar * TICKS, np.stack(tones), np.stack(avoid))
 
 
 # -- a pool of solos -----------------------------------------------------------------------------
 
 
 def generate(ckpt, seeds: list[int], harmonies: list[Harmony], temperature: float, top_k: int,
-             *, max_equal_run: int = 0, rests: tuple[float, float] | None = None) -> list[list[tuple[int, Fraction]]]:
+             *, max_equal_run: int = 0) -> list[list[tuple[int, Fraction]]]:
     """One solo per seed over its harmony, each exactly as long: lists of (token id, quarter notes).
 
-    A network with a duration head plays under the rules (:mod:`~lofi_build.model.rules`):
-    ``max_equal_run`` (> 0) caps runs of equal durations (``equal_run``); where a harmony has an
-    ``echo`` bar the solo's opening bars come back there (``hook_return``, ``hook_copy``);
-    ``rests`` = (least, most) share of rest time (``rest_budget``, ``breath``). The article's
-    network plays its windows and random durations, the last one cut at the loop point.
+    A network with a duration head plays under the rules (:mod:`~lofi_build.model.rules`); ``max_equal_run``
+    (> 0) caps runs of equal durations (``equal_run``). The article's network plays its windows and random
+    durations, the last one cut at the loop point.
     """
+    return generate_scored(ckpt, seeds, harmonies, temperature, top_k, max_equal_run=max_equal_run)[0]
+
+
+def generate_scored(ckpt, seeds: list[int], harmonies: list[Harmony], temperature: float, top_k: int,
+                    *, max_equal_run: int = 0) -> tuple[list[list[tuple[int, Fraction]]], np.ndarray]:
+    """:func:`generate`, and each solo's mean log-likelihood an event under the network (the unmasked softmax at
+    temperature 1 of each token and duration it played, added; NaN for the article's network)."""
     from threadpoolctl import threadpool_limits
 
     # A step multiplies a few dozen rows: BLAS threads cost more than they save, and fight
     # over the cores with anything else running (measured: 10x slower with two).
     with threadpool_limits(limits=1, user_api="blas"):
         if not ckpt.network.duration_head:
-            return _article(ckpt, seeds, [h.quarters for h in harmonies], temperature, top_k)
-        return _bar_aware(ckpt, seeds, harmonies, temperature, top_k, max_equal_run, rests)
+            return (_article(ckpt, seeds, [h.quarters for h in harmonies], temperature, top_k),
+                    np.full(len(seeds), np.nan))
+        return _bar_aware(ckpt, seeds, harmonies, temperature, top_k, max_equal_run)
 
 
 def _article(ckpt, seeds, lengths, temperature, top_k):
@@ -284,15 +308,24 @@ def _article(ckpt, seeds, lengths, temperature, top_k):
 
 
 class _Network:
-    """A step network's weights and its state for the solos still playing."""
+    """A step network's weights and its state for the solos still playing, and what they played (the lookback)."""
 
-    def __init__(self, ckpt, batch: int):
+    def __init__(self, ckpt, harmonies):
         self.w = {k: v.astype(DTYPE, copy=False) for k, v in ckpt.weights.items()}
         self.stacked = stack_layers(self.w)
-        self.state = default_init(self.w, batch)
-        self.hears = ckpt.network.conditioned  # has the chord and position inputs
+        self.state = default_init(self.w, len(harmonies))
+        self.hears = ckpt.network.conditioned  # has the chord, position and lookback inputs
         # The unconditioned twin of the lofi network (trained to compare) hears "no chord, off the grid".
         self.conditioned = self.hears and getattr(ckpt.settings, "conditioned", True)
+        if self.hears:
+            roots = np.full((len(harmonies), max(len(h.at) for h in harmonies)), -1)  # the twin hears no chords
+            chords = roots.copy()
+            for b, h in enumerate(harmonies if self.conditioned else ()):
+                roots[b, :len(h.at)] = h.roots
+                chords[b, :len(h.at)] = lookback.chord_ids(h.vectors, h.at)
+            tops = [top_pitch_class(t) for t in ckpt.vocab]
+            self.history = lookback.History([len(h.at) for h in harmonies], [h.bar for h in harmonies], roots, chords,
+                                            tops, ckpt.vocab.index(START))
 
     def step(self, step: rules.Step, tokens, classes):
         """The previous events in, the token logits out (and the top LSTM output for the duration head)."""
@@ -304,23 +337,30 @@ class _Network:
         heard = step.solos.vectors[step.chord]
         if not self.conditioned:
             position, heard = np.full_like(position, OFF_GRID), np.zeros_like(heard)
-        top, logits, self.state = lofi_step(self.w, self.state, tokens, classes, position, heard, self.stacked)
+        restated = self.history.restated[step.rows]  # of the event just played, before the next onset's lookback
+        back = self.history.inputs(step.rows, step.where)
+        top, logits, self.state = lofi_step(self.w, self.state, tokens, classes, position, heard, back, restated,
+                                            self.stacked)
         return top, logits
+
+    def played(self, step: rules.Step, tokens, classes):
+        if self.hears:
+            self.history.advance(step.rows, step.where, tokens, classes, step.vocabulary.steps[classes - 1])
 
     def keep(self, rows):
         self.state = [(h[rows], c[rows]) for h, c in self.state]
 
 
-def _bar_aware(ckpt, seeds, harmonies, temperature, top_k, max_equal_run, rests):
+def _bar_aware(ckpt, seeds, harmonies, temperature, top_k, max_equal_run):
     """The networks with a duration head: one step for every unfinished solo at a time, the rules masking
     each draw; per step and solo, u for the token, then u for its duration (as the browser draws them)."""
-    solos = rules.Solos(rules.Vocabulary.of(ckpt.vocab, ckpt.durations), harmonies, max_equal_run=max_equal_run,
-                        rests=rests)
-    network = _Network(ckpt, len(seeds))
+    solos = rules.Solos(rules.Vocabulary.of(ckpt.vocab, ckpt.durations), harmonies, max_equal_run=max_equal_run)
+    network = _Network(ckpt, harmonies)
     rngs = [Prng(s) for s in seeds]
     rows = np.arange(len(seeds))  # solos still short of the loop; finished ones leave the batch
     tokens = np.full(len(seeds), ckpt.vocab.index(START))
     classes = np.full(len(seeds), NO_DURATION)
+    likelihood = np.zeros(len(seeds))
     first = True
     while len(rows):
         step = rules.Step(solos, rows, first)
@@ -328,15 +368,19 @@ def _bar_aware(ckpt, seeds, harmonies, temperature, top_k, max_equal_run, rests)
         u = np.array([[rngs[r].random(), rngs[r].random()] for r in rows]).reshape(len(rows), 2)
         tokens = sample(logits, u[:, 0], rules.first_draw(step, temperature), top_k,
                         allowed=rules.tokens_allowed(step))
-        classes = sample(duration_logits(network.w, top, tokens), u[:, 1], temperature, 0,
-                         allowed=rules.durations_allowed(step, tokens))
+        d_logits = duration_logits(network.w, top, tokens)
+        classes = sample(d_logits, u[:, 1], temperature, 0, allowed=rules.durations_allowed(step, tokens))
+        picked = np.arange(len(rows))
+        likelihood[rows] += log_softmax(logits)[picked, tokens] + log_softmax(d_logits)[picked, classes]
+        network.played(step, tokens, classes)
         keep = solos.advance(step, tokens, classes)
         if not keep.all():
             rows, tokens, classes = rows[keep], tokens[keep], classes[keep]
             network.keep(keep)
         first = False
     lengths = [Fraction(0)] + list(ckpt.durations)
-    return [[(token, lengths[dur]) for token, dur in events] for events in solos.events]
+    events = [[(token, lengths[dur]) for token, dur in played] for played in solos.events]
+    return events, likelihood / np.array([len(e) for e in events])
 
 
 # -- a checkpoint's arrays ------------------------------------------------------------------------------
@@ -396,4 +440,7 @@ def _check_steps(ckpt) -> tuple[str | None, int]:
         if positions.shape[0] <= OFF_GRID:
             return f"position embedding has {positions.shape[0]} rows, needs {OFF_GRID + 1}", x
         x += positions.shape[1] + 36
+        if "degree_embed/embeddings" in w:  # the lookback: token, duration and degree a bar looked back
+            x += len(lookback.BARS) * (w["token_embed/embeddings"].shape[1] + w["duration_embed/embeddings"].shape[1]
+                                       + w["degree_embed/embeddings"].shape[1] + 2)  # + same chord, restated
     return None, x

@@ -14,7 +14,13 @@ The header's ``graph`` describes the network as data: for each of the two stages
 ``dense`` (``activation`` linear or relu). ``inputs`` names what the generation loop feeds:
 ``token`` and ``duration`` (the previous event), ``next_token`` (the token just drawn), and for
 a network that has them ``position`` (the event's onset in the bar, in twelfths of a quarter;
-the last index = off the grid) and ``chord`` (a vector of 36 floats).
+the last index = off the grid), ``chord`` (a vector of 36 floats) and the lookback,
+``lookbackK_token``, ``lookbackK_duration`` and ``lookbackK_degree`` for each K of the header's
+``lookback.bars`` (what was played K bars back: :mod:`lofi_build.model.lookback`, whose constants
+the header's ``lookback`` carries), ``same_chord`` (a vector: whether the chord each of them was
+played over sounds now) and ``restated`` (a vector: whether the event just played restated each).
+``candidates`` says how the page chooses the best of several solos as the build does
+(:mod:`lofi_build.model.candidates`).
 
 ``solo`` holds the tables the worker writes a solo with (parts, velocities, key profiles, the
 accompaniment's patterns: pool.solo_facts); the site's own facts (limits, ai settings) come with
@@ -35,7 +41,7 @@ import numpy as np
 from ..errors import ModelError
 from ..music.tokens import END, REST, START, token_pitches
 from ..music.transport import PPQ
-from . import presets
+from . import candidates, lookback, presets
 from .pool import solo_facts
 
 log = logging.getLogger("lofi_build")
@@ -109,6 +115,17 @@ def _graph(w: dict) -> tuple[dict, dict, dict]:
         mats["position_embed"] = w["position_embed/embeddings"]
         ops.append({"op": "embedding", "in": "position", "table": "position_embed", "out": "position_e"})
         parts += ["position_e", "chord"]
+    if "degree_embed/embeddings" in w:  # ... and the lookback, through the token and duration tables
+        mats["degree_embed"] = w["degree_embed/embeddings"]
+        for k in lookback.BARS:
+            for what, table in (("token", "token_embed"), ("duration", "duration_embed"), ("degree", "degree_embed")):
+                name = f"lookback{k}_{what}"
+                inputs[name] = {"kind": "index", "size": int(mats[table].shape[0])}
+                ops.append({"op": "embedding", "in": name, "table": table, "out": f"{name}_e"})
+                parts.append(f"{name}_e")
+        for name in ("same_chord", "restated"):
+            inputs[name] = {"kind": "vector", "size": len(lookback.BARS)}
+            parts.append(name)
     ops.append({"op": "concat", "in": parts, "out": "x"})
     x, i = "x", 0
     while f"lstm{i}/kernel" in w:
@@ -186,6 +203,8 @@ def export(ckpt) -> Exported:
         "banned": {"token": sorted(vocab.index(t) for t in (START, END) if t in vocab), "duration": [0]},
         "inputs": inputs,
         "graph": graph,
+        **({"lookback": lookback.header()} if "degree_embed/embeddings" in w else {}),
+        **({"candidates": candidates.header()} if ckpt.network.duration_head else {}),
         "outputs": {"token": "token_logits", "duration": "duration_logits"},
         "solo": solo_facts(),
         "tensors": tensors,
@@ -221,7 +240,8 @@ def dequantised(ckpt, exported: Exported | None = None):
     t = read(exported.header, exported.data)
     w = {k: v for k, v in t.items() if k.endswith("/bias")}
     for name, table in (("token_embed", "token_embed"), ("duration_embed", "duration_embed"),
-                        ("next_embed", "next_embed"), ("position_embed", "position_embed")):
+                        ("next_embed", "next_embed"), ("position_embed", "position_embed"),
+                        ("degree_embed", "degree_embed")):
         if table in t:
             w[f"{name}/embeddings"] = t[table]
     for name in ("token_logits", "duration_hidden", "duration_logits"):

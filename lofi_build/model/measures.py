@@ -12,6 +12,7 @@ many pieces pool by adding.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import statistics
 from dataclasses import dataclass, replace
@@ -20,6 +21,7 @@ from fractions import Fraction
 import numpy as np
 
 PHRASE_GAP = Fraction(1)  # a rest of a beat or more ends a phrase
+PHRASE_BARS = 4  # a lofi phrase: the four bars most of its progressions go round in
 STEP = (1, 2)  # a step: a half or a whole tone
 WIDEST = 12  # the interval histogram bins -12..12 semitones, then one bin each way for anything wider
 FIGURE_NOTES = 2  # a bar needs this many notes to recur exactly or transposed (one note is no figure) ...
@@ -181,11 +183,27 @@ def is_dominant(chord) -> bool:
     return {4, 10} <= intervals(chord)
 
 
+@dataclass(frozen=True)
+class _Symbol:
+    """What :func:`available_tones` reads of a chord."""
+
+    root: int
+    pcs: tuple[int, ...]
+    symbol: str
+
+
 def available_tones(chord) -> frozenset[int]:
+    """See :func:`_available` (cached by the chord's root, pitch classes and symbol)."""
+    return _available(chord.root, frozenset(chord.pcs), getattr(chord, "symbol", "") or "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _available(root: int, pcs: frozenset, symbol: str) -> frozenset[int]:
     """Chord tones and the tensions a player takes over the chord, by its quality, less the avoid 11:
     dominant 9 #11 13 and the altered b9 #9 b13 (a spelled 9th or 13th fixes which); major 9 #11 13 and the
     major 7th; minor 9 11 13 and b7; half-diminished 9 11 b13; diminished the whole-half scale's 9 11 b13 7;
     sus 9 13 b7; anything else 9 11 13."""
+    chord = _Symbol(root, tuple(sorted(pcs)), symbol)
     iv = intervals(chord)
     if {4, 10} <= iv:
         tensions = (iv & {1, 2, 3} or {1, 2, 3}) | (iv & {8, 9} or {8, 9}) | {6}
@@ -214,8 +232,10 @@ def degree(chord, pitch: int) -> str:
     return names[(pitch - chord.root) % 12]
 
 
-def _sounding(melody, q) -> Note | None:
-    return next((n for n in melody if n.onset <= q < n.end), None)
+def _sounding(melody, q, onsets=None) -> Note | None:
+    """The note of a line (onsets ascending, none overlapping) sounding at ``q``; ``onsets``: the line's, if known."""
+    i = bisect.bisect_right([n.onset for n in melody] if onsets is None else onsets, q) - 1
+    return melody[i] if i >= 0 and q < melody[i].end else None
 
 
 # -- feel --------------------------------------------------------------------------------------------------
@@ -259,6 +279,20 @@ def phrase_starts_off_downbeat(melody, bar) -> Ratio:
     """Phrases (split by rests of a beat or more) whose first note is not on beat 1."""
     starts = [p[0].onset for p in phrases(melody)]
     return Ratio(sum(in_bar(q, bar) != 0 for q in starts), len(starts))
+
+
+def breathing(melody, bar, bars: int) -> Ratio:
+    """Spans of :data:`PHRASE_BARS` bars (from bar 1) in which a rest of a beat or more (:data:`PHRASE_GAP`) starts,
+    the silence before the first note and after the last included, of the spans: a player breathes between phrases."""
+    silences, sounded = [], Fraction(0)
+    for n in melody:
+        if n.onset - sounded >= PHRASE_GAP:
+            silences.append(sounded)
+        sounded = max(sounded, n.end)
+    if bar * bars - sounded >= PHRASE_GAP:
+        silences.append(sounded)
+    span, spans = PHRASE_BARS * bar, -(-bars // PHRASE_BARS)
+    return Ratio(sum(any(k * span <= q < (k + 1) * span for q in silences) for k in range(spans)), spans)
 
 
 def opens_on_the_one(melody) -> Ratio:
@@ -363,9 +397,10 @@ def guide_tones_at_changes(melody, timeline) -> Ratio:
     """Chord changes where the melody note sounding (struck or held) is a 3rd or 7th of the new chord, of the
     changes where the melody sounds."""
     chords = Timeline(timeline)
+    onsets = [n.onset for n in melody]
     hits = total = 0
     for q in chords.changes():
-        n = _sounding(melody, q)
+        n = _sounding(melody, q, onsets)
         if n is not None:
             total += 1
             hits += n.pitch % 12 in guide_tones(chords.at(q))
@@ -520,6 +555,7 @@ def measure(piece: Piece) -> dict:
         "syncopated": syncopated_onsets(melody, timeline, bar),
         "triplets": triplet_onsets(melody, bar),
         "phrase_off_one": phrase_starts_off_downbeat(melody, bar),
+        "breathing": breathing(melody, bar, bars),
         "opens_on_one": opens_on_the_one(melody),
         "velocity_sd": velocity_spread(melody),
         "recurring": recurring_bars(melody, bar, bars),

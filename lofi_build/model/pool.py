@@ -50,6 +50,8 @@ class Solo:
     stats: dict
     problems: list[str] = field(default_factory=list)  # empty: the solo passed the gate
     song: dict = field(default_factory=dict)
+    score: float = 0.0  # the best candidate's score (candidates.score), and the first candidate's
+    first: float = 0.0
 
 
 @dataclass
@@ -125,10 +127,9 @@ def timeline_of(progression, bars: int):
 
 
 def harmony_of(progression, bars: int) -> engine.Harmony:
-    spans = [(s.start, s.end, s.chord.vector(), s.chord.pcs, quality.melody_pcs(s.chord))
+    spans = [(s.start, s.end, s.chord.vector(), s.chord.pcs, quality.melody_pcs(s.chord), s.chord.avoid)
              for s in timeline_of(progression, bars)]
-    return engine.harmony(spans, quarters=Fraction(bars) * METER.quarters_per_bar, beats_per_bar=METER.numerator,
-                          echo=engine.echo_bar(len(progression.bars), bars))
+    return engine.harmony(spans, quarters=Fraction(bars) * METER.quarters_per_bar, beats_per_bar=METER.numerator)
 
 
 # -- a solo as a piece ----------------------------------------------------------------------------------
@@ -205,12 +206,14 @@ def default_thresholds() -> dict:
 
 def make_pool(ckpt, *, count: int, bars: int, temperature: float, top_k: int, seed: int, bpm: float,
               progressions: list[tuple[str, object]], transpose: bool = True, thresholds: dict | None = None,
-              strict: bool = False, gate: bool = True, lay_back: int | None = None) -> Pool:
-    """``count`` solos over the progressions, from seeds ``seed, seed+1, ...``; a solo that fails the lofi
-    gate is generated again (same progression and key) with the next unused seed, up to MAX_ROUNDS tries.
-    Without ``gate`` (benchmarks): one try each, unmeasured. ``lay_back``: ticks the melody plays behind the beat
-    (default: ai.lay_back's)."""
+              strict: bool = False, gate: bool = True, candidates: int | None = None,
+              lay_back: int | None = None) -> Pool:
+    """``count`` solos over the progressions, from seeds ``seed, seed+1, ...``, each the best of its ``candidates``
+    (default :data:`~lofi_build.model.candidates.CANDIDATES`); a solo that fails the lofi gate is generated again
+    (same progression and key) with the next unused seed, up to MAX_ROUNDS tries. Without ``gate`` (benchmarks):
+    one try each, unmeasured. ``lay_back``: ticks the melody plays behind the beat (default: ai.lay_back's)."""
     from ..config import AI
+    from . import candidates as choosing
 
     started = time.perf_counter()
     lay_back = AI().lay_back if lay_back is None else lay_back
@@ -219,29 +222,30 @@ def make_pool(ckpt, *, count: int, bars: int, temperature: float, top_k: int, se
     timelines = [timeline_of(s.progression, bars) for s in plan]
     harmonies = [harmony_of(s.progression, bars) for s in plan]
     max_run = int(thresholds.get("max_equal_run", 0) or 0)
-    rests = (thresholds["rest_min"], thresholds["rest_max"]) if "rest_min" in thresholds else None
     best: list[Solo | None] = [None] * count
     rejected: list[tuple[int, list[str]]] = []
     todo = list(range(count))
     next_seed = seed
     timings = dict.fromkeys(("engine", "gate", "pieces"), 0.0)
+    reference = quality.reference_of(ckpt) if gate else None
     for _ in range(MAX_ROUNDS if gate else 1):
         if not todo:
             break
         seeds = [(next_seed + j) % 2**32 for j in range(len(todo))]
         next_seed += len(todo)
         clock = time.perf_counter()
-        out = engine.generate(ckpt, seeds, [harmonies[i] for i in todo], temperature, top_k, max_equal_run=max_run,
-                              rests=rests)
+        out = choosing.generate(ckpt, seeds, [harmonies[i] for i in todo], [timelines[i] for i in todo], temperature,
+                                top_k, bars=bars, bar=Fraction(METER.quarters_per_bar), count=candidates,
+                                max_equal_run=max_run)
         timings["engine"] += time.perf_counter() - clock
         clock = time.perf_counter()
         failing = []
-        for i, s, ids in zip(todo, seeds, out):
-            events = [(ckpt.vocab[t], d) for t, d in ids]
-            stats = quality.lofi_measures(melody_of(events), timelines[i], bars=bars,
-                                          beats_per_bar=METER.numerator) if gate else {}
+        for i, s, made in zip(todo, seeds, out):
+            events = [(ckpt.vocab[t], d) for t, d in made["events"]]
+            stats = quality.lofi_measures(melody_of(events), timelines[i], bars=bars, beats_per_bar=METER.numerator,
+                                          reference=reference) if gate else {}
             reasons = quality.lofi_problems(stats, thresholds) if gate else []
-            solo = Solo("", s, plan[i], events, stats, reasons)
+            solo = Solo("", s, plan[i], events, stats, reasons, score=made["score"], first=made["first"])
             if best[i] is None or len(reasons) < len(best[i].problems):
                 best[i] = solo
             if reasons:

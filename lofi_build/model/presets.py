@@ -12,6 +12,7 @@ import numpy as np
 
 from ..errors import ModelError, warn
 from ..music import tokens as tok
+from . import lookback
 
 # Training budget, not the network: kept apart in the fingerprint so `--resume` finds the run it continues.
 BUDGET = ("epochs", "patience")
@@ -52,21 +53,23 @@ class DefaultSettings:
 
 @dataclass(frozen=True)
 class LofiSettings:
-    """The pinned `lofi` network: default's plus the chord (36 floats) and metrical position at every step."""
+    """The pinned `lofi` network: default's plus the chord (36 floats) and metrical position at every step, and
+    the lookback: what it played one and two bars back at the same place (token, duration, degree)."""
 
     sequence: int = 64
     embed: int = 64
     duration_embed: int = 16
     position_embed: int = 16
-    lstm: tuple[int, ...] = (256, 256)
+    degree_embed: int = 8
+    lstm: tuple[int, ...] = (192, 192)
     duration_hidden: int = 64
     dropout: float = 0.25
     batch_size: int = 32
-    epochs: int = 40
+    epochs: int = 120
     learning_rate: float = 0.002
     clipnorm: float = 1.0
     validation: float = 0.1
-    patience: int = 4
+    patience: int = 6
     transpose: bool = True  # augment: every training row in a random one of the 12 keys, each epoch
     conditioned: bool = True  # False: chords and positions fed as "none" (the unconditioned twin)
 
@@ -102,6 +105,10 @@ class Preset:
     def max_epochs(self, s, config) -> int:
         return s.epochs
 
+    def layout(self) -> dict:
+        """What the network reads that its settings do not say (kept in the fingerprint): nothing, here."""
+        return {}
+
     def encode_file(self, source):
         """One corpus file as this preset's sequences (music21; runs in a worker process)."""
         from ..music import tokens
@@ -119,7 +126,8 @@ class Preset:
 
         return [[tok.Event(t, Fraction(q)) for t, q in p] for p in data]
 
-    def data(self, sequences, s, seed: int, keras) -> dict:
+    def data(self, sequences, s, seed: int, keras, groups=None) -> dict:
+        """Training (and validation) data of the encoded corpus; ``groups`` labels each sequence (its corpus entry)."""
         raise NotImplementedError
 
     def build(self, s, vocab: int, durations: int):
@@ -174,6 +182,20 @@ def split_pieces(pieces: list, validation: float, seed: int) -> tuple[list, list
     return [pieces[i] for i in sorted(order[n_val:])], [pieces[i] for i in sorted(order[:n_val])]
 
 
+def split_groups(pieces: list, groups, validation: float, seed: int) -> tuple[list, dict]:
+    """:func:`split_pieces` within each group (``groups``: a label a piece; None: one group): the training pieces
+    in corpus order, and each group's validation pieces by label (a group's split is the same with or without
+    the others)."""
+    labels = list(groups) if groups is not None else [""] * len(pieces)
+    train, val = set(), {}
+    for label in dict.fromkeys(labels):
+        members = [i for i, g in enumerate(labels) if g == label]
+        kept, held = split_pieces(members, validation, seed)
+        train.update(kept)
+        val[label] = [pieces[i] for i in held]
+    return [pieces[i] for i in sorted(train)], val
+
+
 def cut_rows(pieces: list[np.ndarray], length: int):
     """The concatenated pieces cut into rows: (inputs at t, the event at t + 1), ``length`` steps a row."""
     stream = np.concatenate(pieces) if pieces else np.zeros((0, 2), np.int32)
@@ -197,7 +219,7 @@ class Article(Preset):
     def callbacks(self, s, keras, monitor) -> list:
         return []
 
-    def data(self, sequences, s, seed: int, keras) -> dict:
+    def data(self, sequences, s, seed: int, keras, groups=None) -> dict:
         """The article's data: all tokens in one sequence, every window of 100 -> the token after it."""
         stream_tokens = [e.token for seq in sequences for e in seq]
         vocab = sorted(set(stream_tokens))
@@ -265,7 +287,7 @@ class Default(Preset):
     def max_epochs(self, s, config) -> int:
         return config.model.epochs
 
-    def data(self, sequences, s, seed: int, keras=None) -> dict:
+    def data(self, sequences, s, seed: int, keras=None, groups=None) -> dict:
         tokens = sorted({e.token for seq in sequences for e in seq})
         vocab = [tok.START, tok.END] + tokens
         index = {t: i for i, t in enumerate(vocab)}
@@ -322,10 +344,28 @@ def _heads(keras, layers, s, x, inputs, nxt, vocab, durations, name, stateful=Fa
     return model
 
 
-# Columns of a lofi training step: token id, duration class, position, chord root (-1: none),
-# pitch-class mask, bass (-1: none).
+# Columns of a lofi training step: token id, duration class, position, chord root (-1: none), pitch-class mask,
+# bass (-1: none), then the lookback (token id, duration class, degree) for each bar it looks back, then for each
+# whether the event restates that bar. The network hears the lookback of the event it predicts (y's columns) and
+# whether the event it has just played restated (x's).
 TOK, DUR, POS, ROOT, MASK, BASS = range(6)
+LOOKBACK = 6  # the first lookback column
+LOOKBACK_TOKENS = tuple(LOOKBACK + lookback.WIDTH * b for b in range(len(lookback.BARS)))
+RESTATED = LOOKBACK + lookback.WIDTH * len(lookback.BARS)  # the first "restated" flag
 SHIFTS = tuple(range(-6, 6))  # transposition augmentation: every key, the melody moved at most a tritone
+ABLATIONS = ("no_chords", "no_melody_pc")  # evaluation only: what the validation figures are also given without
+
+
+def lookback_inputs(x, y, as_float) -> dict:
+    """The lookback columns of rows ``y`` and the restated flags of rows ``x`` as the network's named inputs (numpy
+    or tf tensors alike; ``as_float`` casts the flags)."""
+    out = {"restated": as_float(x[..., RESTATED:RESTATED + len(lookback.BARS)]),
+           "same_chord": as_float(y[..., LOOKBACK + lookback.WIDTH - 1:RESTATED:lookback.WIDTH])}
+    for b, k in enumerate(lookback.BARS):
+        at = LOOKBACK + lookback.WIDTH * b
+        out.update({f"lookback{k}_tokens": y[..., at], f"lookback{k}_durations": y[..., at + 1],
+                    f"lookback{k}_degrees": y[..., at + 2]})
+    return out
 
 
 class Lofi(Preset):
@@ -334,24 +374,30 @@ class Lofi(Preset):
     encoding = "steps"
     encoding_version = tok.LOFI_ENCODING_VERSION
     conditioned = True
-    needs = Preset.needs + ("position_embed/embeddings",)
-    about = ("token, duration and position embeddings with the chord vector (root | pitch classes | bass) "
-             "-> LSTMs -> next token at every position, and a duration head")
+    needs = Preset.needs + ("position_embed/embeddings", "degree_embed/embeddings")
+    about = ("token, duration and position embeddings with the chord vector (root | pitch classes | bass) and the "
+             "lookback (the token, duration and chord degree sounding one and two bars back, through the same "
+             "embeddings) -> LSTMs -> next token at every position, and a duration head")
 
     def encode_file(self, source):
         from ..music import tokens
 
         return tokens.encode_file_steps(source.path, chordify=source.chordify)
 
-    def dump(self, parts) -> list:
-        return [[[s.token, str(s.quarter_length), s.position, list(s.chord) if s.chord else None] for s in p]
-                for p in parts]
+    def layout(self) -> dict:
+        return {"lookback": list(lookback.BARS), "flags": ["same_chord", "restated"]}
 
-    def load(self, data) -> list:
+    def dump(self, parts) -> dict:
+        return {"parts": [[[s.token, str(s.quarter_length), s.position, list(s.chord) if s.chord else None,
+                            str(s.onset), str(s.bar)] for s in p] for p in parts],
+                "symbols": getattr(parts, "symbols", 0), "unread": getattr(parts, "unread", [])}
+
+    def load(self, data) -> tok.Parts:
         from fractions import Fraction
 
-        return [[tok.Step(t, Fraction(q), pos, (c[0], tuple(c[1]), c[2]) if c else None) for t, q, pos, c in p]
-                for p in data]
+        return tok.Parts([[tok.Step(t, Fraction(q), pos, (c[0], tuple(c[1]), c[2]) if c else None, Fraction(o),
+                                    Fraction(b)) for t, q, pos, c, o, b in p] for p in data["parts"]],
+                         data["symbols"], data["unread"])
 
     def vocabulary(self, sequences, s) -> list[str]:
         """Every token of the corpus and, with ``transpose``, its transpositions: the same in every key."""
@@ -360,40 +406,64 @@ class Lofi(Preset):
             found |= {t2 for t in found for k in SHIFTS if (t2 := tok.transpose_token(t, k)) is not None}
         return [tok.START, tok.END] + sorted(found)
 
-    def data(self, sequences, s, seed: int, keras=None) -> dict:
+    @staticmethod
+    def piece_rows(seq, index: dict, tops: dict) -> np.ndarray:
+        """One encoded part as training steps: start, every event with its conditioning and lookback, end."""
+        ids = [index[e.token] for e in seq]
+        classes = [duration_class(e) for e in seq]
+        back = lookback.corpus_rows(seq, ids, classes, [tops[e.token] for e in seq], index[tok.START])
+        nothing = (index[tok.START], lookback.HELD, lookback.NOTHING, 0) * len(lookback.BARS) + (0,) * len(lookback.BARS)
+        rows = [(index[tok.START], 0, tok.OFF_GRID, -1, 0, -1) + nothing]
+        for e, i, d, b in zip(seq, ids, classes, back):
+            chord = (-1, 0, -1) if e.chord is None else (e.chord[0], tok.chord_mask(e.chord[1]), e.chord[2])
+            rows.append((i, d, e.position) + chord + b)
+        rows.append((index[tok.END], 0, tok.OFF_GRID, -1, 0, -1) + nothing)
+        return np.array(rows, np.int32)
+
+    def data(self, sequences, s, seed: int, keras=None, groups=None) -> dict:
+        """Training and validation rows; ``groups`` (one label a sequence, e.g. its corpus entry) are held out apart,
+        so that each has its own validation figures and a group's split does not depend on the others."""
         vocab = self.vocabulary(sequences, s)
         index = {t: i for i, t in enumerate(vocab)}
-
-        def row(ev, position, chord):
-            if chord is None:
-                return (index[ev.token], duration_class(ev), position, -1, 0, -1)
-            return (index[ev.token], duration_class(ev), position, chord[0], tok.chord_mask(chord[1]), chord[2])
-
-        start, end = tok.Event(tok.START, 0), tok.Event(tok.END, 0)
-        pieces = [np.array([row(start, tok.OFF_GRID, None)] + [row(e, e.position, e.chord) for e in seq]
-                           + [row(end, tok.OFF_GRID, None)], np.int32) for seq in sequences]
-        train_pieces, val_pieces = split_pieces(pieces, s.validation, seed)
+        tops = {t: tok.top_pitch_class(t) for t in vocab}
+        pieces = [self.piece_rows(seq, index, tops) for seq in sequences]
+        train_pieces, val_groups = split_groups(pieces, groups, s.validation, seed)
         train = cut_rows(train_pieces, s.sequence)
         if train is None:
             raise ModelError("the corpus is too small to train on (fewer than two events)")
+        val_pieces = [p for group in val_groups.values() for p in group]
         val = cut_rows(val_pieces, s.sequence) if val_pieces else None
         table = np.array([[index.get(tok.transpose_token(t, k) or t, i) for i, t in enumerate(vocab)]
                           for k in SHIFTS], np.int32)
-        return {"vocab": vocab, "train_rows": train, "val_rows": val, "table": table,
-                "val": None if val is None else self.arrays(*val, s),
+        pcs = np.array([tok.chord_mask(p % 12 for p in tok.token_pitches(t)) for t in vocab], np.int32)
+        return {"vocab": vocab, "train_rows": train, "val_rows": val, "table": table, "token_masks": pcs,
+                "val_groups": {g: cut_rows(v, s.sequence) for g, v in val_groups.items() if v},
+                "val": None if val is None else self.arrays(val, s),
                 "train_targets": train[1][..., TOK], "train_duration_targets": train[1][..., DUR],
                 "train_tokens": int(train[1][..., TOK].size), "val_tokens": int(val[1][..., TOK].size) if val else 0}
 
     @staticmethod
-    def arrays(x, y, s, ablate: bool = False):
-        """Rows as the network's inputs (numpy): (x, y) with the conditioning of the predicted event."""
+    def arrays(rows, s, ablate: str | None = None, token_masks=None):
+        """Rows (x, y) as the network's inputs (numpy), with the conditioning of the predicted event; ``ablate``
+        (evaluation only): "no_chords" (the chord vector zero and the lookback's degrees "no chord") or
+        "no_melody_pc" (the predicted token's pitch classes taken out of its chord's root, pitch classes and bass,
+        ``token_masks`` giving each token's pitch classes as a mask)."""
+        x, y = rows
         root, mask, bass, pos = y[..., ROOT], y[..., MASK], y[..., BASS], y[..., POS]
-        if ablate or not s.conditioned:
-            root, mask, bass, pos = np.full_like(root, -1), np.zeros_like(mask), np.full_like(bass, -1), \
-                np.full_like(pos, tok.OFF_GRID)
-        chords = chord_vectors(root, mask, bass)
-        return ({"tokens": x[..., TOK], "durations": x[..., DUR], "positions": pos, "chords": chords,
-                 "next_tokens": y[..., TOK]},
+        back = lookback_inputs(x, y, lambda a: a.astype(np.float32))
+        if ablate == "no_melody_pc":
+            own = token_masks[y[..., TOK]]
+            mask = mask & ~own
+            root = np.where((root >= 0) & ((own >> np.maximum(root, 0)) & 1 == 1), -1, root)
+            bass = np.where((bass >= 0) & ((own >> np.maximum(bass, 0)) & 1 == 1), -1, bass)
+        if ablate == "no_chords" or not s.conditioned:
+            root, mask, bass = np.full_like(root, -1), np.zeros_like(mask), np.full_like(bass, -1)
+            back = {k: np.where(v < lookback.REST, lookback.NO_CHORD, v) if k.endswith("degrees") else
+                    np.zeros_like(v) if k == "same_chord" else v for k, v in back.items()}
+        if not s.conditioned:
+            pos = np.full_like(pos, tok.OFF_GRID)
+        return ({"tokens": x[..., TOK], "durations": x[..., DUR], "positions": pos,
+                 "chords": chord_vectors(root, mask, bass), "next_tokens": y[..., TOK], **back},
                 {"token": y[..., TOK], "duration": y[..., DUR]})
 
     def dataset(self, data, s, seed: int, *, shuffle: bool = True):
@@ -411,20 +481,26 @@ class Lofi(Preset):
         def step(x, y):
             if s.transpose:
                 k = tf.random.uniform((), 0, len(SHIFTS), dtype=tf.int32, seed=seed)
-                shift = k + SHIFTS[0]
-                x = tf.concat([tf.gather(table[k], x[:, TOK])[:, None], x[:, TOK + 1:]], axis=1)
-                y = tf.concat([tf.gather(table[k], y[:, TOK])[:, None], y[:, DUR:ROOT],
-                               tf.where(y[:, ROOT:ROOT + 1] >= 0, (y[:, ROOT:ROOT + 1] + shift) % 12, -1),
-                               _rotate_mask(tf, y[:, MASK:MASK + 1], shift),
-                               tf.where(y[:, BASS:BASS + 1] >= 0, (y[:, BASS:BASS + 1] + shift) % 12, -1)], axis=1)
+                shift, moved = k + SHIFTS[0], table[k]
+                x = tf.concat([tf.gather(moved, x[:, TOK])[:, None], x[:, TOK + 1:]], axis=1)
+                columns = [tf.gather(moved, y[:, TOK])[:, None], y[:, DUR:ROOT],
+                           tf.where(y[:, ROOT:ROOT + 1] >= 0, (y[:, ROOT:ROOT + 1] + shift) % 12, -1),
+                           _rotate_mask(tf, y[:, MASK:MASK + 1], shift),
+                           tf.where(y[:, BASS:BASS + 1] >= 0, (y[:, BASS:BASS + 1] + shift) % 12, -1)]
+                for at in LOOKBACK_TOKENS:  # the lookback's tokens move too; its degrees do not
+                    columns += [tf.gather(moved, y[:, at])[:, None], y[:, at + 1:at + lookback.WIDTH]]
+                y = tf.concat(columns + [y[:, RESTATED:]], axis=1)
             root, mask, bass, pos = y[:, ROOT], y[:, MASK], y[:, BASS], y[:, POS]
+            back = lookback_inputs(x, y, lambda a: tf.cast(a, tf.float32))
             if not conditioned:
                 root, bass = tf.fill(tf.shape(root), -1), tf.fill(tf.shape(bass), -1)
                 mask, pos = tf.zeros_like(mask), tf.fill(tf.shape(pos), tok.OFF_GRID)
+                back = {k: tf.where(v < lookback.REST, lookback.NO_CHORD, v) if k.endswith("degrees") else
+                        tf.zeros_like(v) if k == "same_chord" else v for k, v in back.items()}
             chords = tf.concat([tf.one_hot(root, 12), tf.cast(tf.bitwise.bitwise_and(tf.bitwise.right_shift(mask[:, None], tf.range(12)), 1), tf.float32),
                                 tf.one_hot(bass, 12)], axis=1)
             return ({"tokens": x[:, TOK], "durations": x[:, DUR], "positions": pos, "chords": chords,
-                     "next_tokens": y[:, TOK]}, {"token": y[:, TOK], "duration": y[:, DUR]})
+                     "next_tokens": y[:, TOK], **back}, {"token": y[:, TOK], "duration": y[:, DUR]})
 
         # Replicas need equal shares of every batch: a distributed run drops the last, partial one.
         drop = bool(data.get("distributed"))
@@ -454,31 +530,51 @@ class Lofi(Preset):
                   callbacks=callbacks, verbose=verbose, shuffle=False)  # the dataset shuffles itself
 
     def evaluate(self, model, data, s, vocab) -> dict:
+        """The base figures, then per group of the corpus its validation perplexity, alone and with each of the
+        :data:`ABLATIONS` (the same network, its inputs taken away at evaluation)."""
         out = super().evaluate(model, data, s, vocab)
-        if out and s.conditioned:  # the same network with the chords and positions taken away
-            x, y = self.arrays(*data["val_rows"], s, ablate=True)
-            ablated = model.evaluate(x, y, batch_size=s.batch_size, verbose=0, return_dict=True)
-            out["ablated_val_perplexity"] = round(math.exp(float(ablated["token_loss"])), 3)
+        if not out or not s.conditioned:
+            return out
+
+        def perplexity(rows, ablate=None):
+            x, y = self.arrays(rows, s, ablate, data["token_masks"])
+            result = model.evaluate(x, y, batch_size=s.batch_size, verbose=0, return_dict=True)
+            return round(math.exp(float(result["token_loss"])), 3)
+
+        for ablate in ABLATIONS:
+            out[f"{ablate}_val_perplexity"] = perplexity(data["val_rows"], ablate)
+        out["val_by_source"] = {group: {"tokens": int(rows[1][..., TOK].size), "perplexity": perplexity(rows),
+                                        **{a: perplexity(rows, a) for a in ABLATIONS}}
+                                for group, rows in data["val_groups"].items() if rows is not None}
         return out
 
     def build(self, s: LofiSettings, vocab: int, durations: int):
-        """The pinned network: embeddings of token, duration and position with the chord vector -> LSTMs
-        -> a token head and default's duration head."""
+        """The pinned network: embeddings of token, duration and position with the chord vector, and the lookback's
+        tokens and durations through the same embeddings with an embedding of their degrees -> LSTMs -> a token head
+        and default's duration head."""
         import keras
         from keras import layers
 
-        tokens = keras.Input(shape=(None,), dtype="int32", name="tokens")
-        durs = keras.Input(shape=(None,), dtype="int32", name="durations")
-        positions = keras.Input(shape=(None,), dtype="int32", name="positions")
+        def index(name):
+            return keras.Input(shape=(None,), dtype="int32", name=name)
+
+        tokens, durs, positions, nxt = index("tokens"), index("durations"), index("positions"), index("next_tokens")
         chords = keras.Input(shape=(None, 36), dtype="float32", name="chords")
-        nxt = keras.Input(shape=(None,), dtype="int32", name="next_tokens")
-        x = layers.Concatenate(name="inputs")([
-            layers.Embedding(vocab, s.embed, name="token_embed")(tokens),
-            layers.Embedding(durations, s.duration_embed, name="duration_embed")(durs),
-            layers.Embedding(tok.POSITIONS, s.position_embed, name="position_embed")(positions),
-            chords,
-        ])
-        return _heads(keras, layers, s, x, [tokens, durs, positions, chords, nxt], nxt, vocab, durations, "lofi")
+        token_embed = layers.Embedding(vocab, s.embed, name="token_embed")
+        duration_embed = layers.Embedding(durations, s.duration_embed, name="duration_embed")
+        degree_embed = layers.Embedding(lookback.DEGREES, s.degree_embed, name="degree_embed")
+        back = {f"lookback{k}_{what}": index(f"lookback{k}_{what}") for k in lookback.BARS
+                for what in ("tokens", "durations", "degrees")}
+        flags = [keras.Input(shape=(None, len(lookback.BARS)), dtype="float32", name=name)
+                 for name in ("same_chord", "restated")]
+        parts = [token_embed(tokens), duration_embed(durs),
+                 layers.Embedding(tok.POSITIONS, s.position_embed, name="position_embed")(positions), chords]
+        for k in lookback.BARS:
+            parts += [token_embed(back[f"lookback{k}_tokens"]), duration_embed(back[f"lookback{k}_durations"]),
+                      degree_embed(back[f"lookback{k}_degrees"])]
+        x = layers.Concatenate(name="inputs")(parts + flags)
+        return _heads(keras, layers, s, x, [tokens, durs, positions, chords, *back.values(), *flags, nxt], nxt,
+                      vocab, durations, "lofi")
 
 
 def _rotate_mask(tf, mask, shift):

@@ -107,16 +107,22 @@ def problems(stats: dict, gate: Gate = GATE) -> list[str]:
     return out
 
 
-# -- the lofi gate: the melody against its chords and the bar ---------------------------------------------------
+# -- the lofi gate: the melody against its chords and the bar, and the model's own contribution -------------------
+#
+# A random-initialised network or a unigram under the generation rules keeps the rules' bounds (the grid, the loop,
+# chord tones on beats 1 and 3, the ending) as well as a trained one: the gate also measures what only a model that
+# learned the corpus does, against histograms of the corpus that travel with the checkpoint (computed at training):
+# its melodic intervals and its notes over the chords' roots, the notes it plays off the strong beats outside the
+# chord, and whether its non-chord tones move on by step.
 
 _GRID = (4, 6)  # onsets on the 16th grid (4 a quarter) or the triplet grid (eighth and 16th triplets: 6 a quarter)
-MOTIF_SIMILARITY = 0.75  # share of matching onsets (and of pitches a constant transposition apart) for a recurrence
 
 
 def melody_pcs(chord) -> frozenset[int]:
-    """Pitch classes that sound right over ``chord``: its tones and its available 7/9/11/13 tensions
-    (the rule the chord table's tensions come from, applied to the chord as voiced)."""
-    return chord_table.melody_pcs(chord.root, chord.pcs)
+    """Pitch classes that sound right over ``chord``: its tones and its available 7/9/11/13 tensions, less its avoid
+    notes (the rule the chord table's tensions come from, applied to the chord as voiced, with the table's avoid
+    notes: the natural 11 of a 13th chord is no tension)."""
+    return chord_table.melody_pcs(chord.root, chord.pcs, getattr(chord, "avoid", ()))
 
 
 def _chord_at(timeline, q):
@@ -130,39 +136,58 @@ def _on_grid(q: Fraction) -> bool:
     return any((q * g).denominator == 1 for g in _GRID)
 
 
-def _window(notes, start: Fraction, end: Fraction):
-    return [(s - start, m) for s, _, m in notes if start <= s < end]
+def notes_of(melody) -> list:
+    """A melody's (start, duration, midis) events as the musician's measures read it: each note's top pitch."""
+    from .measures import Note
+
+    return [Note(Fraction(s), Fraction(d), max(m)) for s, d, m in melody if m]
 
 
-def _recurs(a, b) -> bool:
-    """Do two windows of (onset, pitch) hold the same rhythm with the pitches a constant interval apart?"""
-    if len(a) < 3 or len(b) < 3:
-        return False
-    pa, pb = dict(a), dict(b)
-    common = sorted(pa.keys() & pb.keys())
-    if len(common) < MOTIF_SIMILARITY * max(len(pa), len(pb)):
-        return False
-    shifts = [pb[q] - pa[q] for q in common]
-    shift = max(set(shifts), key=lambda s: (sum(abs(x - s) <= 1 for x in shifts), -abs(s)))
-    return sum(abs(x - shift) <= 1 for x in shifts) >= MOTIF_SIMILARITY * len(common)
+@dataclass(frozen=True)
+class _Label:
+    """A chord label of the encoded corpus (root, pitch classes, bass) as the measures read a chord."""
+
+    root: int
+    pcs: tuple[int, ...]
+    bass: int
 
 
-def motif_bars(notes, bars: int, bar: Fraction, longest: int = 8) -> int:
-    """Bars of the longest motif (>= 2 bars) that recurs later without overlapping, transposed or not; 0 if none."""
-    found = 0
-    for length in range(2, min(longest, bars // 2) + 1):
-        windows = [_window(notes, i * bar, (i + length) * bar) for i in range(bars - length + 1)]
-        if any(_recurs(windows[i], windows[j]) for i in range(len(windows)) for j in range(i + length, len(windows))):
-            found = length
-        elif found:
-            break
-    return found
+def corpus_reference(sequences) -> dict[str, list[float]]:
+    """The corpus's histograms the gate compares a solo with (:data:`~lofi_build.model.measures.HISTOGRAMS`): the
+    melodic intervals and the notes over their chord's root of every encoded melody (``tokens.Step`` lists) that
+    has chords, pooled. Stored in the checkpoint's info as ``reference``."""
+    from ..music.progression import ChordSpan
+    from ..music.tokens import token_pitches
+    from . import measures
+    from .measures import Note
+
+    totals = {key: 0.0 for key in measures.HISTOGRAMS}
+    for steps in sequences:
+        notes = [Note(s.onset, s.quarter_length, max(token_pitches(s.token))) for s in steps
+                 if token_pitches(s.token)]
+        spans = [ChordSpan(a.onset, b.onset if b is not None else a.onset + a.quarter_length, _Label(*a.chord))
+                 for a, b in zip(steps, list(steps[1:]) + [None]) if a.chord is not None]
+        if not spans or not notes:
+            continue
+        totals["intervals"] = totals["intervals"] + measures.interval_histogram(notes)
+        totals["chord_degrees"] = totals["chord_degrees"] + measures.chord_relative_histogram(notes, spans)
+    return {key: [float(x) for x in np.atleast_1d(v)] for key, v in totals.items()}
 
 
-def lofi_measures(melody, timeline, *, bars: int, beats_per_bar: int = 4) -> dict:
+def reference_of(ckpt) -> dict[str, np.ndarray] | None:
+    """The corpus histograms a checkpoint carries (None: trained before they were kept)."""
+    found = ckpt.info.get("reference")
+    return {k: np.asarray(v) for k, v in found.items()} if found else None
+
+
+def lofi_measures(melody, timeline, *, bars: int, beats_per_bar: int = 4, reference: dict | None = None) -> dict:
     """The lofi gate's measures of a melody [(start, duration, midis)] in quarters (no midis = a rest) over a
     chord timeline of ``bars`` bars: chord tones on beats 1 and 3, rest share, mean note, longest run of equal
-    durations, share of 16ths, share of onsets on the grid, the longest recurring motif in bars, the ending."""
+    durations, share of 16ths, share of onsets on the grid, the ending; and the model's own contribution: weak-beat
+    notes outside the chord, non-chord tones resolving by step and, given the corpus ``reference`` histograms, the
+    Jensen-Shannon divergence (bits) of the melody's interval and chord-degree histograms to the corpus's."""
+    from . import measures
+
     bar = Fraction(beats_per_bar)
     end = bar * bars
     events = sorted((Fraction(s), Fraction(d), tuple(m)) for s, d, m in melody)
@@ -192,8 +217,15 @@ def lofi_measures(melody, timeline, *, bars: int, beats_per_bar: int = 4) -> dic
             ending = True  # the phrase ends before the loop point: it ends on a rest
         else:
             chord = _chord_at(timeline, s)
-            ending = d >= 1 and chord is not None and all(p % 12 in chord.pcs for p in m)
-    tops = [(s, d, max(m)) for s, d, m in notes]
+            ending = d >= 1 and chord is not None and all(
+                p % 12 in chord.pcs and p % 12 not in getattr(chord, "avoid", ()) for p in m)
+    line = notes_of(notes)
+    own = {"weak_outside": measures.weak_beat_outside(line, timeline, bar).value,
+           "nct_step": measures.non_chord_tones_resolving(line, timeline).value}
+    if reference is not None:
+        own["intervals"] = measures.js_divergence(measures.interval_histogram(line), reference["intervals"])
+        own["chord_degrees"] = measures.js_divergence(measures.chord_relative_histogram(line, timeline),
+                                                      reference["chord_degrees"])
     return {
         "chord_tones": round(inside / judged, 4) if judged else None,
         "rest_share": round(float(1 - sounding / end), 4) if end else 0.0,
@@ -201,13 +233,25 @@ def lofi_measures(melody, timeline, *, bars: int, beats_per_bar: int = 4) -> dic
         "max_equal_run": longest,
         "sixteenths": round(sum(d <= Fraction(1, 4) for _, d, _ in notes) / len(notes), 4) if notes else 0.0,
         "on_grid": round(sum(_on_grid(s % bar) for s in onsets) / len(onsets), 4) if onsets else 1.0,
-        "motif": motif_bars(tops, bars, bar),
         "ending": ending,
+        **{k: None if v is None else round(v, 4) for k, v in own.items()},
     }
 
 
+# ai.quality's limits on the model's own contribution: (key, threshold, the test a solo fails, what it says).
+_OWN = (
+    ("weak_outside", "max_weak_outside", lambda v, t: v > t, "{:.0%} of weak-beat notes outside the chord (> {:.0%})"),
+    ("nct_step", "min_nct_step", lambda v, t: v < t, "{:.0%} of non-chord tones resolving by step (< {:.0%})"),
+    ("intervals", "max_intervals_js", lambda v, t: v > t,
+     "melodic intervals {:.3f} bits from the corpus's (> {:.3f})"),
+    ("chord_degrees", "max_degrees_js", lambda v, t: v > t,
+     "notes over the chord roots {:.3f} bits from the corpus's (> {:.3f})"),
+)
+
+
 def lofi_problems(measures: dict, thresholds: dict) -> list[str]:
-    """Why a melody fails the lofi gate (empty when it passes); thresholds as ``ai.quality`` in lofi.yaml."""
+    """Why a melody fails the lofi gate (empty when it passes); thresholds as ``ai.quality`` in lofi.yaml. A measure
+    the melody has nothing for (no weak-beat notes, no reference histograms) is not judged."""
     m, t = measures, thresholds
     out = []
     if m["chord_tones"] is not None and m["chord_tones"] < t["chord_tones"]:
@@ -222,10 +266,11 @@ def lofi_problems(measures: dict, thresholds: dict) -> list[str]:
         out.append(f"{m['sixteenths']:.0%} sixteenths (> {t['max_sixteenths']:.0%})")
     if m["on_grid"] < 1:
         out.append(f"{1 - m['on_grid']:.0%} of onsets off the 16th/triplet grid")
-    if m["motif"] < 2:
-        out.append("no motif of 2 bars or more recurs")
     if not m["ending"]:
         out.append("the last phrase does not end at the loop point on a chord tone held a beat, or on a rest")
+    for key, limit, fails, text in _OWN:
+        if m.get(key) is not None and limit in t and fails(m[key], t[limit]):
+            out.append(text.format(m[key], t[limit]))
     return out
 
 

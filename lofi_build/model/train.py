@@ -205,7 +205,7 @@ def train(config, p: Plan | None = None, *, epochs: int | None = None, resume: b
             log.info("Nothing to resume for %s: training from the start.", p.folder.name)
     incumbent = p.find()
 
-    data = net.data(encoded.sequences, s, seed, keras)
+    data = net.data(encoded.sequences, s, seed, keras, groups=encoded.groups)
     data["seed"] = seed
     data["distributed"] = strategy.num_replicas_in_sync if strategy is not None else 0  # replicas
     vocab = existing.vocab if existing else data["vocab"]
@@ -236,6 +236,19 @@ def train(config, p: Plan | None = None, *, epochs: int | None = None, resume: b
         "replicas": strategy.num_replicas_in_sync if strategy is not None else 1,
         "command": command or "lofi-build train",
     })
+    if net.encoding == "steps":  # melodies over chords: the corpus histograms the lofi gate compares solos with
+        from .quality import corpus_reference
+
+        ckpt.info["reference"] = corpus_reference(encoded.sequences)
+    if net.duration_head:  # what a unigram of this network plays (baselines.unigram_of)
+        from .baselines import target_counts
+
+        tokens_seen, durations_seen = target_counts(data, s, len(DURATIONS) + 1)
+        ckpt.info["target_counts"] = {"tokens": [round(float(x), 4) for x in tokens_seen],
+                                      "durations": [float(x) for x in durations_seen]}
+    if encoded.symbols:  # lead sheets: how many chord symbols the chord table spelled (music21 the others)
+        ckpt.info["chord_symbols"] = {"symbols": encoded.symbols, "unread": len(encoded.unread),
+                                      "unread_kinds": sorted(set(encoded.unread))}
     if encoded.from_cache < encoded.files:  # a fresh encoding: its speed is worth recording
         ckpt.info["encode_seconds"] = round(encoded.seconds, 1)
 

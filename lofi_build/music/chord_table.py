@@ -42,6 +42,10 @@ _ALTERED_13 = {"drops": ["13"], "altered_omits": ["11"]}
 # b13 and a 7th for a chord without one (b7 over a minor 3rd). A tension a half step over a chord tone is an
 # avoid note (the 11 on a major chord, the b13 over a perfect 5th).
 TENSIONS = (2, 5, 6, 9, 8, 10, 11)
+# The natural 11 over a major 3rd (a half step over it, against it in the comping) is an avoid note even where a
+# kind sounds it (music21 spells its 13th chords with the 11): never on a strong beat, never held a beat. A symbol
+# that asks for it (an 11th chord, "add11") keeps it; a sus chord has no 3rd for it to clash with.
+ELEVEN, MAJOR_THIRD = 5, 4
 
 FIELDS = {
     "spellings": "what a symbol writes after the root to name the kind (longest first when reading)",
@@ -51,7 +55,9 @@ FIELDS = {
     "pcs": "pitch classes above the root",
     "tones": "pitch classes of the chord tones (degrees 1 to 7)",
     "tensions": "pitch classes a melody may add to the tones (melody_pcs over the kind)",
-    "avoid": "pitch classes of TENSIONS a melody leaves out over the kind",
+    "avoid": "pitch classes of TENSIONS a melody leaves out over the kind, its avoid_notes included",
+    "avoid_notes": "pitch classes a melody never sounds on a strong beat or holds a beat over the kind, though "
+                   "the kind may sound them: the natural 11 over a major 3rd unless the kind asks for it (11th chords)",
     "voiced_avoid": "pitch classes the kind sounds although they sit a half step above a chord tone "
                     "(the natural 11 of music21's 11th and 13th chords)",
     "drops": "degrees of the kind a symbol cannot alter: an alteration or addition of one is dropped "
@@ -60,8 +66,15 @@ FIELDS = {
 }
 
 
-def melody_pcs(root: int, pcs) -> frozenset[int]:
-    """Pitch classes that sound right over a chord: its tones and its available 7/9/11/13 tensions."""
+def avoid_notes(kind_name: str, pcs) -> list[int]:
+    """The kind's avoid notes over its root (see :data:`ELEVEN`): the natural 11 over a major 3rd, unless the kind
+    is an 11th chord, which asks for it."""
+    return [ELEVEN] if MAJOR_THIRD in pcs and "11th" not in kind_name else []
+
+
+def melody_pcs(root: int, pcs, avoid=()) -> frozenset[int]:
+    """Pitch classes that sound right over a chord: its tones and its available 7/9/11/13 tensions, less ``avoid``
+    (its avoid notes as pitch classes, from the table: a 13th chord sounds the 11, a melody does not lean on it)."""
     pcs = set(pcs)
     out = set(pcs)
     intervals = {(p - root) % 12 for p in pcs}
@@ -74,7 +87,7 @@ def melody_pcs(root: int, pcs) -> frozenset[int]:
             continue  # no #11 and no major 7th over a minor triad
         if (pc - 1) % 12 not in pcs:
             out.add(pc)
-    return frozenset(out)
+    return frozenset(out - {p % 12 for p in avoid})
 
 
 def _degree_name(figure: str) -> str:
@@ -102,7 +115,7 @@ def _semitones(degree: str) -> int:
     return (_MAJOR_SCALE[(number - 1) % 7 + 1] + degree.count("#") - degree.count("b")) % 12
 
 
-def _kind(figure: str, spellings: list[str], rules: dict | None = None) -> dict | None:
+def _kind(name: str, figure: str, spellings: list[str], rules: dict | None = None) -> dict | None:
     """One kind of the table from music21's ChordSymbol of C + ``figure``; None when that is not a chord."""
     from music21 import harmony
 
@@ -118,7 +131,8 @@ def _kind(figure: str, spellings: list[str], rules: dict | None = None) -> dict 
     spelling = [by_pc[i % 12] for i in intervals]
     pcs = sorted({i % 12 for i in intervals})
     tones = sorted({i % 12 for i, d in zip(intervals, spelling) if int(d.lstrip("b#")) <= 7})
-    melody = melody_pcs(0, pcs)
+    avoid = avoid_notes(name, pcs)
+    melody = melody_pcs(0, pcs, avoid)
     extensions = [d for d in spelling if int(d.lstrip("b#")) >= 9]
     entry = {
         "spellings": sorted(spellings, key=lambda s: (-len(s), s)),
@@ -128,7 +142,8 @@ def _kind(figure: str, spellings: list[str], rules: dict | None = None) -> dict 
         "pcs": pcs,
         "tones": tones,
         "tensions": sorted(melody - set(tones)),
-        "avoid": sorted(set(TENSIONS) - melody),
+        "avoid": sorted((set(TENSIONS) - melody) | set(avoid)),
+        "avoid_notes": avoid,
         "voiced_avoid": sorted(p for p in set(pcs) - set(tones) if (p - 1) % 12 in tones),
         "drops": [d.lstrip("b#") for d in extensions],
         "altered_omits": [],
@@ -151,11 +166,11 @@ def chord_table() -> dict:
         figure = next((a for a in abbreviations if a in spellings and a), None)
         if not spellings or figure is None and name != "major":
             continue
-        entry = _kind(figure or "", spellings, _ALTERED_13 if name == "dominant-13th" else None)
+        entry = _kind(name, figure or "", spellings, _ALTERED_13 if name == "dominant-13th" else None)
         if entry is not None:
             kinds[name] = entry
     for name, figure, spellings in _COMPOUND_KINDS:
-        kinds[name] = _kind(figure, spellings)
+        kinds[name] = _kind(name, figure, spellings)
     seen: dict[str, str] = {}
     for name, entry in kinds.items():
         for s in entry["spellings"]:

@@ -16,7 +16,8 @@ The grammar, written the same way in ``site_src/js/ai/progression.js``:
   lowest: the notes under it move up by octaves until above it; any other BASS is added in the
   octave below the root's, octaves counted by letter from C (so Cb sits under C, B# over B);
 * the voicing is moved by octaves so that its lowest note lies in the octave from the table's
-  ``floor`` (C3..B3).
+  ``floor`` (C3..B3);
+* its avoid notes are the kind's ``avoid_notes`` over the root, less an 11 the changes add (``add11``).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class Spelled:
     kind: str
     changes: str
     midi: tuple[int, ...]
+    avoid: tuple[int, ...] = ()  # pitch classes a melody never sounds on a strong beat or holds a beat
 
 
 def strip(text: str) -> str:
@@ -160,7 +162,10 @@ def read(symbol: str) -> Spelled:
     letter, accidental, _, bass_letter, bass_accidental = split_up
     root = (letter, pitch(letter, accidental))
     bass = (bass_letter, pitch(bass_letter, bass_accidental)) if bass_letter else None
-    return Spelled(root[1] % 12, (bass or root)[1] % 12, *found, _voice(notes, root, bass, table["floor"]))
+    asked = {int(m.group(4)) for m in re.finditer(_CHANGE, found[1]) if m.group(4) and not m.group(3)}
+    avoid = tuple(sorted((root[1] + i) % 12 for i in table["kinds"][found[0]]["avoid_notes"]
+                         if not (i == table["degrees"]["11"] % 12 and 11 in asked)))
+    return Spelled(root[1] % 12, (bass or root)[1] % 12, *found, _voice(notes, root, bass, table["floor"]), avoid)
 
 
 def chord_pitches(symbol: str) -> tuple[int, ...]:

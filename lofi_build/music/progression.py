@@ -34,6 +34,7 @@ class Chord:
     pcs: tuple[int, ...]
     bass: int
     midi: tuple[int, ...]
+    avoid: tuple[int, ...] = ()  # the avoid notes the chord table gives it (the natural 11 over a major 3rd)
 
     def vector(self) -> np.ndarray:
         return chord_vector(self.root, self.pcs, self.bass)
@@ -54,7 +55,8 @@ class ChordSpan:
 def make_chord(symbol: str) -> Chord:
     """The Chord a symbol names; raises ChordError for an unknown symbol."""
     spelled = read(symbol)
-    return Chord(strip(symbol), spelled.root, tuple(sorted({n % 12 for n in spelled.midi})), spelled.bass, spelled.midi)
+    return Chord(strip(symbol), spelled.root, tuple(sorted({n % 12 for n in spelled.midi})), spelled.bass, spelled.midi,
+                 spelled.avoid)
 
 
 def _transpose_symbol(symbol: str, semitones: int) -> str:

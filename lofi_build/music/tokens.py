@@ -31,6 +31,7 @@ This module needs music21 only to read and write music; the pitch arithmetic on 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -104,6 +105,12 @@ def token_pitches(token: str) -> tuple[int, ...]:
             out.append(midi)
         return tuple(out)
     return (parse_pitch(token),)
+
+
+def top_pitch_class(token: str) -> int:
+    """The pitch class of the highest note a token sounds (-1: a rest or a marker)."""
+    pitches = token_pitches(token)
+    return max(pitches) % 12 if pitches else -1
 
 
 def valid_token(token: str) -> bool:
@@ -257,18 +264,24 @@ def decode(events: list[Event], instrument_name: str = "Piano"):
 
 # -- conditioning: the chord under every event and where in the bar it starts (the `lofi` preset) --
 #
-# Tokens are the article's with one change: a note is named from its MIDI number with sharps
+# Tokens are the article's with two changes: a note is named from its MIDI number with sharps
 # (``D#4``, never ``E-4``), so transposing a token is arithmetic and the vocabulary is the same in
-# every key. Chords keep the normal order, rests ``r``. Beside each event:
+# every key; and a note tied over a bar line is one event (music21's ``stripTies``), as a player
+# hears it, where the article's walk repeats its token (a note longer than the longest duration
+# sounds that long, then a rest fills the time it was held). Chords keep the normal order, rests
+# ``r``. Beside each event:
 #
 # * ``position``: its onset within the bar in twelfths of a quarter (a 16th is 3, a triplet eighth
 #   4): 0..47 in 4/4; :data:`OFF_GRID` (48) for an onset off that grid or past 4 quarters.
 # * ``chord``: the harmony sounding at its onset as ``(root, pitch classes, bass)``, or None.
-#   It comes from the score's chord symbols (lead sheets), else from chordify of its comping
-#   parts (our songs: parts that play mostly chords), else, for collections read as harmony
-#   (Bach chorales), from chordify of the whole score under its top part; else None.
+#   It comes from the score's chord symbols (lead sheets: read by the chord grammar over the chord
+#   table wherever the symbol reads in it, else as music21 realises it), else from chordify of its
+#   comping parts (our songs: parts that play mostly chords), else, for collections read as harmony
+#   (Bach chorales), from chordify of the parts under the top part (never the melody itself); else None.
+# * ``onset`` and ``bar``: where it starts, in quarters from the part's start, and the bar's length
+#   there (what the network's lookback, the event one and two bars back, is found with).
 
-LOFI_ENCODING_VERSION = 1
+LOFI_ENCODING_VERSION = 2  # 2: ties joined, chorale chords under the melody, symbols through the table
 TWELFTHS = 12  # positions per quarter note
 GRID = 48  # positions in a 4/4 bar
 OFF_GRID = GRID  # position id of an onset off the grid
@@ -279,12 +292,25 @@ ChordLabel = tuple  # (root pc, tuple of pcs, bass pc)
 
 @dataclass(frozen=True)
 class Step:
-    """An event with its conditioning: token, quarterLength, metrical position and the chord under it."""
+    """An event with its conditioning: token, quarterLength, metrical position and the chord under it, and
+    where it starts (quarters from the part's start) in bars of how many quarters."""
 
     token: str
     quarter_length: Fraction
     position: int
     chord: ChordLabel | None
+    onset: Fraction = Fraction(0)
+    bar: Fraction = Fraction(4)
+
+
+class Parts(list):
+    """A file's melody parts (lists of :class:`Step`), with what reading its chord symbols found: how many
+    symbols it has and those the chord grammar does not read (music21's realisation stands for them)."""
+
+    def __init__(self, parts=(), symbols: int = 0, unread: list[str] | None = None):
+        super().__init__(parts)
+        self.symbols = symbols
+        self.unread = list(unread or [])
 
 
 def metrical_position(onset_in_bar) -> int:
@@ -371,16 +397,54 @@ class Harmony:
         return self.labels[i] if i >= 0 else None
 
 
-def _symbol_harmony(score) -> Harmony | None:
+_M21_FIGURE = re.compile(r"([^ /]+)(/[^ ]+)?((?: (?:add|alter|subtract) [#b-]*\d+)*)")
+_M21_CHANGE = re.compile(r" (add|alter|subtract) ([#b-]*)(\d+)")
+
+
+def grammar_symbol(figure: str) -> str:
+    """music21's figure of a chord symbol (``C7 add b9``, ``Gsus/C add 7``) as a lead sheet spells it for the chord
+    grammar (``C7addb9``, ``Gsusadd7/C``): "add X" is addX, "alter X" is X, "subtract X" is omitX, before the bass."""
+    m = _M21_FIGURE.fullmatch(figure.strip())
+    if not m:
+        return figure
+    base, bass, changes = m.groups()
+    written = {"add": "add", "alter": "", "subtract": "omit"}
+    return base + "".join(written[kind] + sign.replace("-", "b") + degree
+                          for kind, sign, degree in _M21_CHANGE.findall(changes)) + (bass or "")
+
+
+def _table_label(figure: str) -> ChordLabel | None:
+    """(root, pcs, bass) of a symbol as the chord table spells it; None where the grammar does not read it."""
+    from .chords import ChordError
+    from .progression import make_chord
+
+    try:
+        chord = make_chord(grammar_symbol(figure))
+    except ChordError:
+        return None
+    return (chord.root, chord.pcs, chord.bass)
+
+
+def _symbol_harmony(score) -> tuple[Harmony | None, int, list[str]]:
+    """The score's chord symbols as chord changes, read through the chord table wherever the grammar reads them
+    (else as music21 realises them); with how many symbols there are and those the grammar does not read."""
     from music21 import harmony
 
-    changes = []
+    changes, symbols, unread = [], 0, []
     for cs in score.flatten().getElementsByClass(harmony.Harmony):
-        try:
-            changes.append((_frac(cs.offset), _label(cs)))
-        except Exception:  # a symbol music21 cannot realise: no chord there
+        if isinstance(cs, harmony.NoChord):
             changes.append((_frac(cs.offset), None))
-    return Harmony(changes) if changes else None
+            continue
+        symbols += 1
+        label = _table_label(cs.figure)
+        if label is None:
+            unread.append(cs.figure)
+            try:
+                label = _label(cs)
+            except Exception:  # a symbol music21 cannot realise either: no chord there
+                label = None
+        changes.append((_frac(cs.offset), label))
+    return (Harmony(changes) if changes else None), symbols, unread
 
 
 def _chordify_harmony(stream_, hold: bool = False) -> Harmony:
@@ -411,9 +475,12 @@ def lofi_token(element) -> str | None:
 
 
 def part_steps(part, harmony: Harmony | None) -> list[Step]:
-    """The article's walk of a part (``recurse()``), each event with its bar position and chord."""
+    """The article's walk of a part (``recurse()``) with its ties joined, each event with its bar position and
+    chord, its onset and the bar's length; a note longer than the longest duration is followed by a rest for
+    the rest of its time (so onsets and durations add up as they do when a solo is generated)."""
     from music21 import meter, stream
 
+    part = part.stripTies(inPlace=False)
     out: list[Step] = []
     measure, start, pad = None, Fraction(0), Fraction(0)
     bar = Fraction(4)
@@ -436,19 +503,30 @@ def part_steps(part, harmony: Harmony | None) -> list[Step]:
             onset = _frac(e.getOffsetInHierarchy(part))
             in_bar = onset % bar
         chord = harmony.at(onset) if harmony is not None else None
-        out.append(Step(lofi_token(e), quantise(e.quarterLength), metrical_position(in_bar), chord))
+        length = _frac(e.quarterLength)
+        token = lofi_token(e)
+        out.append(Step(token, quantise(length), metrical_position(in_bar), chord, onset, bar))
+        held = DURATIONS[-1]
+        if token != REST and length > held:
+            after = onset + held
+            out.append(Step(REST, quantise(length - held), metrical_position((in_bar + held) % bar),
+                            harmony.at(after) if harmony is not None else None, after, bar))
     return out
 
 
-def score_steps(score, chordify: bool = False) -> list[list[Step]]:
+def score_steps(score, chordify: bool = False) -> Parts:
     """Every melody part of a score with its conditioning (see the comment above :class:`Step`)."""
     from music21 import instrument, stream
 
     if isinstance(score, stream.Opus):
-        return [seq for s in score.scores for seq in score_steps(s, chordify)]
-    if chordify and score.parts:  # a chorale: its top part over the harmony of all four
-        return [part_steps(score.parts[0], _chordify_harmony(score))]
-    harmony = _symbol_harmony(score)
+        found = [score_steps(s, chordify) for s in score.scores]
+        return Parts([seq for parts in found for seq in parts], sum(p.symbols for p in found),
+                     [u for p in found for u in p.unread])
+    if chordify and score.parts:  # a chorale: its top part over the harmony of the parts under it
+        under = list(score.parts)[1:]
+        harmony = _chordify_harmony(stream.Score(under)) if under else None
+        return Parts([part_steps(score.parts[0], harmony)])
+    harmony, symbols, unread = _symbol_harmony(score)
     parts = instrument.partitionByInstrument(score)
     walk = list(parts.parts) if parts is not None and parts.parts else list(score.parts) or [score]
     walk = [p for p in walk if not is_percussion(p)]
@@ -462,10 +540,10 @@ def score_steps(score, chordify: bool = False) -> list[list[Step]]:
         steps = part_steps(part, harmony)
         if any(s.token != REST for s in steps):
             out.append(steps)
-    return out
+    return Parts(out, symbols, unread)
 
 
-def encode_file_steps(path, chordify: bool = False) -> list[list[Step]]:
+def encode_file_steps(path, chordify: bool = False) -> Parts:
     """Every melody part of a file with its chords and positions (``lofi-build tokens --chords``)."""
     try:
         return score_steps(parse(path), chordify)

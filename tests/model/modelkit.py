@@ -21,8 +21,8 @@ TINY = {
     "default": dict(sequence=16, embed=8, duration_embed=4, lstm=(16, 16), duration_hidden=8, batch_size=4,
                     learning_rate=0.01),
     "article": dict(window=8, lstm=(8, 16, 8), dense=8, batch_size=16, learning_rate=0.005),
-    "lofi": dict(sequence=16, embed=8, duration_embed=4, position_embed=4, lstm=(16, 16), duration_hidden=8,
-                 batch_size=4, learning_rate=0.01, dropout=0.0),
+    "lofi": dict(sequence=16, embed=8, duration_embed=4, position_embed=4, degree_embed=2, lstm=(16, 16),
+                 duration_hidden=8, batch_size=4, learning_rate=0.01, dropout=0.0),
 }
 CONFIG = """\
 title: Tiny

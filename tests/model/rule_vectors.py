@@ -15,9 +15,8 @@ from lofi_build.model import engine, rules
 
 STEPS = [int(d * 12) for d in (Fraction(1, 4), Fraction(1, 3), Fraction(1, 2), Fraction(2, 3), Fraction(3, 4),
                                Fraction(1), Fraction(3, 2), Fraction(2), Fraction(4))]
-PLACES = [rules.grid, rules.loop_end, rules.hook_return]
-FACTS = ["fits", "final", "must_end", "can_end", "copy"]
-REST_FACTS = ["rest_left", "rest_ok", "breathe"]
+PLACES = [rules.grid, rules.loop_end]
+FACTS = ["fits", "final", "must_end", "can_end"]
 
 
 def camel(name: str) -> str:
@@ -40,53 +39,38 @@ def vocabulary(rng) -> dict:
 
 
 def harmony(rng) -> engine.Harmony:
+    """Chords a beat to a bar long, each with tones for the strong beats and, often, an avoid note of its own."""
     beats = rng.choice([4, 4, 3])
     bars = rng.choice([1, 2, 4, 5, 5, 8, 8])
     spans, at = [], Fraction(0)
     while at < bars * beats:
         end = min(at + rng.choice([1, 2, beats]), bars * beats)
         pcs = pcs_row(rng, 3, 4)
-        spans.append((at, end, np.zeros(36), pcs, pcs + pcs_row(rng, 0, 2)))
+        avoid = rng.sample(pcs, 1) if rng.random() < 0.3 else pcs_row(rng, 0, 2)
+        spans.append((at, end, np.zeros(36), pcs, pcs + pcs_row(rng, 0, 2), avoid))
         at = end
-    echo = rng.choice([0, 2, 3, 4]) if bars >= 5 else 0
-    return engine.harmony(spans, quarters=Fraction(bars * beats), beats_per_bar=beats, echo=echo)
+    return engine.harmony(spans, quarters=Fraction(bars * beats), beats_per_bar=beats)
 
 
-def onset(rng, h: engine.Harmony, steps, lead: int) -> int:
-    """A grid point, often just before the loop point, a phrase's last bar, or the hook's return (``lead``
-    twelfths before it, the length the hook starts with)."""
-    length, echo = len(h.at), h.echo * h.bar
-    near = rng.choice(["any", "end", "phrase", "echo", "return"])
-    goal = {"end": length - rng.choice(steps), "phrase": rules.PHRASE_BARS * h.bar - h.bar,
-            "echo": echo - rng.choice(steps) + rng.choice(steps), "return": echo - lead}.get(near)
+def onset(rng, h: engine.Harmony, steps) -> int:
+    """A grid point, often just before the loop point or a strong beat."""
+    length = len(h.at)
+    near = rng.choice(["any", "end", "strong"])
+    goal = {"end": length - rng.choice(steps), "strong": rng.randrange(0, length, h.strong) - rng.choice(steps)}.get(near)
     where = rng.randrange(length) if goal is None else goal
     where = max(0, min(where, length - 1))
-    return where - where % rng.choice([3, 4]) if near != "return" else where
+    return where - where % rng.choice([3, 4])
 
 
 def situation(rng, vocab: dict, h: engine.Harmony) -> dict:
-    steps, length, v = vocab["steps"], len(h.at), len(vocab["pcs"])
-    first = rng.randrange(1, len(steps) + 1)  # the duration class the hook starts with
-    where = onset(rng, h, steps, steps[first - 1])
-    hook, t, lead = {}, 0, rng.choice([1, 2, 3, 100])  # how many events of its first class it starts with
-    while t < min(where, rules.ECHO_BARS * h.bar):
-        cls = first if len(hook) < lead else rng.randrange(1, len(steps) + 1)
-        hook[t] = (rng.randrange(v), cls)
-        t += steps[cls - 1]
-    rests = rng.choice([None, (0.05, 0.25), (0.2, 0.3), (0.0, 1.0), (0.1, 0.12)])
-    most = int(rests[1] * length) if rests else 0
+    steps, v = vocab["steps"], len(vocab["pcs"])
     rest = vocab["rest"] if vocab["rest"] >= 0 and rng.random() < 0.4 else rng.randrange(v)
     return {
-        "where": where, "last": rng.choice([-1, first, first] + list(range(1, len(steps) + 1))),
-        "run": rng.randrange(0, 6), "rest_time": rng.randrange(0, most + 6), "phrase_rest": rng.randrange(0, 40),
-        "hook": hook, "rests": rests, "max_equal_run": rng.choice([0, 2, 3, 4, 8]), "first": rng.random() < 0.3,
+        "where": onset(rng, h, steps), "last": rng.choice([-1] + list(range(1, len(steps) + 1))),
+        "run": rng.randrange(0, 6), "max_equal_run": rng.choice([0, 2, 3, 4, 8]), "first": rng.random() < 0.3,
         "token": rest, "tokens": [int(rng.random() < 0.85) for _ in range(v)] if rng.random() < 0.9 else [0] * v,
         "durations": [int(rng.random() < 0.85) for _ in steps],
     }
-
-
-def as_list(x):
-    return x.tolist() if isinstance(x, np.ndarray) else [list(c) if c else None for c in x]
 
 
 def python_side(vocab: dict, harmonies: list, cases: list[dict]) -> list[dict]:
@@ -94,20 +78,18 @@ def python_side(vocab: dict, harmonies: list, cases: list[dict]) -> list[dict]:
     v = rules.Vocabulary(np.array(vocab["pcs"], bool), vocab["rest"],
                          np.isin(np.arange(len(vocab["pcs"])), vocab["markers"]), np.array(vocab["steps"]))
     out = [{} for _ in cases]
-    # A batch holds one quality; a solo's own (rests, cap) are read in a batch of its kind.
-    for key in {(str(c["rests"]), c["max_equal_run"]) for c in cases}:
-        rows = [i for i, c in enumerate(cases) if (str(c["rests"]), c["max_equal_run"]) == key]
-        solos = rules.Solos(v, [harmonies[i] for i in rows], max_equal_run=cases[rows[0]]["max_equal_run"],
-                            rests=cases[rows[0]]["rests"])
+    # A batch holds one quality; a solo's own cap is read in a batch of its kind.
+    for cap in {c["max_equal_run"] for c in cases}:
+        rows = [i for i, c in enumerate(cases) if c["max_equal_run"] == cap]
+        solos = rules.Solos(v, [harmonies[i] for i in rows], max_equal_run=cap)
         for b, i in enumerate(rows):
             c = cases[i]
             solos.onset[b], solos.last[b], solos.run[b] = c["where"], c["last"], c["run"]
-            solos.rest_time[b], solos.phrase_rest[b], solos.hooks[b] = c["rest_time"], c["phrase_rest"], dict(c["hook"])
         step = rules.Step(solos, np.arange(len(rows)), False)
         tokens = np.array([cases[i]["token"] for i in rows])
         given_t = np.array([cases[i]["tokens"] for i in rows], bool)
         given_d = np.array([cases[i]["durations"] for i in rows], bool)
-        results = {f: as_list(getattr(step, f)) for f in FACTS + (REST_FACTS if solos.rests else [])}
+        results = {f: getattr(step, f).tolist() for f in FACTS}
         results |= {r.__name__: r(step).tolist() for r in PLACES}
         results |= {r.__name__: r(step, given_t.copy()).tolist() for r in rules.TOKEN_RULES}
         results |= {r.__name__: r(step, tokens, given_d.copy()).tolist() for r in rules.DURATION_RULES}
@@ -131,8 +113,8 @@ def vectors(seed: int = 17, groups: int = 12, solos: int = 30) -> tuple[list[dic
         group = [situation(rng, vocab, h) for h in harmonies]
         cases += group
         expected += python_side(vocab, harmonies, group)
-        page.append({"vocab": vocab, "harmonies": [
-            {"pcs": h.pcs.astype(int).tolist(), "tones": h.tones.astype(int).tolist(), "at": h.at.tolist(),
-             "bar": h.bar, "strong": h.strong, "echo": h.echo} for h in harmonies],
-            "cases": [{**c, "hook": [[o, t, d] for o, (t, d) in sorted(c["hook"].items())]} for c in group]})
+        page.append({"vocab": vocab, "cases": group, "harmonies": [
+            {"pcs": h.pcs.astype(int).tolist(), "tones": h.tones.astype(int).tolist(),
+             "avoid": h.avoid.astype(int).tolist(), "at": h.at.tolist(), "bar": h.bar, "strong": h.strong}
+            for h in harmonies]})
     return page, cases, expected

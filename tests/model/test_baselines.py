@@ -8,7 +8,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from lofi_build.model import baselines, engine, presets
+from lofi_build.model import baselines, engine, lookback, presets
 from lofi_build.model.checkpoint import Checkpoint
 from lofi_build.model.pool import make_pool
 from lofi_build.music import tokens as tok
@@ -28,8 +28,9 @@ def test_the_unigram_hears_nothing_and_plays_the_frequencies():
     state = engine.default_init(uni.weights, 3)
     for _ in range(3):  # whatever it is fed, the same distribution
         ids = rng.integers(0, len(ckpt.vocab), 3)
+        back = np.tile([ids[0], 0, 3, 1], (3, len(lookback.BARS)))
         top, logits, state = engine.lofi_step(uni.weights, state, ids, rng.integers(0, 5, 3), rng.integers(0, 49, 3),
-                                              rng.random((3, 36)))
+                                              rng.random((3, 36)), back, rng.integers(0, 2, (3, len(lookback.BARS))))
         expected = np.log((tokens + 1) / (tokens + 1).sum())
         assert np.allclose(logits, expected[None, :], atol=1e-6)
         d = engine.duration_logits(uni.weights, top, ids)

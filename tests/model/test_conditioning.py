@@ -32,11 +32,33 @@ def test_a_lead_sheet_gives_its_chord_symbols_and_positions():
     assert sum(s.chord is not None for s in steps) > 0.9 * len(steps)
 
 
-def test_a_chorale_is_its_top_part_over_the_chordified_harmony():
+def test_a_chorale_is_its_top_part_over_the_chordified_parts_under_it():
+    """The chord label comes from the alto, tenor and bass: the soprano's own note (C#, B, A) is no part of it unless
+    another voice sounds it (all four voices gave A:1.4.9, E:4.8.11 and F#:1.6.9 here)."""
     path = music21_corpus_root() / "bach" / "bwv66.6.mxl"
     (steps,) = tokens.encode_file_steps(path, chordify=True)
     assert [(s.token, s.position, tokens.chord_text(s.chord)) for s in steps[:3]] == [
-        ("C#5", 36, "A:1.4.9/A"), ("B4", 42, "E:4.8.11/G#"), ("A4", 0, "F#:1.6.9/F#")]
+        ("C#5", 36, "A:4.9/A"), ("B4", 42, "E:4.8.11/G#"), ("A4", 0, "F#:1.6/F#")]
+
+
+def test_a_note_tied_over_the_bar_line_is_one_event():
+    (steps,) = tokens.encode_file_steps(ROOT / "content" / "leadsheets" / "avalon.mxl")
+    held = next(s for s in steps if s.onset == 14)  # the G4 of bar 4, beat 3, tied into bar 5
+    assert (held.token, held.quarter_length, held.position) == ("G4", 4, 24)
+    assert not any(s.onset == 16 for s in steps)  # no second G4 on bar 5's downbeat
+    assert all(b.onset == a.onset + a.quarter_length for a, b in zip(steps, steps[1:]))  # onsets and lengths agree
+
+
+def test_lead_sheet_symbols_are_read_through_the_chord_table():
+    """music21's figures as the chord grammar spells them; a symbol it does not read is counted and music21's
+    realisation stands for it."""
+    assert [tokens.grammar_symbol(f) for f in ("C7 add b9", "A7 alter b5", "E-7/A alter b5", "Dm6 add 9", "Gm7")] == [
+        "C7addb9", "A7b5", "E-7b5/A", "Dm6add9", "Gm7"]
+    parts = tokens.encode_file_steps(ROOT / "content" / "leadsheets" / "avalon.mxl")
+    assert parts.symbols > 10 and parts.unread == []
+    g13 = tokens._table_label("G13")  # the table's 13th chord: 11 and all, as the solos are played over
+    assert g13 == (7, (0, 2, 4, 5, 7, 9, 11), 7)
+    assert tokens._table_label("Gsus add 7") is None  # music21's spelling the grammar does not read
 
 
 def test_a_song_melody_hears_its_comping_part():

@@ -8,7 +8,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from lofi_build.model import engine, presets, quality, train
+from lofi_build.model import engine, lookback, presets, quality, train
 from lofi_build.music.tokens import POSITIONS
 
 
@@ -31,8 +31,14 @@ def assert_engine_matches_keras(ckpt, steps=40, batch=3):
         positions = rng.integers(0, POSITIONS, (batch, steps))
         chords = presets.chord_vectors(rng.integers(-1, 12, (batch, steps)), rng.integers(0, 4096, (batch, steps)),
                                        rng.integers(-1, 12, (batch, steps)))
+        back = np.stack([rng.integers(0, n, (batch, steps)) for _ in lookback.BARS
+                         for n in (v, len(ckpt.durations) + 1, lookback.DEGREES, 2)], axis=2)
+        restated = rng.integers(0, 2, (batch, steps, len(lookback.BARS))).astype(np.float32)
+        named = {f"lookback{k}_{what}": back[..., b * lookback.WIDTH + i] for b, k in enumerate(lookback.BARS)
+                 for i, what in enumerate(("tokens", "durations", "degrees"))}
+        named["same_chord"] = back[..., lookback.WIDTH - 1::lookback.WIDTH].astype(np.float32)
         out = model.predict({"tokens": tokens, "durations": durs, "positions": positions, "chords": chords,
-                             "next_tokens": nxt}, verbose=0)
+                             "next_tokens": nxt, "restated": restated, **named}, verbose=0)
     else:
         out = model.predict([tokens, durs, nxt], verbose=0)
     state = engine.default_init(ckpt.weights, batch)
@@ -40,7 +46,7 @@ def assert_engine_matches_keras(ckpt, steps=40, batch=3):
     for t in range(steps):  # stateful steps, one event at a time, against the whole sequence in Keras
         if ckpt.network.conditioned:
             top, logits, state = engine.lofi_step(ckpt.weights, state, tokens[:, t], durs[:, t], positions[:, t],
-                                                  chords[:, t])
+                                                  chords[:, t], back[:, t], restated[:, t])
         else:
             top, logits, state = engine.default_step(ckpt.weights, state, tokens[:, t], durs[:, t])
         d = engine.duration_logits(ckpt.weights, top, nxt[:, t])

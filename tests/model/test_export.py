@@ -106,6 +106,32 @@ def test_a_network_with_chord_and_position_inputs_exports_them(shipped):
     assert h["tensors"]["lstm0"]["shape"] == [1024, 96 + 16 + 8 + 36 + 256]
     twin = export.dequantised(dataclasses.replace(shipped, weights=w, preset="lofi"), ex)
     assert twin.weights["lstm0/kernel"].shape == w["lstm0/kernel"].shape
+    assert "lookback" not in h  # a network without the lookback's degree table has none
+
+
+def test_the_lookback_is_fed_through_the_token_and_duration_tables():
+    """The lookback's inputs are index inputs read through the same tables as the previous event's (one copy of
+    each table in the file), with the degree table beside them; the header carries lookback.py's constants and how
+    the page chooses between candidates."""
+    from lofi_build.model import candidates, lookback
+    from test_pool import random_checkpoint
+
+    ckpt = random_checkpoint("lofi", seed=1)
+    h = export.export(ckpt).header
+    v, d = len(ckpt.vocab), len(ckpt.durations) + 1
+    for k in lookback.BARS:
+        assert h["inputs"][f"lookback{k}_token"] == {"kind": "index", "size": v}
+        assert h["inputs"][f"lookback{k}_duration"] == {"kind": "index", "size": d}
+        assert h["inputs"][f"lookback{k}_degree"] == {"kind": "index", "size": lookback.DEGREES}
+    tables = {op["out"]: op["table"] for op in h["graph"]["token"] if op["op"] == "embedding"}
+    assert tables["lookback1_token_e"] == tables["lookback2_token_e"] == tables["token_e"] == "token_embed"
+    assert tables["lookback1_duration_e"] == "duration_embed" and tables["lookback2_degree_e"] == "degree_embed"
+    concat = next(op for op in h["graph"]["token"] if op["op"] == "concat")
+    assert concat["in"][4:] == [f"lookback{k}_{w}_e" for k in lookback.BARS
+                                for w in ("token", "duration", "degree")] + ["same_chord", "restated"]
+    assert h["inputs"]["restated"] == h["inputs"]["same_chord"] == {"kind": "vector", "size": len(lookback.BARS)}
+    assert h["lookback"] == lookback.header() and h["candidates"] == candidates.header()
+    assert h["candidates"]["weights"][0] == ["likelihood", 1.0]  # in the order the score adds them
 
 
 def test_browser_generate_is_exactly_the_requested_length_and_seeded(shipped):

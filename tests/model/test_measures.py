@@ -71,6 +71,16 @@ def test_phrases_split_at_rests_of_a_beat():
     assert m.opens_on_the_one(mel((1, 1, "C4"))) == Ratio(0, 1)
 
 
+def test_breathing_counts_the_4_bar_spans_where_a_rest_of_a_beat_starts():
+    legato = mel(*((k, 1, "C4") for k in range(32)))  # 8 bars without a breath
+    assert m.breathing(legato, BAR, 8) == Ratio(0, 2)
+    sighs = mel(*((k, 1, "C4") for k in range(32) if k not in (14, 15)))  # a half rest in bar 4
+    assert m.breathing(sighs, BAR, 8) == Ratio(1, 2)
+    short = mel(*((k, 1, "C4") for k in range(30)))  # the last two beats silent: the second span breathes
+    assert m.breathing(short, BAR, 8) == Ratio(1, 2) and m.breathing(short[4:], BAR, 8) == Ratio(2, 2)
+    assert m.breathing(mel((0, 1.5, "C4"), (2, 2, "D4")), BAR, 1) == Ratio(0, 1)  # an eighth rest is no breath
+
+
 def test_velocity_spread():
     assert m.velocity_spread(mel((0, 1, "C4"), (1, 1, "D4"), velocity=.62)) == 0
     loud_soft = (Note(F(0), F(1), 60, .5), Note(F(1), F(1), 62, .7))

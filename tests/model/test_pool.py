@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from lofi_build.config import AI
-from lofi_build.model import engine
+from lofi_build.model import engine, lookback
 from lofi_build.model.checkpoint import Checkpoint
 from lofi_build.music.pitch import midi_name
 from lofi_build.music.progression import parse_progression
@@ -34,7 +34,8 @@ def random_checkpoint(preset: str = "lofi", seed: int = 0, units=(32, 32), embed
     x = embed + 4
     if preset == "lofi":
         w["position_embed/embeddings"] = rng.normal(0, .5, (49, 4))
-        x += 4 + 36
+        w["degree_embed/embeddings"] = rng.normal(0, .5, (lookback.DEGREES, 3))
+        x += 4 + 36 + len(lookback.BARS) * (embed + 4 + 3 + 2)
     for i, u in enumerate(units):
         w[f"lstm{i}/kernel"] = rng.normal(0, .3, (x, 4 * u))
         w[f"lstm{i}/recurrent_kernel"] = rng.normal(0, .3, (u, 4 * u))
@@ -64,10 +65,10 @@ def random_article_checkpoint(seed: int = 0) -> Checkpoint:
     return ckpt
 
 
-def harmony_of(text: str, bars: int, echo: int = 0) -> tuple[engine.Harmony, list]:
+def harmony_of(text: str, bars: int) -> tuple[engine.Harmony, list]:
     timeline = parse_progression(text).timeline(bars)
-    spans = [(s.start, s.end, s.chord.vector(), s.chord.pcs) for s in timeline]
-    return engine.harmony(spans, quarters=Fraction(4 * bars), echo=echo), timeline
+    spans = [(s.start, s.end, s.chord.vector(), s.chord.pcs, s.chord.pcs, s.chord.avoid) for s in timeline]
+    return engine.harmony(spans, quarters=Fraction(4 * bars)), timeline
 
 
 def chord_at(timeline, t: Fraction):
@@ -86,7 +87,8 @@ def assert_bar_aware(ckpt, events, timeline, bars: int):
     last_onset = 4 * bars - length
     if token != ckpt.vocab.index(REST):
         pcs = {p % 12 for p in token_pitches(ckpt.vocab[token])}
-        assert length >= 1 and pcs <= set(chord_at(timeline, last_onset).pcs), (ckpt.vocab[token], length)
+        chord = chord_at(timeline, last_onset)
+        assert length >= 1 and pcs <= set(chord.pcs) - set(chord.avoid), (ckpt.vocab[token], length)
 
 
 # -- the pinned PRNG and sampling ---------------------------------------------------------------------------
@@ -156,9 +158,7 @@ def test_runs_of_equal_durations_are_capped():
     ckpt = random_checkpoint(seed=3)
     ckpt.weights["duration_logits/bias"][DURATIONS.index(Fraction(1, 2)) + 1] = 50.0  # eighths, always
     h, timeline = harmony_of("Dm9 G13 | Cmaj9", 8)
-    h2, _ = harmony_of("Dm9 G13 | Cmaj9", 8, echo=2)  # the hook comes back right after itself
-    h3, _ = harmony_of("Dm9 G13 | Cmaj9", 8, echo=4)
-    for events in engine.generate(ckpt, list(range(24)), [h, h2, h3] * 8, 1.0, 0, max_equal_run=4):
+    for events in engine.generate(ckpt, list(range(24)), [h] * 24, 1.0, 0, max_equal_run=4):
         run = longest = 0
         for i, (_, d) in enumerate(events):
             run = run + 1 if i and d == events[i - 1][1] else 1
@@ -204,23 +204,51 @@ def test_strong_beats_sound_chord_tones_or_tensions():
             assert quality.lofi_measures(melody, timeline, bars=9)["chord_tones"] in (1.0, None)
 
 
-def test_the_opening_hook_returns_with_its_chords():
-    assert [engine.echo_bar(p, 30) for p in (1, 2, 3, 4, 8)] == [2, 2, 3, 4, 8]
-    assert engine.echo_bar(4, 6) == 2 and engine.echo_bar(4, 4) == 0 and engine.echo_bar(3, 5) == 2
-    ckpt = random_checkpoint()
-    for text in HELD_OUT:
-        bars = 9
-        echo = engine.echo_bar(len(parse_progression(text).bars), bars)
-        h, timeline = harmony_of(text, bars, echo)
-        for events in engine.generate(ckpt, list(range(6)), [h] * 6, 1.0, 0):
-            assert_bar_aware(ckpt, events, timeline, bars)
-            onsets, now = {}, Fraction(0)
-            for token, d in events:
-                onsets[now] = (token, d)
-                now += d
-            hook = {q: e for q, e in onsets.items() if q < 8}
-            assert 4 * echo in onsets  # nothing crosses into the hook's bar
-            assert {q - 4 * echo: e for q, e in onsets.items() if 4 * echo <= q < 4 * echo + 8} == hook
+def test_no_avoid_note_on_a_strong_beat_or_held_a_beat():
+    """The natural 11 over a chord with a major 3rd (the chord table's avoid note, though a 13th chord sounds it),
+    counted as the musician's measures count it, whatever the network: never."""
+    from lofi_build.model import measures
+
+    ckpt = random_checkpoint(seed=5)
+    for text in HELD_OUT + ["G13 | Cmaj9 | F13 | Bbmaj7", "C7 | F | G13 | Cmaj7"]:
+        prog = parse_progression(text)
+        h, timeline = pool.harmony_of(prog, 8), prog.timeline(8)
+        for events in engine.generate(ckpt, list(range(12)), [h] * 12, 1.0, 0):
+            notes = quality.notes_of(pool.melody_of([(ckpt.vocab[t], d) for t, d in events]))
+            assert measures.natural_elevenths(notes, timeline, Fraction(4)) == 0
+
+
+def test_the_network_hears_what_it_played_one_and_two_bars_back():
+    """Generation's lookback (lookback.History, fed from what was played) equals the corpus side's (corpus_rows,
+    read from a part's onsets) on the same solo, and the network's input changes with it."""
+    from lofi_build.music.tokens import Step
+
+    ckpt = random_checkpoint(seed=3)
+    h, timeline = harmony_of("Dm9 G13 | Cmaj9 | Cmaj9 A7b13", 6)
+    (events,) = engine.generate(ckpt, [9], [h], 1.0, 0)
+    tops = [top for top in (max(token_pitches(t)) % 12 if token_pitches(t) else -1 for t in ckpt.vocab)]
+    history = lookback.History([len(h.at)], [h.bar], h.roots[None, :], lookback.chord_ids(h.vectors, h.at)[None, :],
+                               tops, ckpt.vocab.index(START))
+    steps, heard, now = [], [], 0
+    classes = {d: k + 1 for k, d in enumerate(DURATIONS)}
+    for token, d in events:
+        back = tuple(history.inputs(np.array([0]), np.array([now]))[0])
+        twelfths = int(d * 12)
+        history.advance(np.array([0]), np.array([now]), np.array([token]), np.array([classes[d]]), np.array([twelfths]))
+        heard.append(back + tuple(history.restated[0]))  # what the next step hears it restated
+        chord = chord_at(timeline, Fraction(now, 12))
+        steps.append(Step(ckpt.vocab[token], d, now % 48, (chord.root, chord.pcs, chord.bass), Fraction(now, 12)))
+        now += twelfths
+    rows = lookback.corpus_rows(steps, [t for t, _ in events], [classes[d] for _, d in events], [tops[t] for t, _ in events],
+                                ckpt.vocab.index(START))
+    assert heard == rows
+    assert any(r[0] != ckpt.vocab.index(START) for r in rows[4:])  # a bar in, it hears notes
+    assert {r[2] for r in rows} - {lookback.NOTHING, lookback.REST} <= set(range(12))
+    assert any(r[3] for r in rows) and not all(r[3] for r in rows[8:])  # the chord a bar back: now the same, now not
+    repeat = [ckpt.vocab.index(t) for t in ("C4", "E4", "G4", "C4")] * 3  # four quarters, three bars running
+    again = [Step(ckpt.vocab[t], Fraction(1), (12 * i) % 48, None, Fraction(i)) for i, t in enumerate(repeat)]
+    flags = [r[-len(lookback.BARS):] for r in lookback.corpus_rows(again, repeat, [6] * 12, [0] * 12, 0)]
+    assert flags == [(0, 0, 0, 0)] * 4 + [(1, 0, 0, 0)] * 4 + [(1, 1, 0, 0)] * 4  # the bar before, then two bars too
 
 
 def lofi_keras(ckpt):
@@ -231,6 +259,7 @@ def lofi_keras(ckpt):
     s = presets.settings("lofi", embed=w["token_embed/embeddings"].shape[1],
                          duration_embed=w["duration_embed/embeddings"].shape[1],
                          position_embed=w["position_embed/embeddings"].shape[1],
+                         degree_embed=w["degree_embed/embeddings"].shape[1],
                          lstm=tuple(r.shape[0] for _, r, _ in engine.lstm_layers(w)),
                          duration_hidden=w["duration_hidden/bias"].shape[0])
     model = presets.build("lofi", s, len(ckpt.vocab), len(ckpt.durations) + 1)
@@ -245,12 +274,18 @@ def test_the_lofi_engine_matches_keras():
     batch, steps, v = 3, 40, len(ckpt.vocab)
     tokens, durs, positions, nxt = (rng.integers(0, n, (batch, steps)) for n in (v, len(DURATIONS) + 1, 49, v))
     chords = (rng.random((batch, steps, 36)) < 0.2).astype(np.float32)
+    back = np.stack([rng.integers(0, n, (batch, steps)) for _ in lookback.BARS
+                     for n in (v, len(DURATIONS) + 1, lookback.DEGREES, 2)], axis=2)
+    named = {f"lookback{k}_{what}": back[..., b * lookback.WIDTH + i] for b, k in enumerate(lookback.BARS)
+             for i, what in enumerate(("tokens", "durations", "degrees"))}
+    restated = rng.integers(0, 2, (batch, steps, len(lookback.BARS))).astype(np.float32)
+    same = back[..., lookback.WIDTH - 1::lookback.WIDTH].astype(np.float32)
     out = model.predict({"tokens": tokens, "durations": durs, "positions": positions, "chords": chords,
-                         "next_tokens": nxt}, verbose=0)
+                         "next_tokens": nxt, "restated": restated, "same_chord": same, **named}, verbose=0)
     state, worst = engine.default_init(ckpt.weights, batch), 0.0
     for t in range(steps):
         top, logits, state = engine.lofi_step(ckpt.weights, state, tokens[:, t], durs[:, t], positions[:, t],
-                                              chords[:, t])
+                                              chords[:, t], back[:, t], restated[:, t])
         d = engine.duration_logits(ckpt.weights, top, nxt[:, t])
         worst = max(worst, np.abs(engine.softmax(logits) - engine.softmax(out["token"][:, t])).max(),
                     np.abs(engine.softmax(d) - engine.softmax(out["duration"][:, t])).max())
@@ -336,8 +371,7 @@ def test_held_out_progressions_measured_against_the_asked_progression(text):
     for solo in result.solos:
         notes = [(n["ticks"], n["durationTicks"], n["midi"]) for n in solo.song["tracks"][0]["notes"]]
         m = quality.lofi_measures(quality.melody_from_notes(notes, 480), timeline, bars=12)
-        assert m["on_grid"] == 1 and m["ending"] and m["chord_tones"] == 1
-        assert m["motif"] >= 2 and 0.05 <= m["rest_share"] <= 0.25 and m["max_equal_run"] <= 8
+        assert m["on_grid"] == 1 and m["ending"] and m["chord_tones"] == 1 and m["max_equal_run"] <= 8
         assert solo.song["lofi"]["chords"][0]["symbol"] == parse_progression(text).bars[0][0].symbol
 
 
@@ -366,10 +400,11 @@ def test_same_seed_same_pool():
 
 def test_the_gate_resamples_with_the_next_seeds_and_reports_what_it_cannot_meet(caplog):
     ckpt = random_checkpoint()
-    gate = dict(pool.default_thresholds(), max_sixteenths=0.2)
+    # A random network fails the limits on what a model must learn (test_baselines.py): here, the feel alone.
+    gate = dict(pool.default_thresholds(), max_sixteenths=0.2, max_weak_outside=1.0, min_nct_step=0.0)
     result = pool_of(ckpt, count=6, bars=8, thresholds=gate)
     passed = [s for s in result.solos if not s.problems]
-    assert passed and result.rejected and any("sixteenths" in r for _, reasons in result.rejected for r in reasons)
+    assert passed and result.rejected and all(reasons for _, reasons in result.rejected)
     for s in passed:
         assert quality.lofi_problems(s.stats, gate) == [] and s.stats["sixteenths"] <= 0.2
     seeds = sorted([s.seed for s in result.solos] + [s for s, _ in result.rejected])
@@ -440,7 +475,7 @@ def test_generate_over_a_progression_writes_pieces_and_pool_json(project, tmp_pa
     for solo in summary["solos"]:
         assert solo["progression"] == parse_progression(text).text and solo["transpose"] == 0
         assert set(solo["stats"]) >= {"chord_tones", "rest_share", "mean_note", "max_equal_run", "sixteenths",
-                                      "on_grid", "motif", "ending"}
+                                      "on_grid", "ending", "weak_outside", "nct_step"}
         assert solo["passed"] == (solo["problems"] == [])
         song = json.loads((tmp_path / "a" / f"{solo['id']}.json").read_text())
         assert song["lofi"]["seed"] == solo["seed"] and song["lofi"]["solo"] is True and not tonejson.problems(song)

@@ -8,7 +8,7 @@ import pytest
 
 from lofi_build.config import load_config
 from lofi_build.errors import ModelError
-from lofi_build.model import presets, train
+from lofi_build.model import lookback, presets, train
 from lofi_build.music.tokens import POSITIONS
 from modelkit import make_project
 from support import ROOT, run_cli
@@ -32,10 +32,15 @@ def test_article_network_is_the_articles():
 
 def test_lofi_network_is_the_pinned_one():
     lofi = presets.get("lofi")
-    s = lofi.settings(lstm=(16, 8), embed=6, duration_embed=3, position_embed=2)
+    s = lofi.settings(lstm=(16, 8), embed=6, duration_embed=3, position_embed=2, degree_embed=4)
     model = lofi.build(s, 30, 20)
-    assert [i.name for i in model.inputs] == ["tokens", "durations", "positions", "chords", "next_tokens"]
-    assert model.get_layer("inputs").output.shape[-1] == 6 + 3 + 2 + 36
+    back = [f"lookback{k}_{w}" for k in lookback.BARS for w in ("tokens", "durations", "degrees")]
+    assert [i.name for i in model.inputs] == ["tokens", "durations", "positions", "chords", *back, "same_chord",
+                                              "restated", "next_tokens"]
+    # The lookback reads through the token and duration tables: one table each, whatever it looks back at.
+    assert model.get_layer("inputs").output.shape[-1] == 6 + 3 + 2 + 36 + len(lookback.BARS) * (6 + 3 + 4 + 2)
+    assert {w.path.split("/")[0] for w in model.weights if "embed" in w.path} == {
+        "token_embed", "duration_embed", "position_embed", "degree_embed", "next_embed"}
     assert model.get_layer("position_embed").input_dim == POSITIONS == 49
     assert [model.get_layer(f"lstm{i}").units for i in range(2)] == [16, 8]
     assert lofi.conditioned and lofi.duration_head and not presets.get("article").duration_head

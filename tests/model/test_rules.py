@@ -21,18 +21,16 @@ STEPS = [3, 4, 6, 8, 12, 24, 48]  # twelfths: a 16th, a triplet 8th, an 8th, a t
 C, F = (0, 4, 7), (5, 9, 0)
 
 
-def step(*, bars=4, chords=None, echo=0, where=0, last=-1, run=0, rest_time=0, phrase_rest=0, hook=None,
-         rests=None, max_equal_run=0, first=False, steps=STEPS, vocab=VOCAB) -> rules.Step:
-    """One solo at ``where`` (twelfths) over ``chords`` [(start, end, pcs, tones) in quarters] (C major
-    throughout by default); ``hook``: {onset: (token, duration class)} played so far."""
-    chords = chords or [(0, 4 * bars, C, C + (2,))]  # C major, the 9th (D) an available tension
-    spans = [(Fraction(s), Fraction(e), np.zeros(36), pcs, tones) for s, e, pcs, tones in chords]
-    harmony = engine.harmony(spans, quarters=Fraction(4 * bars), echo=echo)
+def step(*, bars=4, chords=None, where=0, last=-1, run=0, max_equal_run=0, first=False, steps=STEPS,
+         vocab=VOCAB) -> rules.Step:
+    """One solo at ``where`` (twelfths) over ``chords`` [(start, end, pcs, tones[, avoid]) in quarters] (C major
+    throughout by default, its avoid note the 11)."""
+    chords = chords or [(0, 4 * bars, C, C + (2,), (5,))]  # C major, the 9th (D) an available tension, F avoided
+    spans = [(Fraction(s), Fraction(e), np.zeros(36), *more) for s, e, *more in chords]
+    harmony = engine.harmony(spans, quarters=Fraction(4 * bars))
     vocabulary = rules.Vocabulary.of(vocab, [Fraction(s, 12) for s in steps])
-    solos = rules.Solos(vocabulary, [harmony], max_equal_run=max_equal_run, rests=rests)
+    solos = rules.Solos(vocabulary, [harmony], max_equal_run=max_equal_run)
     solos.onset[0], solos.last[0], solos.run[0] = where, last, run
-    solos.rest_time[0], solos.phrase_rest[0] = rest_time, phrase_rest
-    solos.hooks[0] = dict(hook or {})
     return rules.Step(solos, np.arange(1), first)
 
 
@@ -70,12 +68,6 @@ def test_loop_end_lets_nothing_cross_the_loop_point():
     assert steps_of(rules.loop_end(step(bars=2, where=0))) == STEPS
 
 
-def test_hook_return_lets_nothing_cross_into_the_hooks_bar():
-    assert steps_of(rules.hook_return(step(bars=5, echo=2, where=90))) == [3, 4, 6]
-    assert steps_of(rules.hook_return(step(bars=5, echo=2, where=96))) == STEPS  # on it: free
-    assert steps_of(rules.hook_return(step(bars=5, echo=0, where=90))) == STEPS  # no hook
-
-
 def test_the_facts_the_rules_share():
     s = step(bars=1, where=44)  # 4 twelfths left, only a triplet eighth lands on the grid
     assert steps_of(s.fits) == [4] and steps_of(s.final) == [4] and s.must_end.tolist() == [True]
@@ -84,6 +76,8 @@ def test_the_facts_the_rules_share():
     assert s.must_end.tolist() == [True] and tokens(s.can_end) == {REST, "C4", "E4", "G4", "0.4.7"}
     s = step(bars=1, where=24, steps=[12, 24])
     assert s.must_end.tolist() == [False]
+    s = step(bars=1, where=36, steps=[12, 24], chords=[(0, 4, (0, 2, 4, 5, 7, 9, 10), (), (5,))])  # C13 sounds F
+    assert tokens(s.can_end) == {REST, "C4", "D4", "E4", "G4", "0.4.7"}  # ... but never ends on it
 
 
 # -- the token -----------------------------------------------------------------------------------------------
@@ -106,47 +100,8 @@ def test_strong_beats_sound_chord_tones_or_tensions():
     assert tokens(rules.strong_beats(step(where=12), every_token())) == set(VOCAB)  # beat 2: free
     over_f = rules.strong_beats(step(chords=[(0, 2, C, C), (2, 16, F, F)], where=24), every_token())
     assert tokens(over_f) == {START, END, REST, "C4", "F4"}
-
-
-def test_rest_budget_no_rest_past_the_most_share():
-    rests = (0.1, 0.25)  # 4 bars: at most 48 twelfths of rest
-    assert REST not in tokens(rules.rest_budget_tokens(step(rests=rests, rest_time=46), every_token()))
-    assert REST in tokens(rules.rest_budget_tokens(step(rests=rests, rest_time=45), every_token()))  # 3 left: a 16th
-    must_end = step(bars=1, where=44, rests=rests, rest_time=12)  # 12 = the 1-bar solo's most
-    assert REST in tokens(rules.rest_budget_tokens(must_end, every_token()))  # only a rest may end it
-    assert tokens(rules.rest_budget_tokens(step(rest_time=46), every_token())) == set(VOCAB)  # no rests asked
-
-
-def test_rest_budget_a_rest_no_longer_than_what_is_left():
-    s = step(rests=(0.1, 0.25), rest_time=40)  # 8 twelfths left
-    assert steps_of(rules.rest_budget_durations(s, np.array([T[REST]]), every_duration())) == [3, 4, 6, 8]
-    assert steps_of(rules.rest_budget_durations(s, np.array([T["C4"]]), every_duration())) == STEPS
-    only_long = only_durations(24, 48)
-    assert steps_of(rules.rest_budget_durations(s, np.array([T[REST]]), only_long)) == [24, 48]  # a preference
-
-
-def test_breath_a_phrase_that_has_not_rested_rests_in_its_last_bar():
-    rests = (0.1, 0.25)  # a 4-bar phrase needs ceil(19.2) = 20 twelfths of rest
-    assert tokens(rules.breath_tokens(step(rests=rests, where=144, phrase_rest=19), every_token())) == {REST}
-    assert tokens(rules.breath_tokens(step(rests=rests, where=144, phrase_rest=20), every_token())) == set(VOCAB)
-    assert tokens(rules.breath_tokens(step(rests=rests, where=132, phrase_rest=0), every_token())) == set(VOCAB)
-    assert tokens(rules.breath_tokens(step(rests=rests, where=144, rest_time=46), every_token())) == set(VOCAB)
-
-
-def test_breath_is_long_enough_for_its_phrase():
-    s = step(rests=(0.1, 0.25), where=144, phrase_rest=6)  # needs 14 more twelfths
-    assert steps_of(rules.breath_durations(s, np.array([T[REST]]), every_duration())) == [24, 48]
-    assert steps_of(rules.breath_durations(s, np.array([T["C4"]]), every_duration())) == STEPS
-
-
-def test_hook_copy_plays_the_opening_bars_again():
-    hook = {0: (T["E4"], 5), 12: (T["G4"], 3)}
-    at_return = step(bars=5, echo=2, where=96, hook=hook)
-    assert at_return.copy == [(T["E4"], 5)]
-    assert tokens(rules.hook_copy_tokens(at_return, every_token())) == {"E4"}
-    assert steps_of(rules.hook_copy_durations(at_return, np.array([T["E4"]]), every_duration())) == [12]
-    between = step(bars=5, echo=2, where=102, hook=hook)  # the hook had no onset there
-    assert between.copy == [None] and tokens(rules.hook_copy_tokens(between, every_token())) == set(VOCAB)
+    thirteen = [(0, 16, (0, 2, 4, 5, 7, 9, 10), (), (5,))]  # C13: music21 voices the 11, the table avoids it
+    assert "F4" not in tokens(rules.strong_beats(step(chords=thirteen, where=24), every_token()))
 
 
 def test_fallback_a_solo_left_without_a_token_rests():
@@ -193,46 +148,40 @@ def test_equal_run_caps_runs_of_equal_durations():
     assert steps_of(rules.equal_run(step(last=3, run=9), np.array([T["C4"]]), every_duration())) == STEPS  # no cap
 
 
-def test_equal_run_counts_the_run_the_hooks_return_starts_with():
-    hook = {0: (T["C4"], 5), 12: (T["E4"], 5), 24: (T["G4"], 3)}  # it starts with two beats
-    s = step(bars=5, echo=2, where=84, hook=hook, last=5, run=1, max_equal_run=3)  # a beat, then the hook
-    assert 12 not in steps_of(rules.equal_run(s, np.array([T["C4"]]), every_duration()))  # 1 + 1 + 2 > 3
-    s = step(bars=5, echo=2, where=84, hook=hook, last=3, run=4, max_equal_run=3)
-    assert 12 in steps_of(rules.equal_run(s, np.array([T["C4"]]), every_duration()))  # 0 + 1 + 2
-    # The hook so far is one run of 7 beats and this event is its last: with it, 8, then 8 again at its return.
-    one_run = {o: (T["C4"], 5) for o in range(0, 84, 12)}
-    s = step(bars=5, echo=2, where=84, hook=one_run, last=5, run=7, max_equal_run=15)
-    assert 12 not in steps_of(rules.equal_run(s, np.array([T["C4"]]), every_duration()))
-    s = step(bars=5, echo=2, where=84, hook=one_run, last=5, run=7, max_equal_run=16)
-    assert 12 in steps_of(rules.equal_run(s, np.array([T["C4"]]), every_duration()))
+def test_avoid_notes_are_never_held_a_beat_nor_over_a_strong_beat():
+    s = step(where=12)  # beat 2 over C major: F is its avoid note
+    assert steps_of(rules.avoid_notes(s, np.array([T["F4"]]), every_duration())) == [3, 4, 6, 8]
+    assert steps_of(rules.avoid_notes(s, np.array([T["E4"]]), every_duration())) == STEPS
+    s = step(where=18)  # the "and" of beat 2: an 8th reaches beat 3, a beat would cross it
+    assert steps_of(rules.avoid_notes(s, np.array([T["F4"]]), every_duration())) == [3, 4, 6]
+    into = step(chords=[(0, 2, F, F, ()), (2, 16, C, C, (5,))], where=18)  # F over F, then C major from beat 3
+    assert steps_of(rules.avoid_notes(into, np.array([T["F4"]]), every_duration())) == [3, 4, 6]  # not over beat 3
+    asked = step(chords=[(0, 16, (0, 4, 5, 7), (), ())], where=12)  # Cadd11 asks for the 11
+    assert steps_of(rules.avoid_notes(asked, np.array([T["F4"]]), every_duration())) == STEPS
 
 
-def test_a_solo_advances_its_run_rests_and_hook():
-    s = step(rests=(0.1, 0.25))
+def test_a_solo_advances_its_run():
+    s = step()
     solos = s.solos
     assert solos.advance(s, np.array([T[REST]]), np.array([5])).tolist() == [True]
-    assert (solos.onset[0], solos.rest_time[0], solos.phrase_rest[0], solos.run[0]) == (12, 12, 12, 1)
-    assert solos.hooks[0] == {0: (T[REST], 5)} and solos.events[0] == [(T[REST], 5)]
+    assert (solos.onset[0], solos.run[0]) == (12, 1) and solos.events[0] == [(T[REST], 5)]
     s = rules.Step(solos, np.arange(1), False)
     solos.advance(s, np.array([T["C4"]]), np.array([5]))
-    assert (solos.onset[0], solos.rest_time[0], solos.run[0], solos.last[0]) == (24, 12, 2, 5)
+    assert (solos.onset[0], solos.run[0], solos.last[0]) == (24, 2, 5)
 
 
-def test_the_rules_in_order_decisions_last():
-    """At the hook's return in a phrase's last bar, the hook decides (not the breath)."""
-    hook = {0: (T["E4"], 5)}
-    s = step(bars=8, echo=4, where=192, hook=hook, rests=(0.5, 1.0))
-    assert s.breathe.tolist() == [False]  # a new phrase starts at bar 5
-    s = step(bars=8, echo=3, where=144, hook=hook, rests=(0.5, 1.0))
-    assert s.breathe.tolist() == [True] and tokens(rules.tokens_allowed(s)) == {"E4"}
-    assert np.flatnonzero(rules.durations_allowed(s, np.array([T["E4"]]))[0]).tolist() == [5]
-    assert [r.__name__ for r in rules.TOKEN_RULES][-2:] == ["hook_copy_tokens", "fallback"]
+def test_the_rules_keep_hard_bounds_only():
+    """No rule copies bars, makes a solo rest or breathe: the rules are the grid, the loop, the ending, the avoid
+    notes and the fallback (and the equal-run cap, a preference)."""
+    assert [r.__name__ for r in rules.TOKEN_RULES] == ["markers", "ending_tokens", "strong_beats", "fallback"]
+    assert [r.__name__ for r in rules.DURATION_RULES] == ["ending_durations", "avoid_notes", "held_notes", "equal_run"]
 
 
 # -- complexity ----------------------------------------------------------------------------------------------
 
-GENERATION = ["lofi_build/model/engine.py", "lofi_build/model/rules.py", "site_src/js/ai/generate.js",
-              "site_src/js/ai/rules.js"]
+GENERATION = ["lofi_build/model/engine.py", "lofi_build/model/rules.py", "lofi_build/model/lookback.py",
+              "lofi_build/model/candidates.py", "site_src/js/ai/generate.js", "site_src/js/ai/rules.js",
+              "site_src/js/ai/lookback.js", "site_src/js/ai/candidates.js"]
 
 
 def declared(path) -> set[str]:
@@ -259,13 +208,10 @@ def test_the_shared_vectors_reach_every_rule():
 
     _, cases, expected = vectors()
     given = {r.__name__: "tokens" for r in rules.TOKEN_RULES} | {r.__name__: "durations" for r in rules.DURATION_RULES}
-    changed = dict.fromkeys([r.__name__ for r in PLACES] + list(given) + ["equal_run into the hook"], 0)
+    changed = dict.fromkeys([r.__name__ for r in PLACES] + list(given), 0)
     for case, result in zip(cases, expected):
         for name in given.keys() | {r.__name__ for r in PLACES}:
             before = case[given[name]] if name in given else [True] * len(result[name])
             changed[name] += [bool(x) for x in result[name]] != [bool(x) for x in before]
-        if case["max_equal_run"] and 1 <= case["last"] and case["run"] >= case["max_equal_run"]:
-            continue  # a plain run: the cap alone decides
-        changed["equal_run into the hook"] += result["equal_run"] != [bool(x) for x in case["durations"]]
     assert min(changed.values()) >= 5, changed
     assert {r["first_draw"][0] for r in expected} == {0.0, 1.0}

@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 
 from lofi_build.model import rules
-from rule_vectors import FACTS, PLACES, REST_FACTS, camel, vectors
+from rule_vectors import FACTS, PLACES, camel, vectors
 
 pytestmark = pytest.mark.browser
 
-JS = """async ({groups, places, tokenRules, durationRules, facts, restFacts}) => {
+JS = """async ({groups, places, tokenRules, durationRules, facts}) => {
     const R = await import("/site_src/js/ai/rules.js");
     const camel = (name) => name.replace(/_(\\w)/g, (_, c) => c.toUpperCase());
     const list = (x) => (x === null || typeof x !== "object" ? x : [...x].map(Number));
@@ -20,15 +20,14 @@ JS = """async ({groups, places, tokenRules, durationRules, facts, restFacts}) =>
         const vocab = R.vocabulary({ ...g.vocab, pcs: g.vocab.pcs.map((r) => Uint8Array.from(r)) });
         g.cases.forEach((c, i) => {
             const h = g.harmonies[i];
-            const harmony = { pcs: h.pcs.map((r) => Uint8Array.from(r)), tones: h.tones.map((r) => Uint8Array.from(r)),
-                              at: Int32Array.from(h.at), bar: h.bar, strong: h.strong, echo: h.echo };
-            const solo = new R.Solo(vocab, harmony, { maxEqualRun: c.max_equal_run, rests: c.rests });
-            Object.assign(solo, { onset: c.where, last: c.last, run: c.run, restTime: c.rest_time,
-                                  phraseRest: c.phrase_rest });
-            solo.hooks = new Map(c.hook.map(([o, t, d]) => [o, [t, d]]));
+            const rows = (x) => x.map((r) => Uint8Array.from(r));
+            const harmony = { pcs: rows(h.pcs), tones: rows(h.tones), avoid: rows(h.avoid), at: Int32Array.from(h.at),
+                              bar: h.bar, strong: h.strong };
+            const solo = new R.Solo(vocab, harmony, { maxEqualRun: c.max_equal_run });
+            Object.assign(solo, { onset: c.where, last: c.last, run: c.run });
             const step = new R.Step(solo, false);
             const got = {};
-            for (const f of facts.concat(solo.rests ? restFacts : [])) {
+            for (const f of facts) {
                 const x = step[camel(f)];
                 got[f] = typeof x === "boolean" ? x : list(x);
             }
@@ -48,7 +47,7 @@ JS = """async ({groups, places, tokenRules, durationRules, facts, restFacts}) =>
 def test_every_rule_gives_in_the_page_what_it_gives_in_python(repo_page):
     groups, cases, expected = vectors()
     names = {"places": [r.__name__ for r in PLACES], "tokenRules": [r.__name__ for r in rules.TOKEN_RULES],
-             "durationRules": [r.__name__ for r in rules.DURATION_RULES], "facts": FACTS, "restFacts": REST_FACTS}
+             "durationRules": [r.__name__ for r in rules.DURATION_RULES], "facts": FACTS}
     got = repo_page.evaluate(JS, {"groups": groups, **names})
     # The same rules under the same names, in the same order.
     assert got["order"] == [[camel(n) for n in names["tokenRules"]], [camel(n) for n in names["durationRules"]]]

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from lofi_build.config import load_config
-from lofi_build.model import checkpoint, corpus, presets, train
+from lofi_build.model import checkpoint, corpus, lookback, presets, train
 from lofi_build.music import tokens
 from modelkit import CONFIG, TINY, make_project, run_python, tiny_train
 from support import ROOT, run_cli
@@ -68,7 +68,12 @@ def test_tiny_lofi_training_lowers_the_loss_and_reports_both_baselines(lofi_proj
     assert losses[-1] < losses[0] * 0.9, losses
     info = ckpt.info
     assert 0 < info["val_perplexity"] < info["unigram_val_perplexity"]
-    assert info["ablated_val_perplexity"] > 0  # the same network with chords and positions taken away
+    assert info["no_chords_val_perplexity"] > 0 and info["no_melody_pc_val_perplexity"] > 0  # the two ablations
+    by = info["val_by_source"]  # validation per corpus entry, each with its ablations
+    assert set(by) <= {"content/leadsheets", "content/songs"} and "content/leadsheets" in by
+    assert set(by["content/leadsheets"]) == {"tokens", "perplexity", "no_chords", "no_melody_pc"}
+    assert info["chord_symbols"]["symbols"] > 0 and info["chord_symbols"]["unread"] >= 0
+    assert set(info["reference"]) == {"intervals", "chord_degrees"} and sum(info["reference"]["intervals"]) > 0
     loaded = checkpoint.load(ckpt.folder)  # the engine accepts it (check_weights runs on load)
     assert loaded.network.conditioned and loaded.weights["position_embed/embeddings"].shape[0] == tokens.POSITIONS
     # The vocabulary holds every token of the corpus in every key the augmentation moves it to.
@@ -76,7 +81,8 @@ def test_tiny_lofi_training_lowers_the_loss_and_reports_both_baselines(lofi_proj
     found = {e.token for seq in encoded.sequences for e in seq}
     assert all(tokens.transpose_token(t, k) in ckpt.vocab for t in found for k in presets.SHIFTS)
     card = (ckpt.folder / "MODEL.md").read_text()
-    assert "{" not in card and str(info["ablated_val_perplexity"]) in card and str(info["val_perplexity"]) in card
+    assert "{" not in card and str(info["val_perplexity"]) in card
+    assert str(by["content/leadsheets"]["perplexity"]) in card and str(by["content/leadsheets"]["no_chords"]) in card
 
 
 def test_lofi_training_data_moves_every_row_to_a_random_key(lofi_project):
@@ -85,7 +91,7 @@ def test_lofi_training_data_moves_every_row_to_a_random_key(lofi_project):
     config = load_config(lofi_project / "lofi.yaml")
     p = train.plan(config, "lofi", TINY["lofi"])
     encoded = corpus.encode(p.corpus, config.tokens_cache_dir, progress=False, jobs=1, network=p.network)
-    data = p.network.data(encoded.sequences, p.settings, 5)
+    data = p.network.data(encoded.sequences, p.settings, 5, groups=encoded.groups)
     vocab = data["vocab"]
     x, y = data["train_rows"]
     tf.random.set_seed(1)
@@ -105,6 +111,10 @@ def test_lofi_training_data_moves_every_row_to_a_random_key(lofi_project):
             vectors = inputs["chords"].numpy()[r]
             for root, vector in zip(roots, vectors):  # the chord moves with the melody
                 assert (vector[:12].argmax() == (root + shift) % 12) if root >= 0 else not vector[:12].any()
+            for at, k in zip(presets.LOOKBACK_TOKENS, lookback.BARS):  # so does what it played bars back ...
+                back = zip(y[rows, :, at][r], inputs[f"lookback{k}_tokens"].numpy()[r])
+                assert all(vocab[n] == (tokens.transpose_token(vocab[a], shift) or vocab[a]) for a, n in back)
+                assert np.array_equal(y[rows, :, at + 2][r], inputs[f"lookback{k}_degrees"].numpy()[r])  # ... not its degree
     assert len(seen) >= 3
 
 

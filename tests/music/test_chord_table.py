@@ -64,13 +64,18 @@ def test_every_kind_states_every_field_and_the_table_is_json():
         assert len(kind["intervals"]) == len(kind["spelling"]) == len(kind["pcs"]) >= 2
         assert kind["pcs"] == sorted({i % 12 for i in kind["intervals"]})
         assert set(kind["tones"]) <= set(kind["pcs"]) and not set(kind["tensions"]) & set(kind["tones"])
-        assert set(kind["tones"]) | set(kind["tensions"]) == melody_pcs(0, kind["pcs"])
+        assert set(kind["tones"]) | set(kind["tensions"]) == melody_pcs(0, kind["pcs"], kind["avoid_notes"])
+        assert set(kind["avoid_notes"]) <= set(kind["avoid"]) and not set(kind["avoid_notes"]) & set(kind["tensions"])
 
 
 def test_the_table_states_the_choices_it_keeps():
     thirteen = KINDS["dominant-13th"]
     assert thirteen["spelling"] == ["1", "3", "5", "b7", "9", "11", "13"] and thirteen["intervals"][5] == 17
     assert thirteen["voiced_avoid"] == [5]  # the natural 11 over the major 3rd: music21's dominant 13th
+    assert thirteen["avoid_notes"] == [5] and 5 not in thirteen["tensions"]  # ... which a melody avoids
+    assert KINDS["dominant-11th"]["avoid_notes"] == [] and KINDS["major-seventh"]["avoid_notes"] == [5]
+    assert KINDS["suspended-fourth-seventh"]["avoid_notes"] == [] and KINDS["minor-11th"]["avoid_notes"] == []
+    assert read("C13").avoid == (5,) and read("C13add11").avoid == () and read("Bb13").avoid == (3,)
     assert 5 in set(n % 12 for n in chord_pitches("C13"))
     assert KINDS["dominant-ninth"]["drops"] == ["9"] and KINDS["major-13th"]["drops"] == ["9", "11", "13"]
     assert chord_pitches("C9b9") == chord_pitches("C9")  # an alteration of a degree the kind has: dropped

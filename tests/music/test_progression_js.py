@@ -59,7 +59,8 @@ def python_chord(symbol: str) -> dict:
         c = make_chord(symbol)
     except ChordError as e:
         return {"error": str(e)}
-    return {"symbol": c.symbol, "root": c.root, "pcs": list(c.pcs), "bass": c.bass, "midi": list(c.midi)}
+    return {"symbol": c.symbol, "root": c.root, "pcs": list(c.pcs), "bass": c.bass, "midi": list(c.midi),
+            "avoid": list(c.avoid)}
 
 
 def python_progression(text: str, bars: int) -> dict:
@@ -80,7 +81,10 @@ JS_RUN = """async ({module, table, symbols, progressions, library}) => {
     const m = await import(module);
     m.useChordTable(table);
     const chord = (s) => {
-        try { const c = m.makeChord(s); return {symbol: c.symbol, root: c.root, pcs: c.pcs, bass: c.bass, midi: c.midi}; }
+        try {
+            const c = m.makeChord(s);
+            return {symbol: c.symbol, root: c.root, pcs: c.pcs, bass: c.bass, midi: c.midi, avoid: c.avoid};
+        }
         catch (e) { if (!(e instanceof m.ChordError)) throw e; return {error: e.message}; }
     };
     const progression = ([text, bars]) => {

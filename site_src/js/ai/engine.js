@@ -2,6 +2,7 @@
 //
 // The solo generator in plain typed arrays: reads the exported weights (lofi_build/model/export.py
 // documents the format) and runs the header's layer graph one event at a time, as the numpy engine does.
+import { History, chordIds, rootOf, topsOf } from "./lookback.js";
 import { Prng, sample } from "./prng.js";
 
 export const FORMAT = "lofi-weights-1";
@@ -232,6 +233,23 @@ function chordAt(chords, ticks, zeros) {
   return zeros;
 }
 
+// What a solo played, for the lookback of a network that has one, on the grid of ticks.
+function historyOf(h, chords, total, ticksPerBar) {
+  const roots = new Int32Array(total).fill(-1);
+  const ids = new Int32Array(total).fill(-1);
+  const spanIds = chordIds(chords.map((s) => s.vector));
+  for (let i = chords.length - 1; i >= 0; i--) { // the first span holding a tick wins, as chordAt finds it
+    const s = chords[i];
+    const [from, to] = [Math.max(s.ticks, 0), Math.min(s.ticks + s.durationTicks, total)];
+    if (from < to) {
+      roots.fill(rootOf(s.vector), from, to);
+      ids.fill(spanIds[i], from, to);
+    }
+  }
+  return new History(h.lookback, { length: total, bar: ticksPerBar, tops: topsOf(h), nothing: h.start.token,
+                                   roots, chords: ids });
+}
+
 // One solo `ticks` long: [{tokenId, token, pitches, durationClass, ticks, durationTicks}].
 // options: seed, ticks, temperature and topK (default: the site's, facts.ai), chords (for a network
 // with a chord input), ticksPerBar (default 4 quarters), trace (collect the logits of every step).
@@ -265,6 +283,7 @@ export function generate(model, options) {
   const feeds = { token: h.start.token, duration: h.start.duration, next_token: 0 };
   const tokenOut = h.outputs.token;
   const durationOut = h.outputs.duration;
+  const history = h.lookback ? historyOf(h, chords, total, ticksPerBar) : null;
   const events = [];
   let elapsed = 0;
   while (elapsed < total) {
@@ -274,6 +293,7 @@ export function generate(model, options) {
       feeds.position = Number.isInteger(unit) && unit < position.size - 1 ? unit : position.size - 1;
     }
     if (chord) feeds.chord = chordAt(chords, elapsed, zeros);
+    if (history) history.feed(feeds, elapsed);
     run(model.tokenOps, model.values, feeds);
     const tokenLogits = model.values.get(tokenOut);
     // At temperature 0 the first token is drawn at temperature 1, so solos differ by seed.
@@ -290,6 +310,7 @@ export function generate(model, options) {
     const length = Math.min(h.durationTicks[duration - 1], total - elapsed);
     events.push({ tokenId: token, token: h.vocab[token], pitches: h.pitches[token], durationClass: duration,
                   ticks: elapsed, durationTicks: length });
+    if (history) history.played(token, duration, elapsed, length);
     elapsed += length;
     feeds.token = token;
     feeds.duration = duration;

@@ -110,7 +110,7 @@ function voice(notes, root, bass) {
   return intervals.map((i) => floor + root[1] + i + shift);
 }
 
-/** {root, bass, kind, midi} of a chord symbol (chords.read); throws ChordError when it is unknown. */
+/** {root, bass, kind, midi, avoid} of a chord symbol (chords.read); throws ChordError when it is unknown. */
 export function readChord(symbol) {
   if (!table) throw new Error("the chord table is not loaded: loadChordTable(manifest.chords) first");
   if (typeof symbol !== "string") throw unknown(String(symbol));
@@ -122,7 +122,11 @@ export function readChord(symbol) {
   const root = [letter, pitch(letter, accidental)];
   const bass = bassLetter ? [bassLetter, pitch(bassLetter, bassAccidental)] : null;
   const pc = (x) => ((x % 12) + 12) % 12;
-  return { root: pc(root[1]), bass: pc((bass || root)[1]), kind: found[0], midi: voice(notes, root, bass) };
+  // The kind's avoid notes over the root, less an 11 the changes add (the symbol asks for it).
+  const asked = [...found[1].matchAll(new RegExp(CHANGE, "gu"))].some((m) => m[4] === "11" && !m[3]);
+  const avoid = table.kinds[found[0]].avoid_notes.filter((i) => !(i === table.degrees["11"] % 12 && asked))
+    .map((i) => pc(root[1] + i)).sort((a, b) => a - b);
+  return { root: pc(root[1]), bass: pc((bass || root)[1]), kind: found[0], midi: voice(notes, root, bass), avoid };
 }
 
 // ---------------------------------------------------------------- progressions (progression.py)
@@ -141,25 +145,28 @@ export class ProgressionError extends Error {
   }
 }
 
-/** One chord symbol: root and bass pitch classes, its pitch-class set and a close voicing. */
+/** One chord symbol: root and bass pitch classes, its pitch-class set, a close voicing and its avoid notes. */
 export class Chord {
-  constructor(symbol, root, pcs, bass, midi) {
+  constructor(symbol, root, pcs, bass, midi, avoid = []) {
     this.symbol = symbol;
     this.root = root;
     this.pcs = pcs;
     this.bass = bass;
     this.midi = midi;
+    this.avoid = avoid;
   }
   vector() { return chordVector(this.root, this.pcs, this.bass); }
   transpose(semitones) { return makeChord(transposeSymbol(this.symbol, semitones)); }
-  toJSON() { return { symbol: this.symbol, root: this.root, pcs: this.pcs, bass: this.bass, midi: this.midi }; }
+  toJSON() {
+    return { symbol: this.symbol, root: this.root, pcs: this.pcs, bass: this.bass, midi: this.midi, avoid: this.avoid };
+  }
 }
 
 /** The Chord a symbol names; throws ChordError for an unknown symbol. */
 export function makeChord(symbol) {
-  const { root, bass, midi } = readChord(symbol);
+  const { root, bass, midi, avoid } = readChord(symbol);
   const pcs = [...new Set(midi.map((n) => n % 12))].sort((a, b) => a - b);
-  return new Chord(strip(symbol), root, pcs, bass, midi);
+  return new Chord(strip(symbol), root, pcs, bass, midi, avoid);
 }
 
 export function transposeSymbol(symbol, semitones) {

@@ -2,20 +2,19 @@
 //
 // The same rules under the same names, camelCase here (loop_end is loopEnd, ending_tokens is endingTokens,
 // Solos is Solo: one solo, where Python advances a batch); tests check them against Python's on shared
-// vectors (tests/model/test_rules_js.py). A rule is a must (its mask is and-ed in), a preference (dropped
-// where it would leave no choice) or a decision (it alone says what the solo plays). In order:
-// - where the next onset may fall, before the token (musts): grid, loopEnd, hookReturn;
-// - the token (TOKEN_RULES): markers, ending, strongBeats, restBudget, breath, hookCopy, fallback; firstDraw
-//   sets its temperature;
-// - its duration (DURATION_RULES): ending, heldNotes, equalRun, restBudget, breath, hookCopy.
+// vectors (tests/model/test_rules_js.py). They keep a solo inside hard bounds (the grid, the loop, the ending,
+// the avoid notes); phrases, rests and motifs are the network's. A rule is a must (its mask is and-ed in), a
+// preference (dropped where it would leave no choice) or a decision (it alone says what the solo plays). In order:
+// - where the next onset may fall, before the token (musts): grid, loopEnd;
+// - the token (TOKEN_RULES): markers, ending, strongBeats, fallback; firstDraw sets its temperature;
+// - its duration (DURATION_RULES): ending, avoidNotes, heldNotes, equalRun.
 // A rule with a token half and a duration half is two functions, nameTokens and nameDurations. Masks are
 // Uint8Arrays (a boolean stored is 1 or 0): V entries over tokens, S over duration classes 1..S (index k is
 // class k + 1).
 
 export const TICKS = 12; // the grid unit: a twelfth of a quarter (16ths are 3, triplet eighths 4)
 export const FINAL_MIN = TICKS; // a solo's last note is held at least a beat
-export const ECHO_BARS = 2; // the hook's length: the solo's opening bars, back at the harmony's echo bar
-export const PHRASE_BARS = 4; // a phrase that breathes: rests are steered per phrase
+export const AVOID_MAX = TICKS; // an avoid note sounds less than a beat
 
 export const pcRow = (pcs) => {
   const row = new Uint8Array(12);
@@ -52,26 +51,19 @@ export function vocabularyOf(header) {
 
 /** One solo (rules.Solos, one row): the chords under it, the quality asked for, and how far it has come. */
 export class Solo {
-  constructor(vocab, harmony, { maxEqualRun = 0, rests = null } = {}) {
+  constructor(vocab, harmony, { maxEqualRun = 0 } = {}) {
     this.vocabulary = vocab;
     this.at = harmony.at;
     this.pcs = harmony.pcs;
     this.tones = harmony.tones; // what may sound on a strong beat
+    this.avoid = harmony.avoid; // the chords' avoid notes
     this.length = harmony.at.length;
     this.bar = harmony.bar;
     this.strong = harmony.strong;
-    this.echo = harmony.echo ? harmony.echo * harmony.bar : -1; // in twelfths; -1: none
-    this.hookEnd = ECHO_BARS * harmony.bar;
-    this.phrase = PHRASE_BARS * harmony.bar;
     this.maxEqualRun = maxEqualRun;
-    this.rests = rests && vocab.rest >= 0 ? rests : null; // [least, most] share of rest time
-    this.mostRest = this.rests ? Math.floor(this.rests[1] * this.length) : 0;
     this.onset = 0;
     this.last = -1; // the last duration class, and how many events in a row have had it
     this.run = 0;
-    this.restTime = 0; // twelfths of rest, in the solo and in its current phrase
-    this.phraseRest = 0;
-    this.hooks = new Map(); // onset -> [token, class], in onset order
     this.events = [];
   }
 
@@ -80,13 +72,6 @@ export class Solo {
     const where = step.where;
     const moved = this.vocabulary.steps[cls - 1];
     this.events.push({ tokenId: token, durationClass: cls, steps: moved, onset: where });
-    if (where < this.hookEnd) this.hooks.set(where, [token, cls]);
-    if (this.rests) {
-      const resting = token === this.vocabulary.rest ? moved : 0;
-      const newPhrase = Math.floor((where + moved) / this.phrase) !== Math.floor(where / this.phrase);
-      this.restTime += resting;
-      this.phraseRest = newPhrase ? 0 : this.phraseRest + resting;
-    }
     this.run = cls === this.last ? this.run + 1 : 1;
     this.last = cls;
     this.onset = where + moved;
@@ -103,7 +88,6 @@ export class Step {
     this.where = solo.onset;
     this.chord = solo.at[this.where];
     this.left = solo.length - this.where; // twelfths to the loop point
-    this.before = solo.echo - this.where; // twelfths to the hook's return (<= 0: none ahead)
     this.cache = {};
   }
 
@@ -115,8 +99,8 @@ export class Step {
   /** The durations after which the next onset may fall. */
   get fits() {
     return this.once("fits", () => {
-      const [a, b, c] = [grid(this), loopEnd(this), hookReturn(this)];
-      return a.map((x, k) => x & b[k] & c[k]);
+      const [a, b] = [grid(this), loopEnd(this)];
+      return a.map((x, k) => x & b[k]);
     });
   }
 
@@ -130,42 +114,16 @@ export class Step {
     return this.once("mustEnd", () => !this.fits.some((x, k) => x && !this.final[k]));
   }
 
-  /** The tokens that may end the solo here: a rest, or chord tones held at least a beat (where a fitting
-   *  duration reaches the loop point). */
+  /** The tokens that may end the solo here: a rest, or chord tones (none of its avoid notes) held at least a beat
+   *  (where a fitting duration reaches the loop point). */
   get canEnd() {
     return this.once("canEnd", () => {
       const v = this.vocabulary;
       const reach = this.fits.some((x, k) => x && this.final[k]);
-      const chord = this.solo.pcs[this.chord];
+      const chord = this.solo.pcs[this.chord].map((x, p) => x && !this.solo.avoid[this.chord][p]);
       const ends = (t) => t === v.rest || (v.sounding[t] && !soundsOutside(v.pcs[t], chord) && this.left >= FINAL_MIN);
       return Uint8Array.from({ length: v.V }, (_, t) => reach && ends(t));
     });
-  }
-
-  /** Twelfths of rest the solo may still play (with rests only). */
-  get restLeft() {
-    return this.solo.mostRest - this.solo.restTime;
-  }
-
-  /** A rest fits the budget (its shortest duration that fits), or only a rest may end the solo. */
-  get restOk() {
-    return this.once("restOk", () => {
-      const fitting = this.vocabulary.steps.filter((_, k) => this.fits[k]);
-      return this.restLeft >= Math.min(...fitting) || this.mustEnd; // Math.min() of none: Infinity
-    });
-  }
-
-  /** The last bar of a phrase that has rested less than the least share (and a rest is ok). */
-  get breathe() {
-    const s = this.solo;
-    return this.restOk && this.where % s.phrase >= s.phrase - s.bar && s.phraseRest < s.rests[0] * s.phrase;
-  }
-
-  /** The hook's [token, class] at this point of its return, or null. */
-  get copy() {
-    const s = this.solo;
-    const offset = this.where - s.echo;
-    return s.echo >= 0 && offset >= 0 && offset < s.hookEnd ? s.hooks.get(offset) || null : null;
   }
 }
 
@@ -190,11 +148,6 @@ export function loopEnd(step) {
   return Uint8Array.from(step.vocabulary.steps, (s) => s <= step.left);
 }
 
-/** A must: nothing crosses into the hook's return, so the hook starts on its bar line. */
-export function hookReturn(step) {
-  return Uint8Array.from(step.vocabulary.steps, (s) => step.before <= 0 || s <= step.before);
-}
-
 // -- the token: (step, allowed) -> allowed -------------------------------------------------------------------
 
 /** A must: the start and end markers are never played. */
@@ -214,23 +167,6 @@ export function strongBeats(step, allowed) {
   if (step.where % step.solo.strong !== 0) return allowed;
   const tones = step.solo.tones[step.chord];
   return allowed.map((x, t) => x && !soundsOutside(step.vocabulary.pcs[t], tones));
-}
-
-/** A must: no rest once the solo has the most share of rest (unless only a rest can end it here). */
-export function restBudgetTokens(step, allowed) {
-  if (step.solo.rests && !step.restOk) allowed[step.vocabulary.rest] = 0;
-  return allowed;
-}
-
-/** A decision: a phrase that has rested less than the least share rests in its last bar. */
-export function breathTokens(step, allowed) {
-  return step.solo.rests && step.breathe ? only(allowed.length, step.vocabulary.rest) : allowed;
-}
-
-/** A decision: where the hook comes back, the solo plays its opening bars again, note for note. */
-export function hookCopyTokens(step, allowed) {
-  const copy = step.copy;
-  return copy ? only(allowed.length, copy[0]) : allowed;
 }
 
 /** A decision: a solo the rules leave without a token (a vocabulary without the tones needed) rests. */
@@ -264,60 +200,33 @@ export function heldNotes(step, token, allowed) {
   return allowed;
 }
 
-/** A preference: no run of more than maxEqualRun equal durations, counting the run the hook's return starts with. */
-export function equalRun(step, token, allowed) {
+/** A must: a note is never held a beat or more as an avoid note of the chords it sounds over, nor over a strong beat
+ *  where it is one (strongBeats keeps it off the strong beat it would start on). */
+export function avoidNotes(step, token, allowed) {
   const s = step.solo;
   const steps = step.vocabulary.steps;
-  if (s.maxEqualRun <= 0) return allowed;
-  const repeat = new Uint8Array(steps.length);
-  if (s.run >= s.maxEqualRun && s.last >= 1) repeat[s.last - 1] = 1;
-  if (step.before > 0 && step.before <= Math.max(...steps)) {
-    const [k, longest] = runIntoHook(step);
-    if (steps[k] === step.before && longest > s.maxEqualRun) repeat[k] = 1;
+  const pcs = step.vocabulary.pcs[token];
+  const span = Math.max(...steps);
+  const held = new Int32Array(span + 1); // twelfths an avoid note, and strong beats crossed as one, up to an offset
+  const crossed = new Int32Array(span + 1);
+  for (let d = 0; d < span; d++) {
+    const t = step.where + d;
+    const sounding = t < s.length && pcs.some((x, p) => x && s.avoid[s.at[t]][p]);
+    held[d + 1] = held[d] + (sounding ? 1 : 0);
+    crossed[d + 1] = crossed[d] + (sounding && d > 0 && t % s.strong === 0 ? 1 : 0);
   }
-  return prefer(allowed, (k) => !repeat[k]);
+  return allowed.map((x, k) => x && held[steps[k]] < AVOID_MAX && crossed[steps[k]] === 0);
 }
 
-// Just before the hook's return: the duration (index into steps) the hook starts with, and how long a run of it
-// would be if the event leading into the return had it too (rules._run_into_hook).
-function runIntoHook(step) {
+/** A preference: no run of more than maxEqualRun equal durations. */
+export function equalRun(step, token, allowed) {
   const s = step.solo;
-  const [firstClass, lead] = leadingRun(s.hooks);
-  if (lead === s.hooks.size && step.where < s.hookEnd) return [firstClass - 1, 2 * (lead + 1)];
-  return [firstClass - 1, (s.last === firstClass ? s.run : 0) + 1 + lead];
+  if (s.maxEqualRun <= 0 || s.run < s.maxEqualRun || s.last < 1) return allowed;
+  return prefer(allowed, (k) => k !== s.last - 1);
 }
 
-/** The duration class a hook starts with and how many of its events in a row have it (rules.leading_run). */
-export function leadingRun(hooks) {
-  const classes = [...hooks.keys()].sort((a, b) => a - b).map((o) => hooks.get(o)[1]);
-  let n = 0;
-  while (n < classes.length && classes[n] === classes[0]) n++;
-  return [classes[0], n];
-}
-
-/** A preference: a rest is no longer than the rest the solo may still play (unless it ends the solo). */
-export function restBudgetDurations(step, token, allowed) {
-  if (!step.solo.rests || token !== step.vocabulary.rest || step.mustEnd) return allowed;
-  return prefer(allowed, (k) => step.vocabulary.steps[k] <= step.restLeft);
-}
-
-/** A preference: a breath is long enough to give its phrase the least share of rest. */
-export function breathDurations(step, token, allowed) {
-  const s = step.solo;
-  if (!s.rests || token !== step.vocabulary.rest || !step.breathe) return allowed;
-  const need = Math.ceil(s.rests[0] * s.phrase) - s.phraseRest;
-  return prefer(allowed, (k) => step.vocabulary.steps[k] >= need);
-}
-
-/** A decision: the hook's note comes back with its duration. */
-export function hookCopyDurations(step, token, allowed) {
-  const copy = step.copy;
-  return copy ? only(allowed.length, copy[1] - 1) : allowed;
-}
-
-export const TOKEN_RULES = [markers, endingTokens, strongBeats, restBudgetTokens, breathTokens, hookCopyTokens, fallback];
-export const DURATION_RULES = [endingDurations, heldNotes, equalRun, restBudgetDurations, breathDurations,
-                               hookCopyDurations];
+export const TOKEN_RULES = [markers, endingTokens, strongBeats, fallback];
+export const DURATION_RULES = [endingDurations, avoidNotes, heldNotes, equalRun];
 
 /** The tokens the rules allow next (V entries). */
 export function tokensAllowed(step) {

@@ -3,9 +3,10 @@
 // A solo as a piece, the twin of pool.solo_song: a melody generated over a progression, chords and bass from
 // accompany(), written in the one note format (melody, chords, bass tracks; progression and chords in "lofi").
 import { accompany, leadShift } from "./accompany.js";
+import { bestOf } from "./candidates.js";
 import { velocities } from "./dynamics.js";
 import { loopProgression } from "./form.js";
-import { echoBar, generateBars, harmony } from "./generate.js";
+import { harmony } from "./generate.js";
 import { TICKS } from "./rules.js";
 import { Frac, parseProgression } from "./progression.js";
 
@@ -14,8 +15,8 @@ import { Frac, parseProgression } from "./progression.js";
 // form) in the model header's `solo`, the tick rate, limits and the site's AI settings (lay-back included)
 // in the manifest's facts (model.facts).
 
-/** Pitch classes that sound right over a chord: its tones and available `tensions` (header.solo.tensions),
- * as quality.melody_pcs. */
+/** Pitch classes that sound right over a chord: its tones and available `tensions` (header.solo.tensions), less
+ * the avoid notes the chord table gives it (quality.melody_pcs). */
 export function melodyPcs(chord, tensions) {
   const pcs = new Set(chord.pcs);
   const out = new Set(pcs);
@@ -27,6 +28,7 @@ export function melodyPcs(chord, tensions) {
     if (minor && (t === 6 || t === 11)) continue;
     if (!pcs.has((pc + 11) % 12)) out.add(pc);
   }
+  for (const p of chord.avoid || []) out.delete(p);
   return [...out];
 }
 
@@ -85,8 +87,8 @@ export function plan(progression, bars, { meter, tensions, form }) {
   const beats = meter[0];
   const timeline = loopProgression(progression, bars, form).timeline(bars, beats);
   const spans = timeline.map((s) => ({ start: s.start, end: s.end, vector: s.chord.vector(), pcs: s.chord.pcs,
-                                       tones: melodyPcs(s.chord, tensions) }));
-  const grid = harmony(spans, { quarters: bars * beats, beatsPerBar: beats, echo: echoBar(progression.bars.length, bars) });
+                                       tones: melodyPcs(s.chord, tensions), avoid: s.chord.avoid }));
+  const grid = harmony(spans, { quarters: bars * beats, beatsPerBar: beats });
   return { timeline, harmony: grid };
 }
 
@@ -118,7 +120,7 @@ export function makeSolo(model, options) {
   const { bars, seed, temperature, topK, bpm, title = "Your solo" } = options;
   const progression = checkRequest(options, limits);
   const { timeline, harmony: grid } = plan(progression, bars, solo);
-  const events = generateBars(model, grid, { seed, temperature, topK, quality: ai.quality });
+  const { events } = bestOf(model, grid, timeline, { seed, temperature, topK, quality: ai.quality });
   const unit = ppq / TICKS; // the generator counts in twelfths of a quarter
   // As pool.solo_song: the lead an octave up where it would sit in the comping, its touch by phrase and metre.
   let played = events.filter((e) => h.pitches[e.tokenId].length)
