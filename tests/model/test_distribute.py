@@ -13,16 +13,21 @@ from pathlib import Path
 import pytest
 
 from lofi_build.config import load_config
-from lofi_build.model import corpus, presets
-from modelkit import make_project
+from lofi_build.model import corpus, presets, train
+from modelkit import TINY, make_project, melody_notes, write_midi
 from support import ROOT, run_cli
 
 TOLERANCE = 0.05  # relative difference of the last epoch's training loss
+# Every run must take the same steps on the same rows: a distributed run drops a last, partial batch (its
+# replicas need equal shares), so the corpus's training rows must fill whole batches of BATCH (3 a replica).
+TUNES = 6
+BATCH = 6
 HERE = Path(__file__).parent
 
 
 def worker(project, distribute, *extra, env=None):
-    return subprocess.Popen([sys.executable, str(HERE / "distribute_worker.py"), str(project), distribute, *extra],
+    return subprocess.Popen([sys.executable, str(HERE / "distribute_worker.py"), str(project), distribute, str(BATCH),
+                             *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(HERE), str(ROOT / "tests")]),
                                  **(env or {})})
@@ -37,9 +42,17 @@ def result(proc, timeout=900):
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
     root = make_project(tmp_path_factory.mktemp("dist") / "proj")
+    for k in range(4, TUNES):  # make_project writes four
+        write_midi(root / "content" / "midi" / f"tune{k}.mid", [(0, 0, melody_notes(k))])
     (root / "lofi.yaml").write_text((root / "lofi.yaml").read_text().replace("model:\n", "model:\n  preset: lofi\n"))
     config = load_config(root / "lofi.yaml")  # encode once here: the workers read the cache
-    corpus.encode(corpus.resolve(config), config.tokens_cache_dir, progress=False, jobs=1, network=presets.get("lofi"))
+    network = presets.get("lofi")
+    encoded = corpus.encode(corpus.resolve(config), config.tokens_cache_dir, progress=False, jobs=1, network=network)
+    plan = train.plan(config, "lofi", {**TINY["lofi"], "batch_size": BATCH})
+    import keras
+
+    rows = len(network.data(encoded.sequences, plan.settings, plan.seed, keras, groups=encoded.groups)["train_rows"][0])
+    assert rows % BATCH == 0, f"{rows} training rows do not fill whole batches of {BATCH}: change TUNES or BATCH"
     return root
 
 
