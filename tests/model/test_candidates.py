@@ -44,7 +44,7 @@ def test_the_pool_keeps_each_solos_best_candidate():
     prog = parse_progression(HELD_OUT[2])
     made = pool.make_pool(ckpt, count=3, bars=6, temperature=1.0, top_k=0, seed=20, bpm=80,
                           progressions=[("inline", prog)], transpose=False, gate=False)
-    h, timeline = pool.harmony_of(prog, 6), prog.timeline(6)
+    h, timeline = pool.harmony_of(prog, 6), pool.timeline_of(prog, 6)
     pitches = [pool.token_pitches(t) for t in ckpt.vocab]
     for solo in made.solos:
         seeds = candidates.seeds_of(solo.seed)

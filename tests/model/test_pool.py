@@ -212,7 +212,7 @@ def test_no_avoid_note_on_a_strong_beat_or_held_a_beat():
     ckpt = random_checkpoint(seed=5)
     for text in HELD_OUT + ["G13 | Cmaj9 | F13 | Bbmaj7", "C7 | F | G13 | Cmaj7"]:
         prog = parse_progression(text)
-        h, timeline = pool.harmony_of(prog, 8), prog.timeline(8)
+        h, timeline = pool.harmony_of(prog, 8), pool.timeline_of(prog, 8)  # the chords the loop plays
         for events in engine.generate(ckpt, list(range(12)), [h] * 12, 1.0, 0):
             notes = quality.notes_of(pool.melody_of([(ckpt.vocab[t], d) for t, d in events]))
             assert measures.natural_elevenths(notes, timeline, Fraction(4)) == 0

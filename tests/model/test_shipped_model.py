@@ -64,6 +64,6 @@ def test_the_gate_tells_the_shipped_model_from_noise():
                               top_k=config.ai.top_k, seed=config.seed, bpm=config.bpm,
                               progressions=pool.progressions(config), gate=False)
         passed[name] = sum(not quality.lofi_problems(quality.lofi_measures(
-            pool.melody_of(s.events), s.slot.progression.timeline(config.loops.solos), bars=config.loops.solos,
+            pool.melody_of(s.events), pool.timeline_of(s.slot.progression, config.loops.solos), bars=config.loops.solos,
             reference=reference), thresholds) for s in made.solos)
     assert passed["shipped"] >= 15 and passed["random"] <= 2 and passed["unigram"] <= 2, passed
