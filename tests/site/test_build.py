@@ -244,8 +244,9 @@ def test_the_page_preloads_its_modules_credits_its_libraries_and_leaves_p5_for_l
     assert modules and all((out / m).is_file() for m in modules)
     js = (out / main).parent
     on_disk = {p.relative_to(js).as_posix() for p in js.rglob("*.js")}
-    # Everything but the entry, what loads on demand (live solos, export) and a worker's script.
-    later = {m for m in on_disk if m.split("/")[0] in ("ai", "ondemand") or m.endswith("-worker.js")}
+    # Everything but the entry, what loads on demand (live solos, export, share) and a worker's script; the
+    # background scenes are the scene worker's, imported by the page only where it has no OffscreenCanvas.
+    later = {m for m in on_disk if m.split("/")[0] in ("ai", "ondemand") or m.endswith("-worker.js")} | {"visuals/scenes.js"}
     assert {m[len(js.relative_to(out).as_posix()) + 1:] for m in modules} == on_disk - later - {"main.js"}
     # p5 is fetched by the player after the first sound, never by a <script> of the page.
     p5 = re.search(r'data-p5="([^"]+)"', html).group(1)

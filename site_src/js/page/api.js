@@ -21,8 +21,6 @@
 //   await lofi.mood(text)             {valence, arousal, mode, progression, bpm, temperature, words}; a text
 //                                     with no mood word ("asdfgh") rejects, saying so
 
-import { widenLookAhead } from "../platform/audio-session.js";
-
 export const API_VERSION = 1;
 
 export function createApi({ engine, loader, manifest, hooks = {} }) {
@@ -125,14 +123,14 @@ export function createApi({ engine, loader, manifest, hooks = {} }) {
       exporting = true;
       let restore = null;
       try {
-        const [{ exportWav, download }, { toBase64 }] = await Promise.all([import("../ondemand/wav.js"), import("../ondemand/offline.js")]);
+        const [{ exportWav, download }, { toBase64 }, { widenLookAhead }] = await Promise.all(
+          [import("../ondemand/wav.js"), import("../ondemand/offline.js"), import("../ondemand/look-ahead.js")]);
         const state = engine.state();
         const entry = [...manifest.songs, ...manifest.solos].find((e) => e.id === state.selected.track);
         const solo = entry && manifest.solos.includes(entry);
-        // While music plays, the render shares the main thread with the Transport's clock: each segment's
-        // set-up holds it longer than the clock looks ahead (the reverb's convolver: 0.4-0.9 s here), and on a
-        // busy machine a slice can too. The clock looks further ahead for as long as the export runs (from
-        // the first set-up that finds the music playing), so that no live note is scheduled late.
+        // While music plays, the render shares the main thread with the Transport's clock, and each segment's
+        // set-up holds it longer than the clock looks ahead: from the first set-up that finds the music
+        // playing to the end of the export, the clock looks further ahead (ondemand/look-ahead.js).
         const heavy = (fn) => {
           if (!restore && engine.transport.state === "started") restore = widenLookAhead(engine.context);
           return fn();

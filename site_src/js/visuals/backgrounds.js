@@ -4,7 +4,7 @@
 // browser has OffscreenCanvas the drawing runs in a worker (scene-worker.js), so the main
 // thread, which schedules the music, pays nothing for it; elsewhere it is drawn here at a low
 // frame rate that drops further when frames are slow. With prefers-reduced-motion it holds still.
-import { SCENES, STILL_T, drawScene, makeWorld } from "./scenes.js";
+// The drawing code (scenes.js) is the worker's; the page loads it only where it draws itself.
 
 export const FPS = 20; // in the worker
 const FALLBACK_FPS = 12; // on the main thread
@@ -49,9 +49,9 @@ export class Backgrounds {
     else if (message.type === "hidden" && !message.on) this._schedule();
   }
 
-  /** Show the scene for an ambience's `visual` (unknown ones get the default view). */
+  /** Show the scene for an ambience's `visual` (scenes.js draws its default view for one it does not know). */
   show(visual) {
-    const next = SCENES[visual] ? visual : "none";
+    const next = visual || "none";
     if (next === this.visual && this.shown) return;
     this.shown = true;
     this.visual = next;
@@ -69,11 +69,12 @@ export class Backgrounds {
 
   _resize() {
     if (this.worker) return this._post({ type: "resize", ...this._size() });
+    if (!this.scenes) return;
     const { width, height, dpr } = this._size();
     this.canvas.width = Math.round(width * dpr);
     this.canvas.height = Math.round(height * dpr);
     this.ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    this.world = makeWorld(width, height);
+    this.world = this.scenes.makeWorld(width, height);
     this.draw();
   }
 
@@ -85,15 +86,18 @@ export class Backgrounds {
     this.fps = FALLBACK_FPS;
     this.last = 0;
     this._loop = this._loop.bind(this);
-    this._resize();
-    this._schedule();
+    import("./scenes.js").then((scenes) => {
+      this.scenes = scenes;
+      this._resize();
+      this._schedule();
+    }, (error) => console.warn("lofi: no background scene:", error.message));
   }
 
   draw() {
-    if (this.worker) return;
-    const t = this.reducedMotion ? STILL_T : (performance.now() - this.t0) / 1000;
+    if (this.worker || !this.scenes) return;
+    const t = this.reducedMotion ? this.scenes.STILL_T : (performance.now() - this.t0) / 1000;
     const began = performance.now();
-    drawScene(this.ctx, this.world, this.visual, t);
+    this.scenes.drawScene(this.ctx, this.world, this.visual, t);
     // A slow device draws less often rather than holding up the audio scheduling.
     if (performance.now() - began > SLOW_FRAME_MS) this.fps = Math.max(3, this.fps / 2);
   }
