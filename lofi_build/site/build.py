@@ -222,7 +222,8 @@ def _piece_entry(out: Output, folder: str, piece: Piece, cache: BuildCache) -> d
 
 
 def track_rows(entries: list[dict], pieces: dict) -> list[dict]:
-    """What the page's track list shows of each song or solo, read from its piece."""
+    """What the page's track list shows of each song or solo, read from its piece (a solo's progression too:
+    its row says what it is)."""
     rows = []
     for entry in entries:
         song = pieces[entry["id"]]
@@ -232,6 +233,7 @@ def track_rows(entries: list[dict], pieces: dict) -> list[dict]:
             "bpm": song["header"]["tempos"][0]["bpm"],
             "key": f"{keys[0]['key']} {keys[0]['scale']}" if keys else "",
             "instruments": sorted({p["instrument"] for p in song["lofi"]["parts"]}),
+            "progression": song["lofi"].get("progression", ""),
         })
     return rows
 

@@ -185,7 +185,8 @@ def test_the_deck_picker_refuses_a_bad_length_and_cancel_stops_an_export(open_pl
     page.fill("#export-minutes", "2")
     assert page.get_attribute("#export-minutes", "aria-invalid") is None  # typing clears the message
     assert page.inner_text("#export-error") == ""
-    page.evaluate("document.getElementById('export-wav').click(); document.getElementById('export-cancel').click()")
+    page.click("#export-wav")
+    page.click("#export-cancel")  # shown as the export starts
     wait_for(page, "document.getElementById('export-message').textContent === 'Export cancelled.'", timeout=60)
     assert page.is_hidden("#export-cancel") and page.is_hidden("#export-progress")
     assert not page.log.errors
