@@ -258,11 +258,18 @@ def generate(project, config_file, progression, count, bars, temperature, top_k,
 @config_option
 @click.argument("text")
 @pass_project
-def mood(project, config_file, text):
+@click.pass_context
+def mood(ctx, project, config_file, text):
     """Print the mode, progression, tempo and temperature a sentence asks for (as the player's mood box)."""
+    from .music.mood import NoMoodError
     from .progressions import mood_of
 
-    click.echo(json.dumps(mood_of(text, project.layout).as_dict(), ensure_ascii=False))
+    try:
+        chosen = mood_of(text, project.layout)
+    except NoMoodError as e:  # a bad command line, as a bad --progression is
+        click.echo(f"error: TEXT: {e}", err=True)
+        ctx.exit(ExitCode.USAGE)
+    click.echo(json.dumps(chosen.as_dict(), ensure_ascii=False))
 
 
 @cli.command()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from . import yamlio
 from .errors import Collector, ContentError
-from .music.mood import Mood, choose, library_rows
+from .music.mood import Mood, library_rows, read
 from .music.progression import MODES, MOODS, LibraryEntry, ProgressionError, parse_progression
 from .schema import REQUIRED, Choice, Custom, Invalid, ListOf, Number, Schema, Section, Text, read_document
 
@@ -104,5 +104,5 @@ def load_mood_table(path: Path) -> dict:
 
 
 def mood_of(text: str, config) -> Mood:
-    """``text``'s mood by the project's own mood table and library."""
-    return choose(text, load_mood_table(config.moods_yaml), library_rows(load_library(config.progressions_yaml)))
+    """``text``'s mood by the project's own mood table and library (mood.read: NoMoodError for a text that tells none)."""
+    return read(text, load_mood_table(config.moods_yaml), library_rows(load_library(config.progressions_yaml)))

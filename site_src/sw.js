@@ -6,7 +6,9 @@
 //   fetch     pages, manifest.json and app.webmanifest: network first, the cache when offline;
 //             everything else (content-hashed, never changes): cache first
 //   message   "warm": cache the rest (pieces, samples the listener has not used yet) in the
-//             background; the page sends it after the first sound, never before.
+//             background; the page sends it after the first sound, never before. "status": say how
+//             much of the site is cached (finished when all of it is), downloading nothing: the page
+//             asks on a second visit, to say at once that it works offline.
 const { version, shell, later } = self.LOFI_PRECACHE;
 const PREFIX = "lofi-";
 const CACHE = PREFIX + version;
@@ -75,16 +77,28 @@ self.addEventListener("fetch", (event) => {
 
 let warming = null;
 
-/** Cache every file of `later` not cached yet, a few at a time; tell the pages how far it got. */
-async function warm() {
-  const cache = await caches.open(CACHE);
+/** The files of this build not in its cache yet, and the count of all of them. */
+async function missingFiles(cache) {
   const all = [...shell, ...later];
   const missing = [];
   for (const [rel] of all) if (!(await cache.match(url(rel)))) missing.push(rel);
-  let done = all.length - missing.length;
+  return { missing, total: all.length };
+}
+
+/** Tell `client` how much is cached, without fetching anything. */
+async function status(client) {
+  const { missing, total } = await missingFiles(await caches.open(CACHE));
+  client.postMessage({ type: "lofi-cache", version, done: total - missing.length, failed: 0, total, finished: missing.length === 0 });
+}
+
+/** Cache every file of `later` not cached yet, a few at a time; tell the pages how far it got. */
+async function warm() {
+  const cache = await caches.open(CACHE);
+  const { missing, total } = await missingFiles(cache);
+  let done = total - missing.length;
   let failed = 0;
   const report = async (finished) => {
-    for (const client of await self.clients.matchAll()) client.postMessage({ type: "lofi-cache", version, done, failed, total: all.length, finished });
+    for (const client of await self.clients.matchAll()) client.postMessage({ type: "lofi-cache", version, done, failed, total, finished });
   };
   const next = async () => {
     while (missing.length) {
@@ -105,7 +119,11 @@ async function warm() {
 }
 
 self.addEventListener("message", (event) => {
-  if (!event.data || event.data.type !== "warm") return;
-  if (!warming) warming = warm().finally(() => (warming = null));
-  event.waitUntil(warming);
+  const type = event.data && event.data.type;
+  if (type === "status" && event.source) {
+    event.waitUntil(status(event.source));
+  } else if (type === "warm") {
+    if (!warming) warming = warm().finally(() => (warming = null));
+    event.waitUntil(warming);
+  }
 });

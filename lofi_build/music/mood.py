@@ -18,9 +18,18 @@ class Mood:
     name: str  # the library entry it came from
     bpm: int
     temperature: float
+    words: tuple[str, ...]  # the words it was read from (mood_words); none: the text tells no mood
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "words": list(self.words)}
+
+
+# What the CLI and the page say to a text with no mood word (the page's ai/mood.js says the same).
+NO_MOOD = "none of these words tells a mood (none is in the mood lexicon): try words such as “rainy”, “calm” or “happy”"
+
+
+class NoMoodError(ValueError):
+    """A text with no word the mood is read from ("asdfgh", "雨の夜"): read, it would be a silent neutral mood."""
 
 
 @lru_cache(maxsize=1)
@@ -33,6 +42,37 @@ def _analyzer():
 def valence(text: str) -> float:
     """VADER's compound score (-1..1, 4 places), computed by the vaderSentiment package itself."""
     return _analyzer().polarity_scores(text)["compound"] if text.strip() else 0.0
+
+
+def _without_emoji(text: str) -> str:
+    """The text as VADER scores it: each emoji replaced by its description (vaderSentiment 3.3.2's polarity_scores)."""
+    emojis = _analyzer().emojis
+    out = ""
+    prev_space = True
+    for ch in text:
+        if ch in emojis:
+            out += ("" if prev_space else " ") + emojis[ch]
+            prev_space = False
+        else:
+            out += ch
+            prev_space = ch == " "
+    return out.strip()
+
+
+def mood_words(text: str, energy: dict) -> tuple[str, ...]:
+    """The words a mood is read from, lower-cased, each once in the order they come: VADER's lexicon words
+    (emoji by their descriptions, as VADER reads them) but its intensifiers and dampeners, which only scale
+    the words beside them, and the table's calm and lively words. "!" and CAPITALS alone tell no mood."""
+    from vaderSentiment.vaderSentiment import BOOSTER_DICT
+
+    lexicon = _analyzer().lexicon
+    cues = set(energy["calm_words"]) | set(energy["lively_words"])
+    found: list[str] = []
+    for word in _words(_without_emoji(text)):
+        w = word.lower()
+        if ((w in lexicon and w not in BOOSTER_DICT) or w in cues) and w not in found:
+            found.append(w)
+    return tuple(found)
 
 
 def _words(text: str) -> list[str]:
@@ -107,7 +147,17 @@ def choose(text: str, table: dict, library: list[dict]) -> Mood:
         name=entry["name"],
         bpm=int(math.floor(tempo["min"] + (tempo["max"] - tempo["min"]) * aro + 0.5)),
         temperature=round(temp["min"] + (temp["max"] - temp["min"]) * aro, 2),
+        words=mood_words(text, table["energy"]),
     )
+
+
+def read(text: str, table: dict, library: list[dict]) -> Mood:
+    """choose(), but a text with no mood word is refused (NoMoodError, saying NO_MOOD) rather than read as a
+    neutral mood nobody asked for: the rule of `lofi-build mood` and of the page's lofi.mood()."""
+    mood = choose(text, table, library)
+    if not mood.words:
+        raise NoMoodError(NO_MOOD)
+    return mood
 
 
 def library_rows(library) -> list[dict]:

@@ -62,6 +62,19 @@ class Content:
     model: object = None  # model.export.Exported: the weights live solos run in the browser
 
 
+_CSS_TOKENS = re.compile(r'("(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\')|/\*.*?\*/|\n[ \t]*(?:\n[ \t]*)*', re.S)
+
+
+def compact_css(data: bytes) -> bytes:
+    """The stylesheet as the browser needs it: its comments and each line's indentation left out (quoted
+    strings kept as they are). It is fetched before the first sound, where every byte counts."""
+    def keep(m: re.Match) -> str:
+        if m.group(1):
+            return m.group(1)
+        return "\n" if m.group(0).startswith("\n") else ""
+    return _CSS_TOKENS.sub(keep, data.decode("utf-8")).strip().encode("utf-8") + b"\n"
+
+
 class BuildCache:
     """What a rebuild can reuse (``lofi-build serve`` keeps one): compiled scores keyed by
     their bytes, so editing one song recompiles that song only."""
@@ -85,8 +98,9 @@ class BuildCache:
             hit = self._json[id(song)] = (song, dumps(song))
         return hit[1]
 
-    def add_file(self, out: Output, src: Path, rel: str) -> str:
-        """``out.add_file``, with the file's bytes and hashed name kept while its stat is unchanged."""
+    def add_file(self, out: Output, src: Path, rel: str, transform=None) -> str:
+        """``out.add_file``, with the file's bytes and hashed name kept while its stat is unchanged;
+        ``transform(bytes) -> bytes``, if given, is applied to what is published."""
         try:
             st = src.stat()
         except OSError:
@@ -95,6 +109,8 @@ class BuildCache:
         hit = self._files.get(str(src))
         if hit is None or hit[0] != key:
             data = read_bytes(src)
+            if transform:
+                data = transform(data)
             hit = self._files[str(src)] = (key, data, out.add_hashed(rel, data))
         return out.add(hit[2], hit[1])
 
@@ -222,7 +238,8 @@ def _piece_entry(out: Output, folder: str, piece: Piece, cache: BuildCache) -> d
 
 
 def track_rows(entries: list[dict], pieces: dict) -> list[dict]:
-    """What the page's track list shows of each song or solo, read from its piece."""
+    """What the page's track list shows of each song or solo, read from its piece (a solo's progression too:
+    its row says what it is)."""
     rows = []
     for entry in entries:
         song = pieces[entry["id"]]
@@ -232,6 +249,7 @@ def track_rows(entries: list[dict], pieces: dict) -> list[dict]:
             "bpm": song["header"]["tempos"][0]["bpm"],
             "key": f"{keys[0]['key']} {keys[0]['scale']}" if keys else "",
             "instruments": sorted({p["instrument"] for p in song["lofi"]["parts"]}),
+            "progression": song["lofi"].get("progression", ""),
         })
     return rows
 
@@ -332,8 +350,10 @@ def _template_env(templates: list[Path]) -> jinja2.Environment:
 
 
 def _render(env: jinja2.Environment, name: str, **context) -> bytes:
+    """A page, each line's indentation left out (the templates have no <pre> or <textarea>): the page is
+    fetched before the first sound, where every byte counts."""
     try:
-        return env.get_template(name).render(**context).encode("utf-8")
+        return re.sub(r"\n[ \t]+", "\n", env.get_template(name).render(**context)).encode("utf-8")
     except jinja2.TemplateSyntaxError as e:
         raise ContentError(f"template error: {e.message}", e.filename or name, e.lineno) from None
     except jinja2.TemplateNotFound as e:
@@ -352,8 +372,8 @@ def render(config: Config, content: Content, cache: BuildCache | None = None) ->
         raise ContentError("cannot read folder: No such file or directory", theme.dirs("js")[0])
     js_dir = out.add_tree(js, "assets/js")
     assets = {
-        "css": cache.add_file(out, theme.file("css/site.css"), "assets/site.css"),
-        "station_css": cache.add_file(out, theme.file("css/station.css"), "assets/station.css"),
+        "css": cache.add_file(out, theme.file("css/site.css"), "assets/site.css", compact_css),
+        "station_css": cache.add_file(out, theme.file("css/station.css"), "assets/station.css", compact_css),
         "js": js_dir + "/main.js",
         # Every module main.js imports statically, so the browser fetches them in parallel, not one
         # import at a time (modules loaded on demand and a worker's scripts are fetched when needed).

@@ -9,7 +9,8 @@ holds only what the page needs and the site's own settings:
                         ticks of each subdivision a piece may name (music.transport.SWING_*)
 ``limits``              ``{min, max}`` of ``bars`` (a solo's length: loops.solos), ``bpm`` (the solo
                         tempo), ``temperature``, ``topK`` and ``seed``, as the config schema declares
-                        them; the CLI's options check the same ranges (config.bounds)
+                        them; the CLI's options check the same ranges (config.bounds); and
+                        ``exportMinutes``, the length picker of the page's Export WAV (EXPORT_MINUTES)
 ``ai``                  the site's ``temperature``, ``topK``, ``quality`` (ai.quality's thresholds) and
                         ``layBack`` (ai.lay_back, ticks): what a live solo is made with unless the
                         listener says otherwise, the rest rules its generation keeps, as the pool's,
@@ -44,6 +45,11 @@ from ..config import AI, Config, Loops, as_dict, bounds
 from ..music import transport
 
 
+# Whole minutes the page's Export WAV offers: an hour of study music at most (a 635 MB file; the page renders
+# it a segment at a time, so memory stays bounded however long it is).
+EXPORT_MINUTES = (1, 60)
+
+
 def _range(section: type, name: str) -> dict:
     low, high = bounds(section, name)
     return {"min": low, "max": high}
@@ -60,6 +66,7 @@ def facts(config: Config) -> dict:
             "temperature": _range(AI, "temperature"),
             "topK": _range(AI, "top_k"),
             "seed": _range(Config, "seed"),
+            "exportMinutes": {"min": EXPORT_MINUTES[0], "max": EXPORT_MINUTES[1]},
         },
         "ai": {"temperature": config.ai.temperature, "topK": config.ai.top_k, "quality": as_dict(config.ai.quality),
                "layBack": config.ai.lay_back},

@@ -98,7 +98,7 @@ async function boot() {
   });
   await engine.init();
   // Not under `lofi-build serve`: a worker there would outlive the session on that origin.
-  const installer = createInstaller({ enabled: !liveReload });
+  const installer = createInstaller({ enabled: !liveReload, onChange: () => ui && ui.update() });
   const afterStart = prefetchAfterStart({
     loader, manifest, visualizer, installer,
     then: () => {
@@ -198,6 +198,7 @@ async function boot() {
       document.addEventListener(type, () => engine.wake(), { once: true, passive: true });
     }
   }
+  installer.check(); // a second visit: the page says at once that it works offline
   // The listener's last choices (or the link's); the first bar of the music loads now.
   const ready = engine.select(initialChoices(manifest, saved, fromHash), { wake: false }).catch((e) => ui.fail(e));
   persist();

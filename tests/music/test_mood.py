@@ -63,6 +63,37 @@ def test_mood_follows_the_words(table, rows):
     assert wired.arousal > calm.arousal + 0.3 and wired.bpm > calm.bpm and wired.temperature > calm.temperature
 
 
+# Texts that tell no mood: unknown words, another script, emphasis alone, and words VADER only uses to scale others.
+NO_MOOD_TEXTS = ["asdfgh", "雨の夜", "VERY!!!", "studying late, coffee going cold", "so much more", "   "]
+
+
+@pytest.mark.parametrize("text", NO_MOOD_TEXTS)
+def test_a_text_with_no_mood_word_is_refused_not_read_as_a_neutral_mood(text, table, rows):
+    assert mood.choose(text, table, rows).words == ()  # choose() still answers (the page's twin is checked on it)
+    with pytest.raises(mood.NoMoodError) as e:
+        mood.read(text, table, rows)
+    assert str(e.value) == mood.NO_MOOD
+
+
+def test_the_words_a_mood_is_read_from(table, rows):
+    """Lexicon words (lower-cased, once each, in order), the table's calm and lively words, emoji by VADER's
+    description of them; not VADER's intensifiers, which only scale the words beside them."""
+    assert mood.read("a SLOW rainy evening, a little sad, so sad", table, rows).words == ("slow", "rainy", "sad")
+    assert mood.read("Rainy Sunday 😢", table, rows).words == ("rainy", "crying")
+    assert mood.read("very chill", table, rows).words == ("chill",)
+    # The message's own examples are words a mood is read from.
+    for example in ("rainy", "calm", "happy"):
+        assert f"“{example}”" in mood.NO_MOOD and mood.read(example, table, rows).words == (example,)
+
+
+def test_cli_refuses_a_text_with_no_mood_word_as_a_bad_command_line():
+    for text in ("asdfgh", "雨の夜"):
+        result = run_cli("mood", text, cwd=ROOT)
+        assert result.returncode == 2, result.stdout
+        assert result.stderr.strip() == f"error: TEXT: {mood.NO_MOOD}"
+        assert result.stdout == "" and "Traceback" not in result.stderr
+
+
 def test_vendored_lexicons_are_the_packages_own_files():
     import vaderSentiment
 
@@ -163,3 +194,26 @@ def test_the_build_publishes_library_table_and_lexicons_for_later(tmp_path):
     html = (out / "index.html").read_text(encoding="utf-8")
     for url in (manifest["progressions"], data["mood"]["lexicon"], data["mood"]["emoji"]):
         assert url not in html
+
+
+@pytest.mark.browser
+def test_the_page_refuses_the_same_texts_with_the_same_message(repo_page, table, rows):
+    """ai/mood.js's readMood: the rule and the message of mood.read, word for word."""
+    got = repo_page.evaluate(
+        """async ({texts, table, library}) => {
+            const m = await import("/site_src/js/ai/mood.js");
+            const [lex, emo] = await Promise.all(["vader_lexicon.txt", "emoji_utf8_lexicon.txt"].map(
+                (n) => fetch("/site_src/vendor/vader/" + n).then((r) => r.text())));
+            const lexicons = {lexicon: m.parseLexicon(lex), emoji: m.parseLexicon(emo, false)};
+            return texts.map((text) => {
+                try {
+                    return {words: m.readMood(text, {table, library, lexicons}).words};
+                } catch (e) {
+                    return {error: e.message};
+                }
+            });
+        }""",
+        {"texts": NO_MOOD_TEXTS + ["Rainy Sunday 😢"], "table": table, "library": rows},
+    )
+    assert got[:-1] == [{"error": mood.NO_MOOD}] * len(NO_MOOD_TEXTS)
+    assert got[-1] == {"words": ["rainy", "crying"]}

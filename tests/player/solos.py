@@ -65,10 +65,9 @@ def add_fixture_solo(site: Path, solo_id: str = "fixture-solo", seed: int = 11) 
     html = page.read_text("utf-8")
     if f'id="track-{solo_id}"' not in html:
         row = (f'<div class="track" data-id="{solo_id}"><input type="radio" name="track" id="track-{solo_id}" '
-               f'value="{solo_id}"><label for="track-{solo_id}"><span class="track-title">Fixture Solo</span>'
+               f'value="{solo_id}"><label for="track-{solo_id}"><span class="track-title">Fixture Solo</span> '
                f'<span class="track-meta">piano</span></label><a class="midi" href="{midi}" download="{solo_id}.mid" '
-               f'title="Download the MIDI file of Fixture Solo"><span aria-hidden="true">MIDI ↓</span>'
-               f'<span class="visually-hidden">Download the MIDI file of Fixture Solo</span></a></div>\n')
+               f'aria-label="Download the MIDI file of Fixture Solo">MIDI ↓</a></div>\n')
         html = html.replace('<div id="solos">\n', '<div id="solos">\n' + row, 1)
         assert row in html, "the page has no solo list to add the fixture to"
         page.write_text(html, "utf-8")

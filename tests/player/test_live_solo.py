@@ -165,21 +165,43 @@ def test_the_panel_makes_a_solo_with_its_controls(open_player):
     piece = page.evaluate("(id) => window.lofi.piece(id)", s["selected"]["track"])
     assert piece["lofi"]["progression"] == "Am9 | D13 | Gmaj9" and piece["lofi"]["loopBars"] == 4
     assert piece["lofi"]["temperature"] == pytest.approx(0.85)
-    # Export WAV from the panel: Cancel (shown as the export starts) stops it with a message; then a whole export.
-    page.evaluate("document.querySelector('#solo-wav').click(); document.querySelector('#solo-wav-cancel').click()")
-    wait_for(page, "document.querySelector('#solo-message').textContent === 'Export cancelled.'", timeout=60)
-    with page.expect_download(timeout=180_000) as download:
-        page.click("#solo-wav")
-        assert page.is_visible("#solo-wav-cancel") or "Saved" in page.inner_text("#solo-message")
-        wait_for(page, "document.querySelector('#solo-message').textContent.startsWith('Saved')", timeout=180)
-    assert download.value.suggested_filename.endswith(".wav")
-    assert not page.is_visible("#solo-wav-cancel")
+    # Its row says what it is: its key and its progression (Export WAV is the deck's: test_export_wav.py).
+    meta = page.inner_text(f".track[data-id='{s['selected']['track']}'] .track-meta")
+    assert meta.startswith(f"{piece['header']['keySignatures'][0]['key']} {piece['header']['keySignatures'][0]['scale']} · Am9 | D13 | Gmaj9")
     assert errors(page) == []
 
 
 def _panel_says(page, text: str):
     wait_for(page, f"document.querySelector('#solo-message').textContent.includes({json.dumps(text)})", timeout=60)
     assert page.get_attribute("#solo-message", "class").split().count("error") == 1
+
+
+def test_a_mood_the_words_do_not_tell_is_a_message_and_fills_nothing(open_player):
+    """"asdfgh" and "雨の夜" have no word the mood lexicon knows: lofi.mood rejects them, as `lofi-build mood`
+    does, and the panel says so instead of filling in a neutral mood nobody asked for."""
+    from lofi_build.music.mood import NO_MOOD
+
+    page = open_player()
+    for text in ("asdfgh", "雨の夜"):
+        assert page.evaluate(f"window.lofi.mood({json.dumps(text)}).then(() => 'read', (e) => e.message)") == NO_MOOD
+    open_panel(page)
+    before = page.input_value("#solo-progression")
+    page.fill("#solo-mood", "雨の夜")
+    page.press("#solo-mood", "Enter")
+    _panel_says(page, f"The mood could not be read: {NO_MOOD}.")
+    assert page.input_value("#solo-progression") == before
+    assert page.get_attribute("#solo-mood", "aria-invalid") == "true"
+    # Words it knows: the message names them, and a solo made from the mood says so in its row.
+    page.fill("#solo-mood", "a slow rainy sunday")
+    page.press("#solo-mood", "Enter")
+    wait_for(page, "document.querySelector('#solo-message').textContent.startsWith('Mood from “slow”, “rainy”:')")
+    assert page.get_attribute("#solo-mood", "aria-invalid") is None
+    page.fill("#solo-bars", "2")
+    page.click("#solo-generate")
+    wait_for(page, "document.querySelector('#solo-message').textContent.includes('joins the AI solos')", timeout=60)
+    track = page.evaluate(f"{STATE}.selected.track")
+    assert page.inner_text(f".track[data-id='{track}'] .track-meta").startswith("“a slow rainy sunday” · ")
+    assert errors(page) == []
 
 
 @pytest.mark.parametrize("weights", ["abort", "corrupt"])
@@ -273,7 +295,7 @@ def test_the_open_panel_fits_the_screen(open_player, width):
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert page.evaluate("[...document.querySelectorAll('#make-solo, #make-solo .field, #make-solo .slider, .solo-actions')]"
                          ".filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.className)") == []
-    for sel in ("#solo-progression", "#solo-generate", "#solo-temperature", "#solo-wav", "#solo-preset", "#solo-mood"):
+    for sel in ("#solo-progression", "#solo-generate", "#solo-temperature", "#solo-preset", "#solo-mood"):
         b = page.evaluate("(s) => { const r = document.querySelector(s).getBoundingClientRect(); return [r.x, r.right, r.width]; }", sel)
         assert b[0] >= 0 and b[1] <= width and b[2] >= 24, (sel, b)
     assert errors(page) == []

@@ -244,8 +244,9 @@ def test_the_page_preloads_its_modules_credits_its_libraries_and_leaves_p5_for_l
     assert modules and all((out / m).is_file() for m in modules)
     js = (out / main).parent
     on_disk = {p.relative_to(js).as_posix() for p in js.rglob("*.js")}
-    # Everything but the entry, what loads on demand (live solos, export, the station and its long tracks' playback)
-    # and a worker's scripts (the scenes are drawn in one; the page loads them only where it draws them itself).
+    # Everything but the entry, what loads on demand (live solos, export, share, the station and its long tracks'
+    # playback) and a worker's scripts; the background scenes are the scene worker's, imported by the page only
+    # where it has no OffscreenCanvas.
     later = {m for m in on_disk if m.split("/")[0] in ("ai", "ondemand", "station") or m.endswith("-worker.js")
              or m in ("visuals/scenes.js", "layers/sliced-parts.js")}
     assert {m[len(js.relative_to(out).as_posix()) + 1:] for m in modules} == on_disk - later - {"main.js"}

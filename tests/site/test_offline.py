@@ -125,6 +125,7 @@ def test_after_one_visit_the_player_plays_every_layer_offline_and_a_new_build_ta
         assert offline["version"] == version and offline["done"] == offline["total"] and offline["failed"] == 0
         assert page.evaluate("caches.keys()") == [f"lofi-{version}"]
         assert page.evaluate("navigator.serviceWorker.controller !== null")
+        wait_for(page, "document.getElementById('offline-sign').textContent === 'Available offline'")  # the page says so
         page.evaluate("lofi.stop()")
 
     # The network is gone: the server is down and the browser is offline.
@@ -134,6 +135,9 @@ def test_after_one_visit_the_player_plays_every_layer_offline_and_a_new_build_ta
     page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.url} {r.status}"))
     page.reload()
     wait_for(page, "window.lofi !== undefined", timeout=30)
+    # A second visit says it at once, before any sound: the worker counts what it holds, fetching nothing.
+    wait_for(page, "document.getElementById('offline-sign').textContent === 'Available offline'")
+    assert page.evaluate("lofi.state().startup.playAt") is None
     m = page.evaluate("lofi.manifest")
     choice = {"drums": m["drums"][0]["id"], "ambience": m["ambience"][0]["id"], "quote": m["quotes"][0]["id"],
               "track": m["songs"][0]["id"]}

@@ -170,21 +170,26 @@ export function roundTo(x, places) {
   return r === 0 ? 0 : r;
 }
 
-/** VADER's compound score of ``text``: -1 (most negative) .. 1, rounded to 4 places. */
-export function compound(text, { lexicon, emoji }) {
-  let noEmoji = "";
+/** The text as VADER scores it: each emoji replaced by its description (polarity_scores' first step). */
+function withoutEmoji(text, emoji) {
+  let out = "";
   let prevSpace = true;
   for (const ch of text) {
     if (emoji.has(ch)) {
-      if (!prevSpace) noEmoji += " ";
-      noEmoji += emoji.get(ch);
+      if (!prevSpace) out += " ";
+      out += emoji.get(ch);
       prevSpace = false;
     } else {
-      noEmoji += ch;
+      out += ch;
       prevSpace = ch === " ";
     }
   }
-  text = noEmoji.trim();
+  return out.trim();
+}
+
+/** VADER's compound score of ``text``: -1 (most negative) .. 1, rounded to 4 places. */
+export function compound(text, { lexicon, emoji }) {
+  text = withoutEmoji(text, emoji);
   const words = splitWords(text).map(strip);
   const lower = words.map((w) => w.toLowerCase());
   const upperCount = words.filter(isUpper).length;
@@ -220,6 +225,22 @@ export function compound(text, { lexicon, emoji }) {
 
 // --- the mood table ---
 
+// What the page and `lofi-build mood` say to a text with no mood word (mood.py's NO_MOOD, word for word).
+export const NO_MOOD = "none of these words tells a mood (none is in the mood lexicon): try words such as “rainy”, “calm” or “happy”";
+
+/** The words a mood is read from, lower-cased, each once in the order they come (mood.py's mood_words): VADER's
+ * lexicon words (emoji by their descriptions) but its intensifiers and dampeners, which only scale the words
+ * beside them, and the table's calm and lively words. "!" and CAPITALS alone tell no mood. */
+export function moodWords(text, { lexicon, emoji }, energy) {
+  const cues = new Set([...energy.calm_words, ...energy.lively_words]);
+  const found = [];
+  for (const word of splitWords(withoutEmoji(text, emoji)).map(strip)) {
+    const w = word.toLowerCase();
+    if (((lexicon.has(w) && !BOOSTER_DICT.has(w)) || cues.has(w)) && !found.includes(w)) found.push(w);
+  }
+  return found;
+}
+
 /** 0 (sleepy) .. 1 (wired) from "!", VADER's intensifiers and dampeners, CAPITALS and strong words. */
 export function arousal(text, valence, energy) {
   const words = splitWords(text).map(strip);
@@ -250,7 +271,8 @@ export function fnv1a(text) {
 }
 
 /**
- * The mood of ``text``: ``{valence, arousal, mode, progression, name, bpm, temperature}``.
+ * The mood of ``text``: ``{valence, arousal, mode, progression, name, bpm, temperature, words}`` (``words``:
+ * moodWords; empty, the text tells no mood and readMood refuses it).
  * ``table``: the mood table; ``library``: [{name, progression, mode, moods}] in library order;
  * ``lexicons``: {lexicon, emoji} Maps from parseLexicon.
  */
@@ -279,5 +301,14 @@ export function chooseMood(text, { table, library, lexicons }) {
     name: entry.name,
     bpm: Math.floor(tempo.min + (tempo.max - tempo.min) * aro + 0.5),
     temperature: roundTo(temperature.min + (temperature.max - temperature.min) * aro, 2),
+    words: moodWords(text, lexicons, table.energy),
   };
+}
+
+/** chooseMood, but a text with no mood word is refused (an Error saying NO_MOOD) rather than read as a neutral
+ * mood nobody asked for: the rule of lofi.mood() and of `lofi-build mood` (mood.py's read). */
+export function readMood(text, context) {
+  const mood = chooseMood(text, context);
+  if (mood.words.length === 0) throw new Error(NO_MOOD);
+  return mood;
 }

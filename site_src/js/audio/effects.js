@@ -36,8 +36,10 @@ function belowNyquist(context, hz) {
 /**
  * A family's chain: input -> high-pass -> low-pass -> saturation -> (wobble) -> output, with a
  * send into the shared reverb. `probe` bypasses it (timing tests see the scheduler alone).
+ * `origin`: seconds of audio before the context's time 0 (a later segment of a long export), so
+ * that the wobble is where it would be had the context started then.
  */
-export function createChain(family, { context, reverb, probe = false }) {
+export function createChain(family, { context, reverb, probe = false, origin = 0 }) {
   const Tone = T();
   const s = FAMILY_SETTINGS[family];
   const input = new Tone.Gain({ context });
@@ -72,7 +74,8 @@ export function createChain(family, { context, reverb, probe = false }) {
   if (s.wobble) {
     const w = s.wobble;
     // Two sines added to the delay time: center + wow sin(2 pi wowHz t) + flutter sin(...).
-    // Plain Web Audio nodes (a Tone.LFO is a dozen of them); both start at time 0.
+    // Plain Web Audio nodes (a Tone.LFO is a dozen of them); both start at time 0, or with
+    // `origin`, at the first time their phase is what it would be had they started `origin` earlier.
     const raw = context.rawContext;
     const delay = raw.createDelay(0.01);
     delay.delayTime.value = w.center;
@@ -83,7 +86,8 @@ export function createChain(family, { context, reverb, probe = false }) {
       const amount = raw.createGain();
       amount.gain.value = depth;
       osc.connect(amount).connect(delay.delayTime);
-      osc.start(0);
+      const into = origin % (1 / hz);
+      osc.start(into > 0 ? 1 / hz - into : 0);
       wobble.push(osc, amount);
     }
     last.connect(delay);
@@ -184,10 +188,12 @@ export function createCrackle(context, destination, options = {}) {
   filter.chain(level, destination);
   let source = null;
   return {
-    start(time) {
+    /** Start at audio time `time`, `offset` seconds into the music: the bed runs as if it had played from the
+     * top (a render that starts mid-music, an export's segment, joins the one before it seamlessly). */
+    start(time, offset = 0) {
       this.stop(time);
       source = new Tone.ToneBufferSource({ context, url: buffer, loop: true, fadeIn: 0.2, fadeOut: 0.2 }).connect(filter);
-      source.start(time);
+      source.start(time, offset % buffer.duration);
     },
     stop(time) {
       if (source) {

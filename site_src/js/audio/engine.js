@@ -70,8 +70,9 @@ export class Engine {
    * `humanise`: AI solos get their gentle timing and velocity nudges (on for listeners).
    * `awake`: false defers every download until wake() (or a select or play that wakes it).
    * `reverb`: false leaves the shared reverb out (measuring the layers dry).
+   * `origin`: seconds of audio before the context's time 0 (an export's later segment: effects.js).
    */
-  constructor({ manifest, context, loader, probe = false, eager = false, humanise = true, awake = true, reverb = true, volumes, soloBpm, onChange = () => {}, onNote = () => {} }) {
+  constructor({ manifest, context, loader, probe = false, eager = false, humanise = true, awake = true, reverb = true, origin = 0, volumes, soloBpm, onChange = () => {}, onNote = () => {} }) {
     this.manifest = manifest;
     this.context = context;
     this.transport = context.transport;
@@ -81,6 +82,7 @@ export class Engine {
     this.eager = eager;
     this.humanise = humanise;
     this.wet = reverb && !probe;
+    this.origin = origin;
     // Asleep, choices are taken but nothing downloads until wake(): see main.js (live reload).
     this.awake = awake;
     this._awake = awake ? Promise.resolve() : new Promise((resolve) => (this._wakeUp = resolve));
@@ -102,7 +104,7 @@ export class Engine {
     this.reverb = this.wet ? await createReverb(ctx, this.tails) : null;
     this.chains = {};
     for (const spec of Object.values(SLOTS)) {
-      const chain = createChain(spec.family, { context: ctx, reverb: this.reverb && this.reverb.input, probe: this.probe });
+      const chain = createChain(spec.family, { context: ctx, reverb: this.reverb && this.reverb.input, probe: this.probe, origin: this.origin });
       chain.output.connect(this.mixer.input(spec.family));
       this.chains[spec.family] = chain;
     }
@@ -337,7 +339,7 @@ export class Engine {
       this._gate(this.tails, 1, time);
       if (this.bed) this._gate(this.bed, 1, time);
     }
-    if (this.crackle) this.crackle.start(time);
+    if (this.crackle) this.crackle.start(time, offset);
     for (const layer of this._layers()) {
       layer.unhush(time);
       layer.onStart(time, ticks);

@@ -54,7 +54,8 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-/** A new solo's row in the AI solos list, as the page draws the built ones (a radio, a label, its MIDI file). */
+/** A new solo's row in the AI solos list, as the page draws the built ones (a radio, a label saying its key and
+ * progression, its MIDI file); it is never folded away by the list's "more". */
 export function soloRow(entry, select) {
   const list = document.getElementById("solos");
   if (!list) return;
@@ -64,12 +65,12 @@ export function soloRow(entry, select) {
   input.addEventListener("change", () => {
     if (input.checked) select(entry.id).catch((e) => console.warn("lofi:", e));
   });
-  const label = el("label", { for: id }, el("span", { class: "track-title", text: entry.title }),
-    el("span", { class: "track-meta", text: `${entry.loopBars} bars · seed ${entry.seed} · temperature ${entry.temperature} · made here` }));
+  const meta = el("span", { class: "track-meta", text: `${entry.key} · ` }, el("span", { class: "chords", text: entry.progression }),
+    ` · ${entry.loopBars} bars, seed ${entry.seed}, made here`);
+  const label = el("label", { for: id }, el("span", { class: "track-title", text: entry.title }), meta);
   const name = `${entry.title.replace(/[\\/:*?"<>|]+/g, "-")}.mid`;
-  const midi = el("a", { class: "midi", href: entry.midi, download: name, title: `Download the MIDI file of ${entry.title}` },
-    el("span", { "aria-hidden": "true", text: "MIDI ↓" }), el("span", { class: "visually-hidden", text: `Download the MIDI file of ${entry.title}` }));
-  list.append(el("div", { class: "track live", "data-id": entry.id }, input, label, midi));
+  const midi = el("a", { class: "midi", href: entry.midi, download: name, "aria-label": `Download the MIDI file of ${entry.title}`, text: "MIDI ↓" });
+  list.append(el("div", { class: "track live", "data-id": entry.id, "data-key": entry.key }, input, label, midi));
 }
 
 /**
@@ -146,7 +147,7 @@ export function createLive({ engine, loader, manifest, select = async () => {}, 
     const entry = {
       id, title: piece.header.name, bpm: piece.lofi.bpm, loopBars: request.bars, timeSignature: piece.lofi.timeSignature,
       swing: 0, instruments: [...new Set(piece.lofi.parts.map((p) => p.instrument))].sort(), url, midi,
-      key: `${piece.header.keySignatures[0].key} ${piece.header.keySignatures[0].scale}`,
+      key: `${piece.header.keySignatures[0].key} ${piece.header.keySignatures[0].scale}`, progression: piece.lofi.progression,
       seed: request.seed, temperature: request.temperature, topK: request.topK, live: true,
       recipe,
     };
@@ -199,9 +200,10 @@ export function createLive({ engine, loader, manifest, select = async () => {}, 
       const [lex, emo] = await Promise.all([get(ctx.data.mood.lexicon), get(ctx.data.mood.emoji)]);
       ctx.mood = { m, lexicons: { lexicon: m.parseLexicon(lex), emoji: m.parseLexicon(emo, false) } };
     }
-    const r = ctx.mood.m.chooseMood(text, { table: ctx.data.mood.table, library: ctx.data.library, lexicons: ctx.mood.lexicons });
+    // A text with no mood word ("asdfgh", "雨の夜") is refused with a message, as `lofi-build mood` refuses it.
+    const r = ctx.mood.m.readMood(text, { table: ctx.data.mood.table, library: ctx.data.library, lexicons: ctx.mood.lexicons });
     return { valence: r.valence, arousal: r.arousal, mode: r.mode, progression: r.progression, bpm: r.bpm,
-             temperature: r.temperature, name: r.name };
+             temperature: r.temperature, name: r.name, words: r.words };
   }
 
   return { generate, piece, mood, library, generator: gen };

@@ -2,7 +2,9 @@
 //
 // Rendering offline: the same Engine, layers and voices as the page, on Tone's OfflineContext
 // rendered in slices (renderInSlices), for timing tests, the WAV export and anyone who wants to
-// hear (or measure) N bars without waiting for them.
+// hear (or measure) N bars without waiting for them. A render may start anywhere in the music
+// (fromTicks), as a Transport resumed there would: the WAV export renders long files that way, a
+// segment at a time.
 import { Engine, CHOICES } from "../audio/engine.js";
 import { disposeSilent } from "../audio/instruments.js";
 import { pieceBpm, pieceMeter } from "../layers/pieces.js";
@@ -18,28 +20,23 @@ import { scheduleSleep } from "../station/sleep.js";
  * the layers alone), changes ([{bar, ...choice}]: live changes made a bar before `bar`, which
  * they land on; `changed` in the answer lists the layers' state once each is in), pause
  * (seconds after the start at which Pause is pressed), seconds (render this long instead of
- * `bars` bars), onProgress (called with the fraction rendered), signal (an AbortSignal: the
+ * `bars` bars), fromTicks (the Transport starts there, at `lead`, as if resumed there: 0 by
+ * default), origin (seconds of audio that came before the render's time 0: the tape wobble goes
+ * on from there, as in one render from the top), onProgress (called with the fraction rendered), signal (an AbortSignal: the
  * render stops at its next slice and resolves to null), slice (seconds between the render's
  * stops, SLICE by default: where it stops changes nothing in what it renders), sleep (minutes: the
- * sleep timer set at the render's start).
+ * sleep timer set at the render's start), heavy (runs the render's set-up, which holds the main
+ * thread for a while: the page's Transport may look further ahead meanwhile).
  */
 export async function renderOffline(manifest, loader, options = {}) {
-  const Tone = window.Tone;
-  const { bars = 4, probe = false, humanise = true, volumes, sampleRate = 44100, channels = 1, lead = 0.1, tail = 0.5, crackle = true, reverb = true, changes = [] } = options;
-  const choice = pick(options);
-  const all = [...manifest.songs, ...manifest.solos];
-  const entry = all.find((e) => e.id === choice.track);
-  const solo = entry && manifest.solos.includes(entry);
-  const piece = entry ? await loader.json(entry.url) : null;
-  const bpm = options.bpm ?? (piece && !solo ? pieceBpm(piece) : manifest.site.bpm);
-  const meter = piece ? pieceMeter(piece) : [4, 4];
+  const { bars = 4, probe = false, humanise = true, volumes, sampleRate = 44100, channels = 1, lead = 0.1, tail = 0.5, crackle = true, reverb = true, changes = [], fromTicks = 0, origin = 0 } = options;
+  const { choice, solo, bpm, meter, secondsPerBar } = await renderPlan(manifest, loader, options);
   const { ppq } = manifest.facts;
-  const secondsPerBar = (barTicksOf(meter, ppq) / ppq) * (60 / bpm);
   const duration = lead + (options.seconds ?? bars * secondsPerBar) + tail;
   let state = null;
   const changed = [];
   const buffer = await renderInSlices(async (context) => {
-    const engine = new Engine({ manifest, context, loader, probe, humanise, reverb, eager: true, volumes, soloBpm: solo ? bpm : undefined });
+    const engine = new Engine({ manifest, context, loader, probe, humanise, reverb, origin, eager: true, volumes, soloBpm: solo ? bpm : undefined });
     await engine.init();
     if (!crackle && engine.bed) engine.bed.gain.value = 0;
     // One layer at a time, in a fixed order: together, whichever download finished first was
@@ -61,13 +58,26 @@ export async function renderOffline(manifest, loader, options = {}) {
     if (options.sleep !== undefined) {
       scheduleSleep(engine, options.sleep * 60, { fade: manifest.facts.station.sleepFade, from: 0, onEnd: () => engine.pause() });
     }
-    context.transport.start(lead);
+    context.transport.start(lead, fromTicks ? `${fromTicks}i` : undefined);
     state = engine.state();
-  }, { duration, channels, sampleRate, slice: options.slice, onProgress: options.onProgress, signal: options.signal });
+  }, { duration, channels, sampleRate, slice: options.slice, onProgress: options.onProgress, signal: options.signal, heavy: options.heavy });
   if (!buffer) return null;
   const data = [];
   for (let c = 0; c < buffer.numberOfChannels; c++) data.push(buffer.getChannelData(c));
   return { sampleRate: buffer.sampleRate, lead, bpm, secondsPerBar, duration, channels: data, state, changed };
+}
+
+/** What a render of `options` plays: the choice, whether its track is an AI solo, and its tempo, meter and
+ * seconds per bar (a song's own tempo, a solo's `options.bpm` or the site's). */
+export async function renderPlan(manifest, loader, options = {}) {
+  const choice = pick(options);
+  const entry = [...manifest.songs, ...manifest.solos].find((e) => e.id === choice.track);
+  const solo = !!entry && manifest.solos.includes(entry);
+  const piece = entry ? await loader.json(entry.url) : null;
+  const bpm = options.bpm ?? (piece && !solo ? pieceBpm(piece) : manifest.site.bpm);
+  const meter = piece ? pieceMeter(piece) : [4, 4];
+  const { ppq } = manifest.facts;
+  return { choice, solo, bpm, meter, secondsPerBar: (barTicksOf(meter, ppq) / ppq) * (60 / bpm) };
 }
 
 // What Tone.Offline does, but in slices. Tone.Offline runs the Transport's clock over the whole
@@ -81,17 +91,11 @@ export async function renderOffline(manifest, loader, options = {}) {
 const SLICE = 2; // seconds of audio per slice (rounded to whole render quanta)
 const AHEAD = 0.5; // seconds the clock keeps in front of the render: more than any note is moved early
 
-export async function renderInSlices(setUp, { duration, channels, sampleRate, slice = SLICE, onProgress, signal }) {
+export async function renderInSlices(setUp, { duration, channels, sampleRate, slice = SLICE, onProgress, signal, heavy = (fn) => fn() }) {
   const Tone = window.Tone;
   const native = new OfflineAudioContext(channels, duration * sampleRate, sampleRate);
   const context = new Tone.OfflineContext(native);
   const global = Tone.getContext();
-  Tone.setContext(context);
-  try {
-    await setUp(context);
-  } finally {
-    Tone.setContext(global);
-  }
   const seconds = native.length / sampleRate;
   const frames = 128 * Math.max(1, Math.round((slice * sampleRate) / 128));
   const step = frames / sampleRate;
@@ -100,7 +104,16 @@ export async function renderInSlices(setUp, { duration, channels, sampleRate, sl
     context._duration = Math.min(time, seconds);
     return context._renderClock(true);
   };
-  await clockTo(step + AHEAD);
+  // The set-up and the first slice's clock: the longest stretch the render holds the main thread.
+  await heavy(async () => {
+    Tone.setContext(context);
+    try {
+      await setUp(context);
+    } finally {
+      Tone.setContext(global);
+    }
+    await clockTo(step + AHEAD);
+  });
   if (signal && signal.aborted) return null;
   let stopped, failed;
   const stop = new Promise((resolve, reject) => { stopped = resolve; failed = reject; });

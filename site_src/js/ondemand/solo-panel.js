@@ -1,8 +1,9 @@
-// The "Make a solo" panel: a progression or a mood, a temperature, Generate and Export WAV.
+// The "Make a solo" panel: a progression or a mood, a temperature and Generate.
 //
 // "Make a solo": a progression (typed, a preset or from a mood in words), a temperature and Generate; the solo
-// joins the AI solos and plays from the next bar. Export WAV renders what is selected. Every control calls
-// window.lofi; every failure is a message in the panel (the music plays on).
+// joins the AI solos and plays from the next bar, its row saying the mood it came from. Every control calls
+// window.lofi; every failure is a message in the panel (the music plays on). Export WAV is the deck's
+// (ondemand/export-controls.js).
 import { chordTableLoaded, loadChordTable, validateProgression } from "../ai/progression.js";
 import { readRecipe, soloDefaults } from "./live.js";
 
@@ -28,10 +29,8 @@ class Panel {
     this.preset = q(root, "solo-preset");
     this.mood = q(root, "solo-mood");
     this.generateButton = q(root, "solo-generate");
-    this.wav = q(root, "solo-wav");
-    this.cancel = q(root, "solo-wav-cancel");
-    this.progress = q(root, "solo-wav-progress");
     this.busy = false;
+    this.fromMood = null; // {text, progression}: the mood the progression field was filled from
     this.field.addEventListener("input", () => this.validate());
     this.field.addEventListener("keydown", (e) => e.key === "Enter" && (e.preventDefault(), this.generate()));
     this.temperature.addEventListener("input", () => this.showTemperature());
@@ -44,8 +43,7 @@ class Panel {
     this.generateButton.addEventListener("click", () => this.generate());
     q(root, "solo-mood-apply").addEventListener("click", () => this.applyMood());
     this.mood.addEventListener("keydown", (e) => e.key === "Enter" && (e.preventDefault(), this.applyMood()));
-    this.wav.addEventListener("click", () => this.exportWav());
-    this.cancel.addEventListener("click", () => this.abort && this.abort.abort());
+    this.mood.addEventListener("input", () => this.mood.removeAttribute("aria-invalid"));
     this.showTemperature();
     // Typed progressions are read with the build's chord table, fetched now that the panel is open.
     this.chords = loadChordTable(new URL(manifest.chords, document.baseURI).href).then(() => this.validate(), (e) => {
@@ -107,6 +105,7 @@ class Panel {
     try {
       const solo = await this.api.generate({ progression: this.field.value, bars, temperature: Number(this.temperature.value), ...extra });
       await this.api.select({ track: solo.id });
+      if (this.fromMood && this.fromMood.progression === this.field.value) this.noteMood(solo.id, this.fromMood.text);
       const playing = this.api.state().transport.state === "started";
       this.say(`${solo.title} (seed ${solo.seed}, ${solo.notes.length} notes) joins the AI solos${playing ? " and comes in at the next bar" : "; press Play to hear it"}.`);
       return solo;
@@ -120,6 +119,16 @@ class Panel {
     }
   }
 
+  /** The solo's row says the words it came from (a row says what its solo is). */
+  noteMood(id, text) {
+    const meta = document.querySelector(`.track[data-id="${CSS.escape(id)}"] .track-meta`);
+    if (!meta || meta.querySelector(".mood")) return;
+    const words = document.createElement("span");
+    words.className = "mood";
+    words.textContent = `“${text.trim()}” · `;
+    meta.prepend(words);
+  }
+
   async applyMood() {
     const text = this.mood.value;
     if (!text.trim()) {
@@ -128,6 +137,8 @@ class Panel {
     }
     try {
       const m = await this.api.mood(text);
+      this.mood.removeAttribute("aria-invalid");
+      this.fromMood = { text, progression: m.progression };
       this.field.value = m.progression;
       this.temperature.value = String(m.temperature);
       this.showTemperature();
@@ -135,39 +146,15 @@ class Panel {
       this.validate();
       await this.presets;
       this.preset.value = [...this.preset.options].some((o) => o.value === m.progression) ? m.progression : "";
-      this.say(`Mood: ${m.mode}, valence ${m.valence.toFixed(2)}, energy ${m.arousal.toFixed(2)} → ${m.progression}, ${m.bpm} bpm, temperature ${m.temperature}.`);
+      const heard = m.words.map((w) => `“${w}”`).join(", ");
+      this.say(`Mood from ${heard}: ${m.mode}, valence ${m.valence.toFixed(2)}, energy ${m.arousal.toFixed(2)} → ${m.progression}, ${m.bpm} bpm, temperature ${m.temperature}.`);
       return m;
     } catch (e) {
-      this.say(`The mood could not be read: ${e.message}`, true);
+      // Nothing is filled in: a mood the words do not tell would be a guess.
+      this.mood.setAttribute("aria-invalid", "true");
+      this.say(`The mood could not be read: ${e.message}.`, true);
       return null;
     }
-  }
-
-  async exportWav() {
-    if (this.abort) return;
-    this.abort = new AbortController();
-    this.wav.disabled = true;
-    this.cancel.hidden = false;
-    this.progress.hidden = false;
-    this.progress.value = 0;
-    this.say("Rendering the WAV…");
-    try {
-      const out = await this.api.exportWav({ signal: this.abort.signal, onProgress: (p) => this.showProgress(p) });
-      this.say(out ? `Saved a ${out.seconds.toFixed(1)} s WAV (rendered in ${out.renderSeconds.toFixed(1)} s).` : "Export cancelled.");
-    } catch (e) {
-      this.say(`The WAV could not be made: ${e.message}`, true);
-    } finally {
-      this.abort = null;
-      this.wav.disabled = false;
-      this.cancel.hidden = true;
-      this.progress.hidden = true;
-    }
-  }
-
-  showProgress({ phase, fraction }) {
-    if (!Number.isFinite(fraction)) return; // the render's length is not known yet
-    this.progress.value = fraction;
-    this.progress.setAttribute("aria-valuetext", `${phase} ${Math.round(fraction * 100)} %`);
   }
 
   /** Make the solo a link describes, and select it. */

@@ -14,11 +14,12 @@
 //                                     it plays, a clean change at the next bar; resolves to
 //                                     {ticks} where it takes effect (null when not playing)
 //   await lofi.render({bars, ...})    the same engine rendered offline
-//   await lofi.exportWav({bars, seconds})   what is selected, as a 16-bit 44.1 kHz stereo WAV download
+//   await lofi.exportWav({minutes | seconds | bars})   what is selected, as a 16-bit 44.1 kHz stereo WAV download
 //   await lofi.generate({progression, bars, seed, temperature, topK})   a live solo (model in a worker)
 //                                     -> {id, title, seed, progression, notes, seconds}; select it by id
 //   await lofi.piece(id)              the one note format JSON of a song, solo (live ones too) or groove
-//   await lofi.mood(text)             {valence, arousal, mode, progression, bpm, temperature}
+//   await lofi.mood(text)             {valence, arousal, mode, progression, bpm, temperature, words}; a text
+//                                     with no mood word ("asdfgh") rejects, saying so
 //   lofi.station                      plan, start, skip, back, sleep, stop: station mode (state().station)
 
 export const API_VERSION = 1;
@@ -26,6 +27,7 @@ export const API_VERSION = 1;
 export function createApi({ engine, loader, manifest, hooks = {} }) {
   const call = (name, ...args) => (hooks[name] ? hooks[name](...args) : undefined);
   let live = null; // ondemand/live.js, imported on the first live call (never before the first sound)
+  let exporting = false;
   const liveApi = () => {
     if (!live) {
       live = import("../ondemand/live.js").then((m) => m.createLive({ engine, loader, manifest, select: (id) => api.select({ track: id }) }));
@@ -130,23 +132,42 @@ export function createApi({ engine, loader, manifest, hooks = {} }) {
       return engine.mixer.level();
     },
 
-    /** What is selected, mixed as it plays, rendered offline into a WAV file and offered as a
-     * download: resolves to {bytes, seconds, renderSeconds, sampleRate, channels, header (base64 of
-     * the first 44 bytes)}, or null when cancelled (options.signal) or when another export runs. */
-    async exportWav({ bars, seconds, onProgress, signal, save = true } = {}) {
+    /** What is selected, mixed as it plays, rendered offline into a WAV file and offered as a download: its
+     * length is `minutes` (the deck's picker: facts.limits.exportMinutes), `seconds` or `bars`, or one loop of
+     * the track; a bad one rejects with a RangeError saying so. Resolves to {bytes, seconds, renderSeconds,
+     * sampleRate, channels, header (base64 of the first 44 bytes)}, or null when cancelled (options.signal)
+     * or when another export runs. `segment`: seconds of music per offline render (ondemand/wav.js). */
+    async exportWav({ bars, seconds, minutes, onProgress, signal, save = true, segment } = {}) {
       if (stationOn()) throw new Error("Leave the station to export a song or a solo.");
-      const [{ exportWav, download }, { toBase64 }] = await Promise.all([import("../ondemand/wav.js"), import("../ondemand/offline.js")]);
-      const state = engine.state();
-      const entry = [...manifest.songs, ...manifest.solos].find((e) => e.id === state.selected.track);
-      const solo = entry && manifest.solos.includes(entry);
-      if (bars === undefined && seconds === undefined) bars = entry ? entry.loopBars : manifest.site.loops.drums;
-      const out = await exportWav({
-        manifest, loader, choice: state.selected, volumes: state.volumes, bpm: solo ? state.soloBpm : undefined,
-        bars, seconds, onProgress, signal,
-      });
-      if (!out) return null;
-      if (save) download(out.bytes, `${(entry ? entry.title : manifest.site.title).replace(/[\\/:*?"<>|]+/g, "-")}.wav`);
-      return { ...out, bytes: out.bytes.length, header: toBase64(out.bytes.subarray(0, 44)) };
+      if (exporting) return null;
+      exporting = true;
+      let restore = null;
+      try {
+        const [{ exportWav, download }, { toBase64 }, { widenLookAhead }] = await Promise.all(
+          [import("../ondemand/wav.js"), import("../ondemand/offline.js"), import("../ondemand/look-ahead.js")]);
+        const state = engine.state();
+        const entry = [...manifest.songs, ...manifest.solos].find((e) => e.id === state.selected.track);
+        const solo = entry && manifest.solos.includes(entry);
+        // While music plays, the render shares the main thread with the Transport's clock, and each segment's
+        // set-up holds it longer than the clock looks ahead: from the first set-up that finds the music
+        // playing to the end of the export, the clock looks further ahead (ondemand/look-ahead.js).
+        const heavy = (fn) => {
+          if (!restore && engine.transport.state === "started") restore = widenLookAhead(engine.context);
+          return fn();
+        };
+        const out = await exportWav({
+          manifest, loader, choice: state.selected, volumes: state.volumes, bpm: solo ? state.soloBpm : undefined,
+          bars, seconds, minutes, fallbackBars: state.loops.solo ?? state.loops.song ?? manifest.site.loops.drums,
+          onProgress, signal, segment, heavy,
+        });
+        if (!out) return null;
+        if (save) download(out.blob, `${(entry ? entry.title : manifest.site.title).replace(/[\\/:*?"<>|]+/g, "-")}.wav`);
+        return { bytes: out.blob.size, seconds: out.seconds, renderSeconds: out.renderSeconds, sampleRate: out.sampleRate,
+                 channels: out.channels, header: toBase64(out.header) };
+      } finally {
+        if (restore) restore();
+        exporting = false;
+      }
     },
 
     /** A new solo over a progression, made by the model in a worker; it joins the AI solos. */

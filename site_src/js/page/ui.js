@@ -1,10 +1,12 @@
 // The page's controls: the layer choices, the track list and the deck, all calling window.lofi.
 //
 // The page: step 1 (drums, ambience, quote), step 2 (songs and AI solos, rendered by the
-// template), the deck (now playing, transport, mixer, tempo; the sliders' bounds set here
-// from the mixer and engine). Every control calls the same window.lofi functions that
+// template; the solos folded to a few with "more"), the deck (now playing, transport, share and
+// the offline sign, mixer, tempo, Export WAV; on a phone its bar is pinned and the rest opens as
+// a sheet with the mixer button). Every control calls the same window.lofi functions that
 // automation calls; the page only reflects state().
 import { MIN_DB, MAX_DB, VOLUME_NAMES } from "../audio/mixer.js";
+import { nowPlaying } from "./now-playing.js";
 
 const $ = (id) => document.getElementById(id);
 const LABELS = { drums: "drums", ambience: "ambience", quote: "quote", music: "music" };
@@ -27,6 +29,12 @@ export function formatDb(db) {
   return `${rounded > 0 ? "+" : rounded < 0 ? "−" : ""}${Math.abs(rounded)} dB`;
 }
 
+/** A track row's data-* ({bpm, key}, read from the piece by the build), or null. */
+function rowData(id) {
+  const row = document.querySelector(`.track[data-id="${CSS.escape(id)}"]`);
+  return row ? row.dataset : null;
+}
+
 export class UI {
   constructor({ api, manifest, position, onError }) {
     this.api = api;
@@ -40,9 +48,13 @@ export class UI {
   mount() {
     this._wirePicks();
     this._wireTracks();
+    this._wireSolos();
     this._wireTransport();
+    this._wireDeck();
+    this._wireShare();
     this._wireMixer();
     this._wireKeyboard();
+    this._wireExport();
     $("play").disabled = false;
     $("player").setAttribute("aria-busy", "false");
     this.setStatus("");
@@ -84,6 +96,42 @@ export class UI {
     }
   }
 
+  /** The AI solos: a few rows and the one playing, "more" for the rest (the template marks them `extra`), and
+   * a way to "Make a solo" that does not scroll past them all. */
+  _wireSolos() {
+    const list = $("solos");
+    const more = $("solos-more");
+    if (more) {
+      // Live solos join the list (ondemand/live.js): the count is read each time.
+      const label = () => {
+        const open = more.getAttribute("aria-expanded") === "true";
+        const text = open ? "Show fewer" : `Show all ${list.querySelectorAll(".track").length} AI solos`;
+        if (more.textContent !== text) more.textContent = text;
+      };
+      this._moreLabel = label;
+      more.addEventListener("click", () => {
+        const open = more.getAttribute("aria-expanded") !== "true";
+        more.setAttribute("aria-expanded", String(open));
+        list.classList.toggle("is-short", !open);
+        label();
+      });
+      more.setAttribute("aria-expanded", "false");
+      list.classList.add("is-short");
+      label();
+      more.hidden = false;
+    }
+    const own = $("make-own");
+    const panel = $("make-solo");
+    if (own && panel) {
+      own.addEventListener("click", () => {
+        panel.open = true; // its toggle event loads the panel (main.js)
+        const reduce = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+        panel.scrollIntoView({ block: "start", behavior: reduce ? "auto" : "smooth" });
+        panel.querySelector("summary").focus({ preventScroll: true });
+      });
+    }
+  }
+
   // -- deck ----------------------------------------------------------------------------------
 
   _wireTransport() {
@@ -105,6 +153,31 @@ export class UI {
     });
   }
 
+  /** On a phone the deck's bar is pinned and the mixer button opens the rest as a sheet (CSS: .is-open);
+   * Escape or the button again closes it. On a wide screen the button is not shown and the deck is open. */
+  _wireDeck() {
+    const deck = $("deck");
+    const toggle = $("deck-toggle");
+    const show = (open) => {
+      deck.classList.toggle("is-open", open);
+      toggle.setAttribute("aria-expanded", String(open));
+    };
+    toggle.addEventListener("click", () => show(toggle.getAttribute("aria-expanded") !== "true"));
+    deck.addEventListener("keydown", (e) => {
+      if (e.key !== "Escape" || toggle.getAttribute("aria-expanded") !== "true") return;
+      show(false);
+      toggle.focus();
+    });
+  }
+
+  /** Share (ondemand/share.js, loaded with the first tap: well within the tap's user activation). */
+  _wireShare() {
+    $("share").addEventListener("click", () => {
+      const now = nowPlaying(this.api.state(), this.manifest, rowData);
+      import("../ondemand/share.js").then((m) => m.shareFromDeck(now, this.manifest.site.title)).catch((e) => this.fail(e));
+    });
+  }
+
   _wireMixer() {
     for (const layer of VOLUME_NAMES) {
       const input = $(`vol-${layer}`);
@@ -118,10 +191,22 @@ export class UI {
         }
       });
     }
-    const tempo = $("tempo");
-    tempo.min = String(this.manifest.facts.limits.bpm.min);
-    tempo.max = String(this.manifest.facts.limits.bpm.max);
+    const tempo = $("tempo"); // its bounds are the facts block's (the template)
     tempo.addEventListener("input", () => this.api.setBpm(Number(tempo.value)));
+  }
+
+  /** Export WAV: its controls load with the first export (ondemand/export-controls.js). */
+  _wireExport() {
+    let controls = null;
+    const run = () => {
+      if (!controls) {
+        controls = import("../ondemand/export-controls.js").then((m) => new m.ExportControls({ api: this.api }).mount());
+        controls.catch(() => { controls = null; }); // a failed download may be tried again
+      }
+      controls.then((c) => c.run()).catch((e) => this.fail(e));
+    };
+    $("export-wav").addEventListener("click", run);
+    $("export-minutes").addEventListener("keydown", (e) => e.key === "Enter" && (e.preventDefault(), run()));
   }
 
   _wireKeyboard() {
@@ -175,22 +260,18 @@ export class UI {
     }
     $("stop").disabled = transport.state === "stopped";
     document.documentElement.classList.toggle("is-playing", playing);
+    const now = nowPlaying(state, this.manifest, rowData);
+    if ($("now-title").textContent !== now.title) $("now-title").textContent = now.title;
     const track = state.track;
-    $("now-title").textContent = track ? track.title : "Pick a song or an AI solo";
     if (track) {
       // A hot-swapped score may have a new title: its row says so too.
       const row = document.querySelector(`.track[data-id="${CSS.escape(track.id)}"] .track-title`);
       if (row && row.textContent !== track.title) row.textContent = track.title;
     }
-    const bits = [];
-    if (track) bits.push(track.kind === "solo" ? "AI solo" : "song");
-    bits.push(`${Math.round(state.bpm)} bpm`);
-    const mood = [["drums", "drums"], ["ambience", "ambience"], ["quote", "quotes"]]
-      .map(([k, list]) => this.manifest[list].find((e) => e.id === selected[k]))
-      .filter(Boolean)
-      .map((e) => e.title.toLowerCase());
-    if (mood.length) bits.push(mood.join(", "));
-    $("now-meta").textContent = bits.join(" · ");
+    if ($("now-meta").textContent !== now.meta) $("now-meta").textContent = now.meta;
+    if (this._moreLabel) this._moreLabel();
+    const offline = state.offline && state.offline.status === "ready" ? "Available offline" : "";
+    if ($("offline-sign").textContent !== offline) $("offline-sign").textContent = offline;
     for (const layer of VOLUME_NAMES) {
       const input = $(`vol-${layer}`);
       const db = state.volumes[layer];
@@ -200,9 +281,9 @@ export class UI {
       $(`vol-${layer}-out`).textContent = text;
     }
     const tempo = $("tempo");
-    const solo = track && track.kind === "solo";
+    const solo = now.kind === "solo";
     tempo.disabled = !solo;
-    const bpm = solo ? state.soloBpm : state.soloBpm;
+    const bpm = state.soloBpm;
     if (document.activeElement !== tempo && Number(tempo.value) !== bpm) tempo.value = String(bpm);
     tempo.setAttribute("aria-valuetext", `${bpm} beats per minute`);
     $("tempo-out").textContent = `${bpm} bpm`;

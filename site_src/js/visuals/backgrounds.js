@@ -4,7 +4,7 @@
 // browser has OffscreenCanvas the drawing runs in a worker (scene-worker.js), so the main
 // thread, which schedules the music, pays nothing for it; elsewhere it is drawn here at a low
 // frame rate that drops further when frames are slow. With prefers-reduced-motion it holds still.
-// The page itself loads scenes.js only then: in a worker, the page never needs it.
+// The drawing code (scenes.js) is the worker's; the page loads it only where it draws itself.
 
 export const FPS = 20; // in the worker
 const FALLBACK_FPS = 12; // on the main thread
@@ -49,7 +49,7 @@ export class Backgrounds {
     else if (message.type === "hidden" && !message.on) this._schedule();
   }
 
-  /** Show the scene for an ambience's `visual` (scenes.js draws unknown ones as "none"). */
+  /** Show the scene for an ambience's `visual` (scenes.js draws its default view for one it does not know). */
   show(visual) {
     const next = visual || "none";
     if (next === this.visual && this.shown) return;
@@ -90,7 +90,7 @@ export class Backgrounds {
       this.scenes = scenes;
       this._resize();
       this._schedule();
-    }, (error) => console.warn("lofi: the scene is off:", error.message));
+    }, (error) => console.warn("lofi: no background scene:", error.message));
   }
 
   draw() {

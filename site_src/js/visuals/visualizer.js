@@ -79,10 +79,13 @@ export class Visualizer {
       p.noLoop();
       this._frame();
     };
-    p.windowResized = () => {
+    // Its box, not the window: on a phone it lives in a sheet that opens and closes (page/ui.js).
+    const fit = () => {
       const [w, h] = size();
-      p.resizeCanvas(w, h);
+      if (w !== p.width || h !== p.height) p.resizeCanvas(w, h);
     };
+    if (typeof ResizeObserver === "function") new ResizeObserver(fit).observe(this.container);
+    else p.windowResized = fit;
     p.draw = () => {
       const now = this.context.currentTime - this.latency();
       p.clear();
