@@ -14,6 +14,10 @@ from .music.transport import Meter, TimeValueError, parse_beats
 from .schema import Choice, Custom, Int, Invalid, Number, Text, TextList
 
 DEFAULT_CONFIG = "lofi.yaml"
+# The package's own project: the defaults every project builds on (the theme, the sound kit, the drum
+# grooves, the progression library and mood table, the shipped model), laid out as a project is, so
+# that one relative path names a file in both.
+DEFAULTS = Path(__file__).resolve().parent / "defaults"
 
 
 def _base_path(v):
@@ -156,8 +160,18 @@ class Config:
         return self.songs_dir / f"{name}.yaml"
 
     @property
+    def packaged(self) -> Config:
+        """The package's defaults, read through the same layout as a project."""
+        return Config(path=DEFAULTS / DEFAULT_CONFIG)
+
+    def _own_or_packaged(self, rel: str) -> Path:
+        """The project's file or folder at ``rel`` (under content/), else the package's."""
+        own = self.content_dir / rel
+        return own if own.exists() else self.packaged.content_dir / rel
+
+    @property
     def drums_dir(self) -> Path:
-        return self.content_dir / "drums"
+        return self._own_or_packaged("drums")
 
     @property
     def progressions_dir(self) -> Path:
@@ -166,16 +180,16 @@ class Config:
     @property
     def progressions_yaml(self) -> Path:
         """The progression library: what the AI solos play over and the page offers as presets."""
-        return self.progressions_dir / "progressions.yaml"
+        return self._own_or_packaged("progressions/progressions.yaml")
 
     @property
     def moods_yaml(self) -> Path:
         """The mood table behind ``lofi-build mood`` and the page's mood box."""
-        return self.progressions_dir / "moods.yaml"
+        return self._own_or_packaged("progressions/moods.yaml")
 
     @property
     def samples_yaml(self) -> Path:
-        return self.content_dir / "samples" / "samples.yaml"
+        return self._own_or_packaged("samples/samples.yaml")
 
     @property
     def site_src(self) -> Path:
@@ -185,7 +199,7 @@ class Config:
     @property
     def theme(self) -> Theme:
         """The files the page is made of, read through :class:`Theme`."""
-        return Theme([self.site_src])
+        return Theme([self.site_src, self.packaged.site_src])
 
     @property
     def netlify_toml(self) -> Path:
@@ -212,6 +226,11 @@ class Config:
         """Where trained checkpoints are kept (``model.checkpoints``)."""
         return self.resolve(self.model.checkpoints)
 
+    @property
+    def shipped_model_dir(self) -> Path:
+        """The package's trained checkpoints, searched after :attr:`model_dir` (never written)."""
+        return self.packaged.model_dir
+
     def corpus_path(self, entry: str) -> Path:
         """A folder or file entry of ``model.corpus``."""
         return self.resolve(entry)
@@ -228,7 +247,7 @@ class Config:
     @property
     def sources(self) -> list[Path]:
         """What a build reads: the config, content/ and the theme's folders (watched by ``serve``)."""
-        return [self.path, self.content_dir, *self.theme.folders]
+        return [self.path, self.content_dir, *self.theme.folders, self.packaged.content_dir]
 
     @property
     def protected(self) -> list[Path]:
@@ -238,7 +257,7 @@ class Config:
     @property
     def piece_dirs(self) -> list[Path]:
         """Sources whose changes a playing page takes as new pieces (hot swap), not a reload."""
-        return [self.songs_dir, self.drums_dir, self.progressions_dir]
+        return [self.songs_dir, self.drums_dir, self.progressions_yaml.parent, self.moods_yaml.parent]
 
     @property
     def stylesheet_dirs(self) -> list[Path]:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from lofi_build.config import as_dict, load_config
+from lofi_build.config import DEFAULTS, as_dict, load_config
 from lofi_build.errors import ConfigError, LofiError
 
 
@@ -134,6 +134,10 @@ def test_unicode_title_and_description(tmp_path):
 
 def test_the_config_owns_the_project_paths(tmp_path):
     config = load_config(write(tmp_path, "model: {checkpoints: models/here}\n"))
+    for rel in ("content/drums", "content/progressions/progressions.yaml", "content/progressions/moods.yaml",
+                "content/samples/samples.yaml"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).mkdir() if rel.endswith("drums") else (tmp_path / rel).touch()
     assert config.songs_dir == tmp_path / "content" / "songs"
     assert config.drums_dir == tmp_path / "content" / "drums"
     assert config.progressions_dir == tmp_path / "content" / "progressions"
@@ -143,14 +147,24 @@ def test_the_config_owns_the_project_paths(tmp_path):
     assert config.cache_dir == tmp_path / ".lofi-cache"
     assert config.model_dir == tmp_path / "models" / "here"
     assert config.solos_dir == tmp_path / "solos"
-    assert config.sources == [tmp_path / "lofi.yaml", tmp_path / "content", tmp_path / "site_src"]
+    assert config.sources == [tmp_path / "lofi.yaml", tmp_path / "content", tmp_path / "site_src",
+                              DEFAULTS / "site_src", DEFAULTS / "content"]
     assert config.progressions_yaml == tmp_path / "content" / "progressions" / "progressions.yaml"
     assert config.moods_yaml == tmp_path / "content" / "progressions" / "moods.yaml"
     assert config.tokens_cache_dir == tmp_path / ".lofi-cache" / "tokens"
     assert config.netlify_toml == tmp_path / "netlify.toml"
     assert config.song_file("rainy-window") == tmp_path / "content" / "songs" / "rainy-window.yaml"
     assert config.corpus_provenance("content/leadsheets") == tmp_path / "content" / "leadsheets" / "PROVENANCE.yaml"
-    assert config.theme.folders == [tmp_path / "site_src"]
+    assert config.theme.folders == [tmp_path / "site_src", DEFAULTS / "site_src"]
+    assert config.shipped_model_dir == DEFAULTS / "content" / "model"
+
+
+def test_what_a_project_lacks_comes_from_the_package(tmp_path):
+    config = load_config(write(tmp_path, "title: T\n"))
+    assert config.drums_dir == DEFAULTS / "content" / "drums"
+    assert config.progressions_yaml == DEFAULTS / "content" / "progressions" / "progressions.yaml"
+    assert config.moods_yaml == DEFAULTS / "content" / "progressions" / "moods.yaml"
+    assert config.samples_yaml == DEFAULTS / "content" / "samples" / "samples.yaml"
 
 
 def test_no_code_outside_config_joins_a_project_path_of_its_own():

@@ -17,11 +17,11 @@ import urllib.request
 
 import pytest
 
-from support import ROOT, run_cli, tree_bytes, wait_for
+from support import DEFAULTS, ROOT, run_cli, tree_bytes, wait_for
 from lofi_build.music.starter import starter_score
 
 SONG = "content/songs/test-song.yaml"
-GROOVE = ROOT / "content" / "drums" / "lazy-half-time.yaml"
+GROOVE = DEFAULTS / "content" / "drums" / "lazy-half-time.yaml"
 
 
 def free_port() -> int:

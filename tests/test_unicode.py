@@ -97,12 +97,12 @@ items:
 
 @pytest.mark.parametrize("script", sorted(TEXTS))
 def test_unicode_quotes_and_credits_reach_the_manifest_and_the_page(project, script):
-    from support import ROOT
+    from support import DEFAULTS
 
     title, text, author = TEXTS[script]
     samples = project / "content" / "samples"
     (samples / "quotes").mkdir(parents=True)
-    (samples / "quotes" / "q.mp3").write_bytes((ROOT / "content/samples/quotes/kettle.mp3").read_bytes())
+    (samples / "quotes" / "q.mp3").write_bytes((DEFAULTS / "content/samples/quotes/kettle.mp3").read_bytes())
     kit = KIT.replace("{title}", title).replace("{text}", text + " ✨").replace("{author}", author)
     (samples / "samples.yaml").write_text(kit, encoding="utf-8")
     out = project / "build"

@@ -57,10 +57,11 @@ class Plan:
     settings: object
     corpus: corpus_mod.Corpus
     fingerprint: str  # everything that changes the weights
-    root: Path  # the checkpoints folder
+    root: Path  # the checkpoints folder (where training writes)
     model_fingerprint: str = ""  # the network, encoding and corpus only (what --resume continues)
     seed: int = 0
     max_epochs: int = 0
+    shipped: Path | None = None  # the package's checkpoints, also searched
 
     @property
     def network(self) -> presets.Preset:
@@ -77,8 +78,10 @@ class Plan:
 
     def find(self) -> ckpt_mod.Checkpoint | None:
         """The finished checkpoint of this plan (or one of format 1 that recorded the same training)."""
-        found = ckpt_mod.find(self.root, self.preset, self.fingerprint,
-                              legacy=(self.model_fingerprint, {"seed": self.seed, "max_epochs": self.max_epochs}))
+        legacy = (self.model_fingerprint, {"seed": self.seed, "max_epochs": self.max_epochs})
+        found = ckpt_mod.find(self.root, self.preset, self.fingerprint, legacy=legacy)
+        if found is None and self.shipped is not None:
+            found = ckpt_mod.find(self.shipped, self.preset, self.fingerprint, legacy=legacy)
         if found is not None and presets.as_dict(found.settings) != presets.as_dict(self.settings):
             return None
         return found
@@ -100,7 +103,7 @@ def plan(config, preset=None, overrides: dict | None = None, epochs: int | None 
     fp = ckpt_mod.fingerprint(network.name, s, manifest, seed=config.seed, budget=budget)
     model_fp = ckpt_mod.fingerprint(network.name, s, manifest)
     return Plan(network.name, s, corpus, fp, config.model_dir, model_fp, config.seed,
-                max_epochs)
+                max_epochs, config.shipped_model_dir)
 
 
 def ensure_trained(config, strict: bool = False, progress: bool = True) -> ckpt_mod.Checkpoint:

@@ -231,8 +231,8 @@ def test_the_rules_in_order_decisions_last():
 
 # -- complexity ----------------------------------------------------------------------------------------------
 
-GENERATION = ["lofi_build/model/engine.py", "lofi_build/model/rules.py", "site_src/js/ai/generate.js",
-              "site_src/js/ai/rules.js"]
+GENERATION = ["lofi_build/model/engine.py", "lofi_build/model/rules.py", "lofi_build/defaults/site_src/js/ai/generate.js",
+              "lofi_build/defaults/site_src/js/ai/rules.js"]
 
 
 def declared(path) -> set[str]:
