@@ -188,10 +188,11 @@ def check(project, config_file, seed, base_path, verbosity):
 @_verbosity
 @pass_project
 def samples(project, config_file, only, outdir, strict, verbosity):
-    """Re-bake the sound kit (instruments, drums, ambience, quotes) from content/samples/samples.yaml."""
+    """Re-bake the sound kit (instruments, drums, ambience, quotes) from content/samples/samples.yaml (the packaged kit's without one)."""
     from .samples.bake import bake_kit
 
-    report = bake_kit(project.layout.samples_yaml, outdir=outdir, only=only, strict=strict)
+    # The project's own kit file when it has one (the last laid), else the package's.
+    report = bake_kit(project.layout.samples_yamls[-1], outdir=outdir, only=only, strict=strict)
     log.info("Baked %d files (%.1f MB) into %s in %.1f s.", len(report.files), report.bytes / 1e6,
              report.outdir, report.seconds)
 

@@ -114,10 +114,11 @@ class Model:
                              help="'lofi' (chords and metre), 'default' or 'article' (the article's network)"))
     train: str = opt(Choice(default="auto", choices=("auto", "never"), help="train when no checkpoint matches, or fail"))
     checkpoints: str = opt(Text(default="content/model", nonempty=True, max_len=500,
-                                help="directory holding trained checkpoints"))
+                                help="directory holding the checkpoints this project trains"))
     corpus: list = opt(TextList(
-        default=["music21:oneills1850", "music21:ryansMammoth", "music21:bach/chorales"],
-        help="MIDI folders, score folders and music21 corpus collections to train on",
+        default=[],
+        help="MIDI folders, score folders and music21 corpus collections to train a model of your own on "
+             "(e.g. [content/midi, music21:oneills1850]); empty: the packaged model serves",
     ))
     epochs: int = opt(Int(default=30, low=1, high=10_000, help="maximum training epochs (early stopping may end sooner)"))
 
@@ -130,6 +131,9 @@ class Config:
     bpm: float = opt(Number(default=80, low=60, high=100, help="tempo for AI solos (songs bring their own)"))
     quote_start: str = opt(Custom(default="4:0:0", fn=_transport_time, help="when the spoken quote starts (bar 5)"))
     seed: int = opt(Int(default=1, low=0, high=2**32 - 1, help="one seed for every random choice of the build"))
+    theme_dir: str = opt(Text(default="site_src", nonempty=True, max_len=500,
+                              help="your theme folder: a file in it replaces the packaged theme's file of the same "
+                                   "path (templates/index.html, css/site.css, js/...)"))
     loops: Loops = section(Loops)
     ai: AI = section(AI)
     model: Model = section(Model)
@@ -164,14 +168,20 @@ class Config:
         """The package's defaults, read through the same layout as a project."""
         return Config(path=DEFAULTS / DEFAULT_CONFIG)
 
-    def _own_or_packaged(self, rel: str) -> Path:
-        """The project's file or folder at ``rel`` (under content/), else the package's."""
-        own = self.content_dir / rel
-        return own if own.exists() else self.packaged.content_dir / rel
+    @property
+    def layers(self) -> list[Config]:
+        """Where content is read from, in the order it is laid: the package's defaults, then the project,
+        whose drum grooves, kit entries and progressions replace the package's of the same id or name."""
+        return [self.packaged, self]
 
     @property
     def drums_dir(self) -> Path:
-        return self._own_or_packaged("drums")
+        return self.content_dir / "drums"
+
+    @property
+    def drums_dirs(self) -> list[Path]:
+        """The drum groove folders, the package's first."""
+        return [layer.drums_dir for layer in self.layers]
 
     @property
     def progressions_dir(self) -> Path:
@@ -179,22 +189,40 @@ class Config:
 
     @property
     def progressions_yaml(self) -> Path:
-        """The progression library: what the AI solos play over and the page offers as presets."""
-        return self._own_or_packaged("progressions/progressions.yaml")
+        """The project's progression library: what the AI solos play over and the page offers as presets."""
+        return self.progressions_dir / "progressions.yaml"
+
+    @property
+    def progressions_yamls(self) -> list[Path]:
+        """The progression libraries that exist, the package's first."""
+        return [layer.progressions_yaml for layer in self.layers if layer.progressions_yaml.is_file()]
 
     @property
     def moods_yaml(self) -> Path:
-        """The mood table behind ``lofi-build mood`` and the page's mood box."""
-        return self._own_or_packaged("progressions/moods.yaml")
+        """The project's mood table (behind ``lofi-build mood`` and the page's mood box)."""
+        return self.progressions_dir / "moods.yaml"
+
+    @property
+    def mood_table_yaml(self) -> Path:
+        """The mood table in force: the project's, else the package's (a table is replaced whole: its cells
+        must cover every mood exactly once)."""
+        return next((layer.moods_yaml for layer in reversed(self.layers) if layer.moods_yaml.is_file()),
+                    self.packaged.moods_yaml)
 
     @property
     def samples_yaml(self) -> Path:
-        return self._own_or_packaged("samples/samples.yaml")
+        """The project's sound kit file."""
+        return self.content_dir / "samples" / "samples.yaml"
+
+    @property
+    def samples_yamls(self) -> list[Path]:
+        """The kit files that exist, the package's first."""
+        return [layer.samples_yaml for layer in self.layers if layer.samples_yaml.is_file()]
 
     @property
     def site_src(self) -> Path:
-        """The project's own theme folder (templates, JS, CSS, vendored libraries)."""
-        return self.root / "site_src"
+        """The project's own theme folder (``theme_dir``): its files replace the package's."""
+        return self.resolve(self.theme_dir)
 
     @property
     def theme(self) -> Theme:
@@ -252,12 +280,12 @@ class Config:
     @property
     def protected(self) -> list[Path]:
         """Folders a build output must never be, or hold: the project and its sources."""
-        return [self.root, self.content_dir, *self.theme.folders]
+        return [self.root, self.content_dir, *self.theme.folders, self.packaged.content_dir]
 
     @property
     def piece_dirs(self) -> list[Path]:
         """Sources whose changes a playing page takes as new pieces (hot swap), not a reload."""
-        return [self.songs_dir, self.drums_dir, self.progressions_yaml.parent, self.moods_yaml.parent]
+        return [self.songs_dir, *self.drums_dirs, *(layer.progressions_dir for layer in self.layers)]
 
     @property
     def stylesheet_dirs(self) -> list[Path]:
@@ -267,7 +295,7 @@ class Config:
     @property
     def pool_free_dirs(self) -> list[Path]:
         """Sources the AI pool never reads: editing them cannot change the pool."""
-        return [self.songs_dir, self.drums_dir, *self.theme.folders]
+        return [self.songs_dir, *self.drums_dirs, *self.theme.folders]
 
     def error(self, keys: tuple, message: str, cls=ConfigError):
         """A user error located at the value of ``keys`` in lofi.yaml (or at the file when unset)."""
@@ -342,6 +370,9 @@ def load_config(path: str | Path = DEFAULT_CONFIG, strict: bool = False, **overr
             setattr(config, name, keys.check_value(name, value, label=f"--{name.replace('_', '-')}"))
         except Invalid as e:
             errors.add(ConfigError(str(e)))
+    if data.get("theme_dir") == config.theme_dir and not config.site_src.is_dir():  # written, and well typed
+        errors.add(config.error(("theme_dir",), f"theme_dir '{config.theme_dir}' is not a folder (it holds the files "
+                                                "that replace the packaged theme's)"))
     errors.raise_if_any()
     return config
 

@@ -1,11 +1,15 @@
-"""content/progressions/: the progression library and the mood table, read against their schemas, every error at once."""
+"""content/progressions/: the progression library and the mood table, read against their schemas, every error at once.
+
+A project's library adds to the package's (an entry of the same name replaces the package's); its mood
+table, when it has one, replaces the package's whole.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from . import yamlio
-from .errors import Collector, ContentError
+from .errors import Collector, ContentError, LofiError
 from .music.mood import Mood, choose, library_rows
 from .music.progression import MODES, MOODS, LibraryEntry, ProgressionError, parse_progression
 from .schema import REQUIRED, Choice, Custom, Invalid, ListOf, Number, Schema, Section, Text, read_document
@@ -103,6 +107,25 @@ def load_mood_table(path: Path) -> dict:
     return table
 
 
+def library(config) -> dict[str, LibraryEntry]:
+    """The progression library in force: the package's, with the project's entries laid over it."""
+    entries: dict[str, LibraryEntry] = {}
+    errors = Collector()
+    for path in config.progressions_yamls:
+        try:
+            entries.update(load_library(path))
+        except LofiError as e:
+            errors.add(e)
+    errors.raise_if_any()
+    return entries
+
+
+def mood_table(config) -> dict | None:
+    """The mood table in force (the project's, else the package's); None when there is none."""
+    path = config.mood_table_yaml
+    return load_mood_table(path) if path.is_file() else None
+
+
 def mood_of(text: str, config) -> Mood:
-    """``text``'s mood by the project's own mood table and library."""
-    return choose(text, load_mood_table(config.moods_yaml), library_rows(load_library(config.progressions_yaml)))
+    """``text``'s mood by the project's mood table and library (or the package's)."""
+    return choose(text, load_mood_table(config.mood_table_yaml), library_rows(library(config)))

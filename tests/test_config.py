@@ -134,10 +134,6 @@ def test_unicode_title_and_description(tmp_path):
 
 def test_the_config_owns_the_project_paths(tmp_path):
     config = load_config(write(tmp_path, "model: {checkpoints: models/here}\n"))
-    for rel in ("content/drums", "content/progressions/progressions.yaml", "content/progressions/moods.yaml",
-                "content/samples/samples.yaml"):
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).mkdir() if rel.endswith("drums") else (tmp_path / rel).touch()
     assert config.songs_dir == tmp_path / "content" / "songs"
     assert config.drums_dir == tmp_path / "content" / "drums"
     assert config.progressions_dir == tmp_path / "content" / "progressions"
@@ -159,12 +155,31 @@ def test_the_config_owns_the_project_paths(tmp_path):
     assert config.shipped_model_dir == DEFAULTS / "content" / "model"
 
 
-def test_what_a_project_lacks_comes_from_the_package(tmp_path):
+def test_content_is_laid_over_the_package_defaults(tmp_path):
+    """The package's defaults first, the project's own files after them (theirs win): folders always, files
+    where they exist; the mood table is the project's when it has one."""
     config = load_config(write(tmp_path, "title: T\n"))
-    assert config.drums_dir == DEFAULTS / "content" / "drums"
-    assert config.progressions_yaml == DEFAULTS / "content" / "progressions" / "progressions.yaml"
-    assert config.moods_yaml == DEFAULTS / "content" / "progressions" / "moods.yaml"
-    assert config.samples_yaml == DEFAULTS / "content" / "samples" / "samples.yaml"
+    packaged = DEFAULTS / "content"
+    assert config.drums_dirs == [packaged / "drums", tmp_path / "content" / "drums"]
+    assert config.progressions_yamls == [packaged / "progressions" / "progressions.yaml"]
+    assert config.samples_yamls == [packaged / "samples" / "samples.yaml"]
+    assert config.mood_table_yaml == packaged / "progressions" / "moods.yaml"
+    for path in (config.progressions_yaml, config.samples_yaml, config.moods_yaml):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+    assert config.progressions_yamls == [packaged / "progressions" / "progressions.yaml", config.progressions_yaml]
+    assert config.samples_yamls == [packaged / "samples" / "samples.yaml", config.samples_yaml]
+    assert config.mood_table_yaml == config.moods_yaml
+    assert config.piece_dirs == [config.songs_dir, *config.drums_dirs, packaged / "progressions", config.progressions_dir]
+
+
+def test_the_theme_folder_is_named_in_lofi_yaml(tmp_path):
+    (tmp_path / "my-theme").mkdir()
+    config = load_config(write(tmp_path, "theme_dir: my-theme\n"))
+    assert config.theme.folders == [tmp_path / "my-theme", DEFAULTS / "site_src"]
+    with pytest.raises(ConfigError, match=r"lofi.yaml:1:12: error: theme_dir 'nowhere' is not a folder"):
+        load_config(write(tmp_path, "theme_dir: nowhere\n"))
+    load_config(write(tmp_path, "title: T\n"))  # the default, site_src/, need not exist
 
 
 def test_no_code_outside_config_joins_a_project_path_of_its_own():
