@@ -14,6 +14,7 @@ from . import __version__
 from .config import AI, DEFAULT_CONFIG, Config, Loops, bounds, load_config
 from .errors import ExitCode, LofiError
 from .model import presets
+from .schema import DOCUMENTS
 
 log = logging.getLogger("lofi_build")
 
@@ -277,6 +278,16 @@ def tokens(file, markers, chords):
     from .music.tokens import file_text
 
     click.echo(file_text(file, markers=markers, chords=chords), nl=False)
+
+
+@cli.command()
+@click.argument("kind", type=click.Choice(list(DOCUMENTS)))
+def schema(kind):
+    """Print the JSON Schema (draft 2020-12) of lofi.yaml (config), a song (score), the progression library
+    or the mood table, for editors that check YAML as you type."""
+    from .schema import document
+
+    click.echo(json.dumps(document(kind), indent=2, ensure_ascii=False))
 
 
 def main() -> None:

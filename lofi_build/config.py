@@ -10,7 +10,7 @@ from typing import Any
 from . import schema, yamlio
 from .errors import Collector, ConfigError
 from .model import presets
-from .music.transport import Meter, TimeValueError, parse_beats
+from .music.transport import Meter, TimeValueError, parse_beats, time_pattern
 from .schema import Choice, Custom, Int, Invalid, Number, Text, TextList
 
 DEFAULT_CONFIG = "lofi.yaml"
@@ -20,8 +20,11 @@ DEFAULT_CONFIG = "lofi.yaml"
 DEFAULTS = Path(__file__).resolve().parent / "defaults"
 
 
+_BASE_PATH = r"(/[A-Za-z0-9._~-]+)*/*"
+
+
 def _base_path(v):
-    if not isinstance(v, str) or not re.fullmatch(r"/([A-Za-z0-9._~-]+/)*", v.rstrip("/") + "/"):
+    if not isinstance(v, str) or not re.fullmatch(_BASE_PATH, v):
         raise Invalid("must be a URL path like / or /lofi/")
     return v.rstrip("/") + "/"
 
@@ -127,9 +130,11 @@ class Model:
 class Config:
     title: str = opt(Text(default="lofi station", nonempty=True, max_len=200, help="the page title"))
     description: str = opt(Text(default="", max_len=1000, help="one line under the title"))
-    base_path: str = opt(Custom(default="/", fn=_base_path, help="URL path the site is served from"))
+    base_path: str = opt(Custom(default="/", fn=_base_path, help="URL path the site is served from",
+                                shape={"type": "string", "pattern": f"^{_BASE_PATH}$"}))
     bpm: float = opt(Number(default=80, low=60, high=100, help="tempo for AI solos (songs bring their own)"))
-    quote_start: str = opt(Custom(default="4:0:0", fn=_transport_time, help="when the spoken quote starts (bar 5)"))
+    quote_start: str = opt(Custom(default="4:0:0", fn=_transport_time, help="when the spoken quote starts (bar 5)",
+                                  shape={"type": "string", "pattern": time_pattern()}))
     seed: int = opt(Int(default=1, low=0, high=2**32 - 1, help="one seed for every random choice of the build"))
     theme_dir: str = opt(Text(default="site_src", nonempty=True, max_len=500,
                               help="your theme folder: a file in it replaces the packaged theme's file of the same "

@@ -30,10 +30,10 @@ def _mood(value):
 
 ENTRY = Schema({
     "name": Text(default=REQUIRED, nonempty=True, help="what ai.progressions and the page's presets call it"),
-    "progression": Custom(default=REQUIRED, fn=_progression,
+    "progression": Custom(default=REQUIRED, fn=_progression, shape={"type": "string"},
                           help="the chords: bars split by |, chords in a bar split it evenly ('Dm9 G13 | Cmaj9')"),
     "mode": Choice(default=REQUIRED, choices=MODES, show_value=True, help="the mood box picks progressions of its mode"),
-    "moods": ListOf(default=REQUIRED, item=Custom(fn=_mood), nonempty=True, what="a non-empty list of mood tags",
+    "moods": ListOf(default=REQUIRED, item=Custom(fn=_mood, shape={"enum": list(MOODS)}), nonempty=True, what="a non-empty list of mood tags",
                     help="the tags the mood box weighs it by"),
     "description": Text(default=REQUIRED, nonempty=True, strip=True, help="a line about it"),
 }, what="progression key")
