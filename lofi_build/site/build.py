@@ -8,7 +8,6 @@ import logging
 import posixpath
 import re
 import time
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from ..music.midi import midi_bytes
 from ..music.transport import Meter, parse_ticks
 from ..samples.manifest import Kit, load_kits, publish
 from ..scorefile import compile_file
+from ..slug import slug
 from . import csp, worker
 from .facts import facts
 from .icons import ICON_SIZES, icon_png
@@ -35,13 +35,6 @@ SCORE_SUFFIXES = (".yaml", ".yml")
 def dumps(data) -> bytes:
     """JSON as every build writes it: sorted keys, compact, UTF-8, so equal data gives equal bytes."""
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def slug(text: str) -> str:
-    """A URL-safe id from a file name: 'Café Nights.yaml' -> 'cafe-nights'."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    s = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return s or "x" + hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
 @dataclass
