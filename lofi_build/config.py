@@ -128,7 +128,8 @@ class Model:
 
 @dataclass
 class Config:
-    title: str = opt(Text(default="lofi station", nonempty=True, max_len=200, help="the page title"))
+    title: str = opt(Text(default="lofi station", nonempty=True, max_len=200, too_long="is longer than 200 characters",
+                          help="the page title"))
     description: str = opt(Text(default="", max_len=1000, help="one line under the title"))
     base_path: str = opt(Custom(default="/", fn=_base_path, help="URL path the site is served from",
                                 shape={"type": "string", "pattern": f"^{_BASE_PATH}$"}))
@@ -233,6 +234,14 @@ class Config:
     def theme(self) -> Theme:
         """The files the page is made of, read through :class:`Theme`."""
         return Theme([self.site_src, self.packaged.site_src])
+
+    @property
+    def schemas_dir(self) -> Path:
+        """The JSON Schemas ``lofi-build new`` writes for editors (``lofi-build schema KIND`` refreshes them)."""
+        return self.root / "schemas"
+
+    def schema_file(self, kind: str) -> Path:
+        return self.schemas_dir / f"{kind}.json"
 
     @property
     def netlify_toml(self) -> Path:
