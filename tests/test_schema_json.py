@@ -89,6 +89,7 @@ NOT_EXPRESSIBLE = {
     "deep-nesting": "too deep to load", "duplicate-key": "a YAML loader keeps the last key",
     "corrupt-midi": "a file's bytes", "empty-corpus": "a folder's contents", "sample-file-missing": "a file's presence",
     "sample-undecodable": "a file's bytes", "theme-dir-missing": "a folder's presence",
+    "kit-source-redeclared": "the packaged kit's sources",
     "train-never-no-checkpoint": "the checkpoints on disk", "missing-template": "a template's contents",
     "template-syntax": "a template's contents", "refused-collection": "a collection's licence (music21's)",
     "unknown-collection": "which collections music21 has", "unknown-chord": "a chord symbol's grammar",
