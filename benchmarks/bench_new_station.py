@@ -24,7 +24,7 @@ NO_TF = ("import sys; sys.modules['tensorflow'] = None; sys.modules['keras'] = N
 
 
 def lofi_build(*args, cwd: Path) -> float:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c", NO_TF, *args], cwd=cwd, env=env, check=True, capture_output=True)
     return time.perf_counter() - started
