@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+DEFAULTS = ROOT / "lofi_build" / "defaults"  # the package's defaults, laid out as a project
 sys.path.insert(0, str(ROOT))
 
 from lofi_build.samples import soundfont  # noqa: E402
@@ -44,7 +45,7 @@ def compare(font: Path, strikes: list[soundfont.Strike], label: str) -> None:
 
 
 def main() -> None:
-    kit = load_kit(ROOT / "content" / "samples" / "samples.yaml", check_files=False)
+    kit = load_kit(DEFAULTS / "content" / "samples" / "samples.yaml", check_files=False)
     piano = next(item for item in kit.items if item.id == "piano")
     bake = piano.bake
     strikes = [soundfont.Strike(program=bake["program"], midi=m, velocity=bake["velocity"], hold=bake["hold"],

@@ -117,7 +117,7 @@ def main() -> int:
             browser.close()
 
         ex = export.Exported(json.loads((site / entry["header"]).read_text()), (site / entry["weights"]).read_bytes())
-        twin = export.dequantised(checkpoint.load(ROOT / "content" / "model" / ex.header["model"]), ex)
+        twin = export.dequantised(checkpoint.load(ROOT / "lofi_build" / "defaults" / "content" / "model" / ex.header["model"]), ex)
         progression = [("bench", parse_progression(args.progression))]
 
         def python_solo(seed):

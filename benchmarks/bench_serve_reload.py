@@ -53,7 +53,7 @@ REFERENCE = textwrap.dedent("""
             print(e, file=sys.stderr)
     rebuild()
     server = Server()
-    for path in ("lofi.yaml", "content", "site_src"):
+    for path in ("lofi.yaml", "content", "lofi_build/defaults"):
         server.watch(path, rebuild)
     server.serve(port=int(sys.argv[1]), root="build", restart_delay=0)
 """)
@@ -240,7 +240,7 @@ def main() -> None:
                                                                      "__pycache__"))
         song = sorted((project / "content" / "songs").glob("*.yaml"))[0]
         track = song.stem
-        template = project / "site_src" / "templates" / "index.html"
+        template = project / "lofi_build" / "defaults" / "site_src" / "templates" / "index.html"
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
             port = free_port()
@@ -253,7 +253,7 @@ def main() -> None:
                 stop(ours)
             # livereload injects an inline <script>, which the site's CSP <meta> forbids: give the
             # reference a copy of the templates without the policy so that it can reload at all.
-            base = project / "site_src" / "templates" / "base.html"
+            base = project / "lofi_build" / "defaults" / "site_src" / "templates" / "base.html"
             base.write_text("".join(line for line in base.read_text().splitlines(True)
                                     if "Content-Security-Policy" not in line))
             port = free_port()

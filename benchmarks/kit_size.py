@@ -10,6 +10,7 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+DEFAULTS = ROOT / "lofi_build" / "defaults"  # the package's defaults, laid out as a project
 sys.path.insert(0, str(ROOT))
 
 from lofi_build.samples.manifest import load_kit  # noqa: E402
@@ -18,7 +19,7 @@ BUDGET = 12 * 1024 * 1024
 
 
 def main() -> None:
-    kit = load_kit(ROOT / "content" / "samples" / "samples.yaml")
+    kit = load_kit(DEFAULTS / "content" / "samples" / "samples.yaml")
     mp3, wav, seconds, files = defaultdict(int), defaultdict(int), defaultdict(float), defaultdict(int)
     for item in kit.items:
         for a in item.files:

@@ -6,14 +6,16 @@ import json
 import logging
 import sys
 import traceback
+import unicodedata
 from pathlib import Path
 
 import click
 
 from . import __version__
-from .config import AI, DEFAULT_CONFIG, Config, Loops, bounds, load_config
+from .config import AI, DEFAULT_CONFIG, Config, Loops, bounds, load_config, schema_of
 from .errors import ExitCode, LofiError
 from .model import presets
+from .schema import DOCUMENTS
 
 log = logging.getLogger("lofi_build")
 
@@ -152,16 +154,52 @@ def score(file, output, strict):
         click.echo(text, nl=False)
 
 
+def _one_line_title(schema, param, value):
+    """A title as ``schema`` (lofi.yaml's or a score's) reads its 'title', and on one line; else a usage error."""
+    if value is None:
+        return None
+    from .schema import Invalid
+
+    try:
+        value = schema.check_value("title", value, label="the title")
+    except Invalid as e:
+        raise click.BadParameter(str(e), param=param) from None
+    if any(unicodedata.category(c) == "Cc" for c in value):
+        raise click.BadParameter("the title must be one line without control characters", param=param)
+    return value.strip()
+
+
+def _station_title(_ctx, param, value):
+    return _one_line_title(schema_of(Config), param, value)
+
+
+def _song_title(_ctx, param, value):
+    from .music.score import HEADER
+
+    return _one_line_title(HEADER, param, value)
+
+
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--title", callback=_station_title, help="The station's title (default: the folder's name in words).")
+def new(path, title):
+    """Make a new station in PATH (a new or empty folder): lofi.yaml, a song, a README and deploy files."""
+    from .scaffold import new_station
+
+    new_station(path, title)
+    click.echo(f"Made a station in {path}. Next:  cd {path} && lofi-build serve")
+
+
 @cli.command("new-song")
-@click.argument("name")
+@click.argument("title", callback=_song_title)
 @config_option
 @click.option("--force", is_flag=True, help="Overwrite an existing song.")
 @pass_project
-def new_song(project, name, config_file, force):
-    """Write a commented starter score to content/songs/NAME.yaml."""
+def new_song(project, title, config_file, force):
+    """Write a commented starter score titled TITLE to content/songs/ (its file name made from the title)."""
     from .scaffold import new_song as write_song
 
-    path = write_song(project.layout, name, force=force)
+    path = write_song(project.layout, title, force=force)
     click.echo(f"Wrote {path}. Edit it, then run: lofi-build serve")
 
 
@@ -188,10 +226,11 @@ def check(project, config_file, seed, base_path, verbosity):
 @_verbosity
 @pass_project
 def samples(project, config_file, only, outdir, strict, verbosity):
-    """Re-bake the sound kit (instruments, drums, ambience, quotes) from content/samples/samples.yaml."""
+    """Re-bake the sound kit (instruments, drums, ambience, quotes) from content/samples/samples.yaml (the packaged kit's without one)."""
     from .samples.bake import bake_kit
 
-    report = bake_kit(project.layout.samples_yaml, outdir=outdir, only=only, strict=strict)
+    # The project's own kit file when it has one (the last laid), else the package's.
+    report = bake_kit(project.layout.samples_yamls[-1], outdir=outdir, only=only, strict=strict)
     log.info("Baked %d files (%.1f MB) into %s in %.1f s.", len(report.files), report.bytes / 1e6,
              report.outdir, report.seconds)
 
@@ -283,6 +322,16 @@ def tokens(file, markers, chords):
     from .music.tokens import file_text
 
     click.echo(file_text(file, markers=markers, chords=chords), nl=False)
+
+
+@cli.command()
+@click.argument("kind", type=click.Choice(list(DOCUMENTS)))
+def schema(kind):
+    """Print the JSON Schema (draft 2020-12) of lofi.yaml (config), a song (score), the progression library
+    or the mood table, for editors that check YAML as you type."""
+    from .schema import document
+
+    click.echo(json.dumps(document(kind), indent=2, ensure_ascii=False))
 
 
 def main() -> None:

@@ -10,14 +10,21 @@ from typing import Any
 from . import schema, yamlio
 from .errors import Collector, ConfigError
 from .model import presets
-from .music.transport import Meter, TimeValueError, parse_beats
+from .music.transport import Meter, TimeValueError, parse_beats, time_pattern
 from .schema import Choice, Custom, Int, Invalid, Number, Text, TextList
 
 DEFAULT_CONFIG = "lofi.yaml"
+# The package's own project: the defaults every project builds on (the theme, the sound kit, the drum
+# grooves, the progression library and mood table, the shipped model), laid out as a project is, so
+# that one relative path names a file in both.
+DEFAULTS = Path(__file__).resolve().parent / "defaults"
+
+
+_BASE_PATH = r"(/[A-Za-z0-9._~-]+)*/*"
 
 
 def _base_path(v):
-    if not isinstance(v, str) or not re.fullmatch(r"/([A-Za-z0-9._~-]+/)*", v.rstrip("/") + "/"):
+    if not isinstance(v, str) or not re.fullmatch(_BASE_PATH, v):
         raise Invalid("must be a URL path like / or /lofi/")
     return v.rstrip("/") + "/"
 
@@ -162,23 +169,30 @@ class Model:
                              help="'lofi' (chords and metre), 'default' or 'article' (the article's network)"))
     train: str = opt(Choice(default="auto", choices=("auto", "never"), help="train when no checkpoint matches, or fail"))
     checkpoints: str = opt(Text(default="content/model", nonempty=True, max_len=500,
-                                help="directory holding trained checkpoints"))
+                                help="directory holding the checkpoints this project trains"))
     corpus: list = opt(TextList(
-        default=["music21:oneills1850", "music21:ryansMammoth", "music21:bach/chorales"],
-        help="MIDI folders, score folders and music21 corpus collections to train on",
+        default=[],
+        help="MIDI folders, score folders and music21 corpus collections to train a model of your own on "
+             "(e.g. [content/midi, music21:oneills1850]); empty: the packaged model serves",
     ))
     epochs: int = opt(Int(default=30, low=1, high=10_000, help="maximum training epochs (early stopping may end sooner)"))
 
 
 @dataclass
 class Config:
-    title: str = opt(Text(default="lofi station", nonempty=True, max_len=200, help="the page title"))
+    title: str = opt(Text(default="lofi station", nonempty=True, max_len=200, too_long="is longer than 200 characters",
+                          help="the page title"))
     description: str = opt(Text(default="", max_len=1000, help="one line under the title"))
-    base_path: str = opt(Custom(default="/", fn=_base_path, help="URL path the site is served from"))
+    base_path: str = opt(Custom(default="/", fn=_base_path, help="URL path the site is served from",
+                                shape={"type": "string", "pattern": f"^{_BASE_PATH}$"}))
     bpm: float = opt(Number(default=80, low=BPM_RANGE[0], high=BPM_RANGE[1],
                             help="tempo for AI solos (songs bring their own)"))
-    quote_start: str = opt(Custom(default="4:0:0", fn=_transport_time, help="when the spoken quote starts (bar 5)"))
+    quote_start: str = opt(Custom(default="4:0:0", fn=_transport_time, help="when the spoken quote starts (bar 5)",
+                                  shape={"type": "string", "pattern": time_pattern()}))
     seed: int = opt(Int(default=1, low=0, high=2**32 - 1, help="one seed for every random choice of the build"))
+    theme_dir: str = opt(Text(default="site_src", nonempty=True, max_len=500,
+                              help="your theme folder: a file in it replaces the packaged theme's file of the same "
+                                   "path (templates/index.html, css/site.css, js/...)"))
     loops: Loops = section(Loops)
     ai: AI = section(AI)
     model: Model = section(Model)
@@ -210,8 +224,24 @@ class Config:
         return self.songs_dir / f"{name}.yaml"
 
     @property
+    def packaged(self) -> Config:
+        """The package's defaults, read through the same layout as a project."""
+        return Config(path=DEFAULTS / DEFAULT_CONFIG)
+
+    @property
+    def layers(self) -> list[Config]:
+        """Where content is read from, in the order it is laid: the package's defaults, then the project,
+        whose drum grooves, kit entries and progressions replace the package's of the same id or name."""
+        return [self.packaged, self]
+
+    @property
     def drums_dir(self) -> Path:
         return self.content_dir / "drums"
+
+    @property
+    def drums_dirs(self) -> list[Path]:
+        """The drum groove folders, the package's first."""
+        return [layer.drums_dir for layer in self.layers]
 
     @property
     def progressions_dir(self) -> Path:
@@ -219,32 +249,60 @@ class Config:
 
     @property
     def progressions_yaml(self) -> Path:
-        """The progression library: what the AI solos play over and the page offers as presets."""
+        """The project's progression library: what the AI solos play over and the page offers as presets."""
         return self.progressions_dir / "progressions.yaml"
 
     @property
+    def progressions_yamls(self) -> list[Path]:
+        """The progression libraries that exist, the package's first."""
+        return [layer.progressions_yaml for layer in self.layers if layer.progressions_yaml.is_file()]
+
+    @property
     def moods_yaml(self) -> Path:
-        """The mood table behind ``lofi-build mood`` and the page's mood box."""
+        """The project's mood table (behind ``lofi-build mood`` and the page's mood box)."""
         return self.progressions_dir / "moods.yaml"
 
     @property
     def station_names_yaml(self) -> Path:
-        """The word lists the station names its AI tracks with."""
-        return self.content_dir / "station" / "names.yaml"
+        """The word lists the station names its AI tracks with: the project's, else the package's (replaced
+        whole, as the mood table)."""
+        own = self.content_dir / "station" / "names.yaml"
+        return own if own.is_file() else self.packaged.content_dir / "station" / "names.yaml"
+
+    @property
+    def mood_table_yaml(self) -> Path:
+        """The mood table in force: the project's, else the package's (a table is replaced whole: its cells
+        must cover every mood exactly once)."""
+        return next((layer.moods_yaml for layer in reversed(self.layers) if layer.moods_yaml.is_file()),
+                    self.packaged.moods_yaml)
 
     @property
     def samples_yaml(self) -> Path:
+        """The project's sound kit file."""
         return self.content_dir / "samples" / "samples.yaml"
 
     @property
+    def samples_yamls(self) -> list[Path]:
+        """The kit files that exist, the package's first."""
+        return [layer.samples_yaml for layer in self.layers if layer.samples_yaml.is_file()]
+
+    @property
     def site_src(self) -> Path:
-        """The project's own theme folder (templates, JS, CSS, vendored libraries)."""
-        return self.root / "site_src"
+        """The project's own theme folder (``theme_dir``): its files replace the package's."""
+        return self.resolve(self.theme_dir)
 
     @property
     def theme(self) -> Theme:
         """The files the page is made of, read through :class:`Theme`."""
-        return Theme([self.site_src])
+        return Theme([self.site_src, self.packaged.site_src])
+
+    @property
+    def schemas_dir(self) -> Path:
+        """The JSON Schemas ``lofi-build new`` writes for editors (``lofi-build schema KIND`` refreshes them)."""
+        return self.root / "schemas"
+
+    def schema_file(self, kind: str) -> Path:
+        return self.schemas_dir / f"{kind}.json"
 
     @property
     def netlify_toml(self) -> Path:
@@ -271,6 +329,11 @@ class Config:
         """Where trained checkpoints are kept (``model.checkpoints``)."""
         return self.resolve(self.model.checkpoints)
 
+    @property
+    def shipped_model_dir(self) -> Path:
+        """The package's trained checkpoints, searched after :attr:`model_dir` (never written)."""
+        return self.packaged.model_dir
+
     def corpus_path(self, entry: str) -> Path:
         """A folder or file entry of ``model.corpus``."""
         return self.resolve(entry)
@@ -287,17 +350,17 @@ class Config:
     @property
     def sources(self) -> list[Path]:
         """What a build reads: the config, content/ and the theme's folders (watched by ``serve``)."""
-        return [self.path, self.content_dir, *self.theme.folders]
+        return [self.path, self.content_dir, *self.theme.folders, self.packaged.content_dir]
 
     @property
     def protected(self) -> list[Path]:
         """Folders a build output must never be, or hold: the project and its sources."""
-        return [self.root, self.content_dir, *self.theme.folders]
+        return [self.root, self.content_dir, *self.theme.folders, self.packaged.content_dir]
 
     @property
     def piece_dirs(self) -> list[Path]:
         """Sources whose changes a playing page takes as new pieces (hot swap), not a reload."""
-        return [self.songs_dir, self.drums_dir, self.progressions_dir]
+        return [self.songs_dir, *self.drums_dirs, *(layer.progressions_dir for layer in self.layers)]
 
     @property
     def stylesheet_dirs(self) -> list[Path]:
@@ -307,7 +370,7 @@ class Config:
     @property
     def pool_free_dirs(self) -> list[Path]:
         """Sources the AI pool never reads: editing them cannot change the pool."""
-        return [self.songs_dir, self.drums_dir, *self.theme.folders]
+        return [self.songs_dir, *self.drums_dirs, *self.theme.folders]
 
     def error(self, keys: tuple, message: str, cls=ConfigError):
         """A user error located at the value of ``keys`` in lofi.yaml (or at the file when unset)."""
@@ -383,6 +446,9 @@ def load_config(path: str | Path = DEFAULT_CONFIG, strict: bool = False, **overr
         except Invalid as e:
             errors.add(ConfigError(str(e)))
     _check_station(config, errors)
+    if data.get("theme_dir") == config.theme_dir and not config.site_src.is_dir():  # written, and well typed
+        errors.add(config.error(("theme_dir",), f"theme_dir '{config.theme_dir}' is not a folder (it holds the files "
+                                                "that replace the packaged theme's)"))
     errors.raise_if_any()
     return config
 

@@ -1,11 +1,15 @@
-"""content/progressions/: the progression library and the mood table, read against their schemas, every error at once."""
+"""content/progressions/: the progression library and the mood table, read against their schemas, every error at once.
+
+A project's library adds to the package's (an entry of the same name replaces the package's); its mood
+table, when it has one, replaces the package's whole.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from . import yamlio
-from .errors import Collector, ContentError
+from .errors import Collector, ContentError, LofiError
 from .music.mood import Mood, library_rows, read
 from .music.progression import MODES, MOODS, LibraryEntry, ProgressionError, parse_progression
 from .schema import REQUIRED, Choice, Custom, Invalid, ListOf, Number, Schema, Section, Text, read_document
@@ -26,10 +30,10 @@ def _mood(value):
 
 ENTRY = Schema({
     "name": Text(default=REQUIRED, nonempty=True, help="what ai.progressions and the page's presets call it"),
-    "progression": Custom(default=REQUIRED, fn=_progression,
+    "progression": Custom(default=REQUIRED, fn=_progression, shape={"type": "string"},
                           help="the chords: bars split by |, chords in a bar split it evenly ('Dm9 G13 | Cmaj9')"),
     "mode": Choice(default=REQUIRED, choices=MODES, show_value=True, help="the mood box picks progressions of its mode"),
-    "moods": ListOf(default=REQUIRED, item=Custom(fn=_mood), nonempty=True, what="a non-empty list of mood tags",
+    "moods": ListOf(default=REQUIRED, item=Custom(fn=_mood, shape={"enum": list(MOODS)}), nonempty=True, what="a non-empty list of mood tags",
                     help="the tags the mood box weighs it by"),
     "description": Text(default=REQUIRED, nonempty=True, strip=True, help="a line about it"),
 }, what="progression key")
@@ -103,6 +107,26 @@ def load_mood_table(path: Path) -> dict:
     return table
 
 
+def library(config) -> dict[str, LibraryEntry]:
+    """The progression library in force: the package's, with the project's entries laid over it."""
+    entries: dict[str, LibraryEntry] = {}
+    errors = Collector()
+    for path in config.progressions_yamls:
+        try:
+            entries.update(load_library(path))
+        except LofiError as e:
+            errors.add(e)
+    errors.raise_if_any()
+    return entries
+
+
+def mood_table(config) -> dict | None:
+    """The mood table in force (the project's, else the package's); None when there is none."""
+    path = config.mood_table_yaml
+    return load_mood_table(path) if path.is_file() else None
+
+
 def mood_of(text: str, config) -> Mood:
-    """``text``'s mood by the project's own mood table and library (mood.read: NoMoodError for a text that tells none)."""
-    return read(text, load_mood_table(config.moods_yaml), library_rows(load_library(config.progressions_yaml)))
+    """``text``'s mood by the project's mood table and library, or the package's (mood.read: NoMoodError for a
+    text that tells none)."""
+    return read(text, load_mood_table(config.mood_table_yaml), library_rows(library(config)))

@@ -4,18 +4,21 @@ lofi.yaml (config.py), score headers (music/score.py), the kit's entries (sample
 bake settings (samples/settings.py), the progression library and the mood table (progressions.py)
 all declare their keys here. :meth:`Schema.read` is the one place that checks types and ranges,
 warns about unknown keys (an error under ``--strict``), and locates every problem at its line and
-column; problems are collected, not raised one by one.
+column; problems are collected, not raised one by one. The same declarations give editors a JSON Schema
+(draft 2020-12) of each kind of file (:func:`document`, ``lofi-build schema KIND``).
 """
 
 from __future__ import annotations
 
 import math
+import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .errors import Collector, LofiError, warn
 
 REQUIRED = object()  # a field's default when the key must be written
+JSON_SCHEMA = "https://json-schema.org/draft/2020-12/schema"
 
 
 def is_int(value) -> bool:
@@ -43,7 +46,9 @@ class Field:
 
     ``null_is_default``: ``key: ~`` means the default. ``show_value``: messages end with
     ", not VALUE". ``deprecated``: reading the key warns with this text, or (a dict) reading one
-    of these old values warns with its text; an old value is still read.
+    of these old values warns with its text; an old value is still read. ``shape``: for editors, what
+    the value looks like where the type does not say it (a check written as a function, or a value
+    its reader checks): a JSON Schema dict, a field or schema that declares it, or a function giving one.
     """
 
     default: Any = None
@@ -51,6 +56,7 @@ class Field:
     null_is_default: bool = False
     show_value: bool = False
     deprecated: str | dict | None = None
+    shape: Any = None
 
     @property
     def required(self) -> bool:
@@ -62,6 +68,20 @@ class Field:
     def check(self, value):
         """The typed value, or raises :class:`Invalid`."""
         return value
+
+    def json_schema(self) -> dict:
+        """What an editor may check of the value, as JSON Schema: the type's own rules, its help and default."""
+        out = self.json_type()
+        if self.null_is_default:
+            out = {"anyOf": [out, {"type": "null"}]}
+        if self.help:
+            out["description"] = self.help
+        if self.default is not REQUIRED and self.default is not None and _is_json(self.default):
+            out["default"] = self.default
+        return out
+
+    def json_type(self) -> dict:
+        return json_schema_of(self.shape)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,6 +96,9 @@ class Int(Field):
             raise Invalid(f"must be {self.what or f'a whole number from {self.low} to {self.high}'}")
         return value
 
+    def json_type(self) -> dict:
+        return _bounded({"type": "integer"}, self.low, self.high)
+
 
 @dataclass(frozen=True, kw_only=True)
 class Number(Field):
@@ -89,6 +112,9 @@ class Number(Field):
             bounded = math.isfinite(self.low) or math.isfinite(self.high)
             raise Invalid(f"must be {self.what or (f'a number from {self.low:g} to {self.high:g}' if bounded else 'a number')}")
         return float(value) if self.as_float else value
+
+    def json_type(self) -> dict:
+        return _bounded({"type": "number"}, self.low, self.high)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -105,6 +131,10 @@ class Text(Field):
             raise Invalid(self.too_long or ("must be a non-empty string" if self.nonempty else "must be a string"))
         return value.strip() if self.strip else value
 
+    def json_type(self) -> dict:
+        out = {"type": "string", **({"pattern": NONEMPTY} if self.nonempty else {})}
+        return out | ({"maxLength": self.max_len} if self.max_len is not None else {})
+
 
 @dataclass(frozen=True, kw_only=True)
 class Choice(Field):
@@ -117,6 +147,9 @@ class Choice(Field):
             raise Invalid(f"must be one of {', '.join(repr(c) for c in self.choices)}")
         return value
 
+    def json_type(self) -> dict:
+        return {"enum": list(self.choices)}  # old names still read are not offered
+
 
 @dataclass(frozen=True, kw_only=True)
 class TextList(Field):
@@ -124,6 +157,9 @@ class TextList(Field):
         if not isinstance(value, list) or not all(isinstance(x, str) and x.strip() for x in value):
             raise Invalid("must be a list of strings")
         return list(value)
+
+    def json_type(self) -> dict:
+        return {"type": "array", "items": {"type": "string", "pattern": NONEMPTY}}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -147,6 +183,9 @@ class Section(Field):
             raise Invalid("must be a mapping")
         return value
 
+    def json_type(self) -> dict:
+        return self.schema.json_schema()
+
 
 @dataclass(frozen=True, kw_only=True)
 class ListOf(Field):
@@ -164,6 +203,12 @@ class ListOf(Field):
                 self.length is not None and len(value) != self.length):
             raise Invalid(f"must be {self.what}")
         return value
+
+    def json_type(self) -> dict:
+        out = {"type": "array", "items": json_schema_of(self.item)}
+        if self.length is not None:
+            return out | {"minItems": self.length, "maxItems": self.length}
+        return out | ({"minItems": 1} if self.nonempty else {})
 
     def read(self, value: list, doc, keys: tuple, errors: Collector, label: str, *, strict: bool,
              error_cls: type[LofiError] | None) -> list | None:
@@ -205,6 +250,14 @@ class Schema:
 
     def __iter__(self):
         return iter(self.fields)
+
+    def json_schema(self) -> dict:
+        """The mapping as JSON Schema: its keys, those that must be written, and no others (an unknown key is
+        a warning here, an error under --strict)."""
+        out = {"type": "object", "properties": {name: f.json_schema() for name, f in self.fields.items()},
+               "additionalProperties": False}
+        required = [name for name, f in self.fields.items() if f.required]
+        return out | ({"required": required} if required else {})
 
     def defaults(self) -> dict:
         return {name: (f.schema.defaults() if isinstance(f, Section) else f.fresh_default())
@@ -296,6 +349,71 @@ def read_document(f: Field, doc, errors: Collector, what: str, *, strict: bool =
     if isinstance(f, Section):
         return f.schema.read(value, doc, (), errors, strict=strict, error_cls=error_cls)
     return f.read(value, doc, (), errors, what, strict=strict, error_cls=error_cls)
+
+
+# -- JSON Schema for editors ------------------------------------------------------------------------
+
+NONEMPTY = r"\S"  # a string with something besides white space
+
+
+def json_schema_of(shape) -> dict:
+    """A ``shape`` (a JSON Schema dict, a field, a schema, or None for anything) as JSON Schema."""
+    if callable(shape):  # declared lazily, by a module whose shapes refer to each other
+        shape = shape()
+    if shape is None:
+        return {}
+    if isinstance(shape, (Field, Schema)):
+        return shape.json_schema()
+    return dict(shape)
+
+
+def _bounded(out: dict, low, high) -> dict:
+    for key, bound in (("minimum", low), ("maximum", high)):
+        if bound is not None and math.isfinite(bound):
+            out[key] = bound
+    return out
+
+
+def _is_json(value) -> bool:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _config():
+    from .config import Config, schema_of
+
+    return "lofi.yaml: the station's settings", Section(schema=schema_of(Config))
+
+
+def _score():
+    from .music.score import HEADER
+
+    return "a song or drum groove (content/songs/, content/drums/)", Section(schema=HEADER)
+
+
+def _progressions():
+    from .progressions import LIBRARY
+
+    return "the progression library (content/progressions/progressions.yaml)", LIBRARY
+
+
+def _moods():
+    from .progressions import TABLE
+
+    return "the mood table (content/progressions/moods.yaml)", TABLE
+
+
+# Each kind of file an editor can check, by the name ``lofi-build schema`` takes.
+DOCUMENTS = {"config": _config, "score": _score, "progressions": _progressions, "moods": _moods}
+
+
+def document(kind: str) -> dict:
+    """``lofi-build schema KIND``: the JSON Schema of one kind of file, made from its declaration."""
+    title, declaration = DOCUMENTS[kind]()
+    return {"$schema": JSON_SCHEMA, "title": title, **declaration.json_schema()}
 
 
 def _error(doc, keys: tuple, message: str, error_cls, at_key: bool = False) -> LofiError:

@@ -11,6 +11,7 @@ located the same either way.
 from __future__ import annotations
 
 import bisect
+import json
 import math
 import os
 import re
@@ -313,3 +314,17 @@ def read_text(path: str | os.PathLike, error_cls=ContentError, max_bytes: int = 
 def load(path: str | os.PathLike, error_cls=ContentError) -> Document:
     """Load one YAML file with positions; any problem is a located ``error_cls``."""
     return loads(read_text(path, error_cls), path, error_cls)
+
+
+def scalar(text: str) -> str:
+    """``text`` written as a YAML value: plain where YAML reads it back as that string, else double-quoted."""
+    try:
+        plain = yaml.safe_load(f"k: {text}\n") == {"k": text} and "#" not in text
+    except yaml.YAMLError:
+        plain = False
+    return text if plain else json.dumps(text, ensure_ascii=False)
+
+
+def modeline(schema: str) -> str:
+    """The first line of a YAML file that tells editors (yaml-language-server) which JSON Schema checks it."""
+    return f"# yaml-language-server: $schema={schema}\n"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from support import CHROMIUM, CHROMIUM_ARGS, MINIMAL_CONFIG, MINIMAL_SONG, ROOT, PageLog, need_tool, static_server
+from support import CHROMIUM, CHROMIUM_ARGS, DEFAULTS, MINIMAL_CONFIG, MINIMAL_SONG, THEME, PageLog, need_tool, static_server
 
 
 @pytest.fixture
@@ -17,7 +17,7 @@ def project(tmp_path) -> Path:
     (root / "content" / "songs").mkdir(parents=True)
     (root / "lofi.yaml").write_text(MINIMAL_CONFIG)
     (root / "content" / "songs" / "test-song.yaml").write_text(MINIMAL_SONG)
-    shutil.copytree(ROOT / "site_src", root / "site_src")
+    shutil.copytree(THEME, root / "site_src")
     return root
 
 
@@ -45,9 +45,9 @@ def page(browser):
 
 @pytest.fixture(scope="module")
 def repo_page(browser):
-    """A blank page served from the repository root, to import site_src's modules directly
+    """A blank page served from the package's defaults, to import the theme's modules directly
     (``await import("/site_src/js/ai/mood.js")``)."""
-    with static_server(ROOT) as base:
+    with static_server(DEFAULTS) as base:
         context = browser.new_context()
         page = context.new_page()
         page.goto(base + "__blank__.html")

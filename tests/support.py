@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+DEFAULTS = ROOT / "lofi_build" / "defaults"  # the package's defaults, laid out as a project
+THEME = DEFAULTS / "site_src"
 CHROMIUM = os.environ.get("LOFI_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -22,13 +22,12 @@ CASES = sorted(p for p in (Path(__file__).parent / "bad_inputs").iterdir() if p.
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, request):
     """A good project, built once; each case starts from a copy of it."""
-    from support import MINIMAL_CONFIG, MINIMAL_SONG, ROOT
+    from support import MINIMAL_CONFIG, MINIMAL_SONG
 
     root = tmp_path_factory.mktemp("good") / "proj"
     (root / "content" / "songs").mkdir(parents=True)
     (root / "lofi.yaml").write_text(MINIMAL_CONFIG)
     (root / "content" / "songs" / "test-song.yaml").write_text(MINIMAL_SONG)
-    shutil.copytree(ROOT / "site_src", root / "site_src")
     run_cli("site", cwd=root, check=True)
     return root
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from lofi_build.config import as_dict, load_config
+from lofi_build.config import DEFAULTS, as_dict, load_config
 from lofi_build.errors import ConfigError, LofiError
 
 
@@ -144,14 +144,43 @@ def test_the_config_owns_the_project_paths(tmp_path):
     assert config.cache_dir == tmp_path / ".lofi-cache"
     assert config.model_dir == tmp_path / "models" / "here"
     assert config.solos_dir == tmp_path / "solos"
-    assert config.sources == [tmp_path / "lofi.yaml", tmp_path / "content", tmp_path / "site_src"]
+    assert config.sources == [tmp_path / "lofi.yaml", tmp_path / "content", tmp_path / "site_src",
+                              DEFAULTS / "site_src", DEFAULTS / "content"]
     assert config.progressions_yaml == tmp_path / "content" / "progressions" / "progressions.yaml"
     assert config.moods_yaml == tmp_path / "content" / "progressions" / "moods.yaml"
     assert config.tokens_cache_dir == tmp_path / ".lofi-cache" / "tokens"
     assert config.netlify_toml == tmp_path / "netlify.toml"
     assert config.song_file("rainy-window") == tmp_path / "content" / "songs" / "rainy-window.yaml"
     assert config.corpus_provenance("content/leadsheets") == tmp_path / "content" / "leadsheets" / "PROVENANCE.yaml"
-    assert config.theme.folders == [tmp_path / "site_src"]
+    assert config.theme.folders == [tmp_path / "site_src", DEFAULTS / "site_src"]
+    assert config.shipped_model_dir == DEFAULTS / "content" / "model"
+
+
+def test_content_is_laid_over_the_package_defaults(tmp_path):
+    """The package's defaults first, the project's own files after them (theirs win): folders always, files
+    where they exist; the mood table is the project's when it has one."""
+    config = load_config(write(tmp_path, "title: T\n"))
+    packaged = DEFAULTS / "content"
+    assert config.drums_dirs == [packaged / "drums", tmp_path / "content" / "drums"]
+    assert config.progressions_yamls == [packaged / "progressions" / "progressions.yaml"]
+    assert config.samples_yamls == [packaged / "samples" / "samples.yaml"]
+    assert config.mood_table_yaml == packaged / "progressions" / "moods.yaml"
+    for path in (config.progressions_yaml, config.samples_yaml, config.moods_yaml):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+    assert config.progressions_yamls == [packaged / "progressions" / "progressions.yaml", config.progressions_yaml]
+    assert config.samples_yamls == [packaged / "samples" / "samples.yaml", config.samples_yaml]
+    assert config.mood_table_yaml == config.moods_yaml
+    assert config.piece_dirs == [config.songs_dir, *config.drums_dirs, packaged / "progressions", config.progressions_dir]
+
+
+def test_the_theme_folder_is_named_in_lofi_yaml(tmp_path):
+    (tmp_path / "my-theme").mkdir()
+    config = load_config(write(tmp_path, "theme_dir: my-theme\n"))
+    assert config.theme.folders == [tmp_path / "my-theme", DEFAULTS / "site_src"]
+    with pytest.raises(ConfigError, match=r"lofi.yaml:1:12: error: theme_dir 'nowhere' is not a folder"):
+        load_config(write(tmp_path, "theme_dir: nowhere\n"))
+    load_config(write(tmp_path, "title: T\n"))  # the default, site_src/, need not exist
 
 
 def test_no_code_outside_config_joins_a_project_path_of_its_own():

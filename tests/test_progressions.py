@@ -2,11 +2,11 @@
 
 import pytest
 
-from support import ROOT
+from support import DEFAULTS
 from lofi_build.errors import ContentError, LofiError
 from lofi_build.progressions import load_library, load_mood_table
 
-TABLE = ROOT / "content" / "progressions" / "moods.yaml"
+TABLE = DEFAULTS / "content" / "progressions" / "moods.yaml"
 
 
 @pytest.mark.parametrize(

@@ -17,11 +17,11 @@ import urllib.request
 
 import pytest
 
-from support import ROOT, run_cli, tree_bytes, wait_for
+from support import DEFAULTS, ROOT, run_cli, tree_bytes, wait_for
 from lofi_build.music.starter import starter_score
 
 SONG = "content/songs/test-song.yaml"
-GROOVE = ROOT / "content" / "drums" / "lazy-half-time.yaml"
+GROOVE = DEFAULTS / "content" / "drums" / "lazy-half-time.yaml"
 
 
 def free_port() -> int:
@@ -33,7 +33,8 @@ def free_port() -> int:
 @contextlib.contextmanager
 def serving(project, *args):
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+           "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "lofi_build", "serve", "-a", f"127.0.0.1:{port}", *args],
         cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -310,3 +311,31 @@ def test_what_a_build_asks_of_the_pages(tmp_path):
     assert plan_push(song, project, site(), site(ids=("a", "b"))) == {"reload": True}
     for other in ("site_src/templates/index.html", "site_src/js/audio/engine.js", "lofi.yaml", "content/samples/samples.yaml"):
         assert plan_push(song | {tmp_path / other}, project, site(), site(url="songs/a.2.json")) == {"reload": True}
+
+
+def test_serve_previews_a_new_station_and_follows_its_songs(tmp_path):
+    """`lofi-build new s && cd s && lofi-build serve`: the station's page, with the packaged theme, and a
+    saved song in the next build."""
+    assert run_cli("new", "s", cwd=tmp_path).returncode == 0
+    station = tmp_path / "s"
+    with serving(station) as proc:
+        page = wait_until(lambda: "First Light" in (text := fetch(proc.url + "/")) and text)
+        assert "<title>S</title>" in page
+        song = station / "content" / "songs" / "first-light.yaml"
+        song.write_text(song.read_text().replace("title: First Light", "title: Last Light"))
+        wait_until(lambda: "Last Light" in fetch(proc.url + "/"))
+
+
+def fetch(url: str) -> str:
+    try:
+        return urllib.request.urlopen(url, timeout=5).read().decode("utf-8")
+    except (urllib.error.URLError, ConnectionError):
+        return ""
+
+
+def wait_until(condition, timeout: float = 120):
+    deadline = time.monotonic() + timeout
+    while not (result := condition()):
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.25)
+    return result

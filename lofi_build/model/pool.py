@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ModelError, display_path
+from ..errors import ModelError
 from ..music import accompany, chord_table, dynamics, form
 from ..music.form import loop_progression
 from ..music.instruments import preset
@@ -85,15 +85,10 @@ class Pool:
 def progressions(config) -> list[tuple[str, object]]:
     """``ai.progressions`` as (name, Progression): library names or inline progressions; default: the library."""
     from ..music.progression import ProgressionError, parse_progression
-    from ..progressions import load_library
+    from ..progressions import library as load_library
 
     wanted = config.ai.progressions
-    path = config.progressions_yaml
-    shown = display_path(path)
-    if not wanted and not path.exists():
-        raise config.error(("ai", "progressions"), f"no progression library ({shown}) and ai.progressions is "
-                           "empty: add the library, or list progressions like 'Dm9 G13 | Cmaj9' in ai.progressions")
-    library = load_library(path) if path.exists() else {}
+    library = load_library(config)
     if not wanted:
         return [(name, entry.progression) for name, entry in library.items()]
     out = []
@@ -104,7 +99,7 @@ def progressions(config) -> list[tuple[str, object]]:
         try:
             out.append(("inline", parse_progression(item)))
         except ProgressionError as e:
-            hint = "" if "|" in item or " " in item.strip() else f" (not a progression in {shown} either)"
+            hint = "" if "|" in item or " " in item.strip() else " (not a name in the progression library either)"
             raise config.error(("ai", "progressions", i), f"{e}{hint}") from None
     return out
 
@@ -352,7 +347,7 @@ def solos_key(config) -> tuple:
     return (p.fingerprint, _stamp(p.folder / checkpoint.WEIGHTS), config.ai.pool_size, config.ai.temperature,
             config.ai.top_k, config.ai.lay_back, config.seed, config.bpm, config.loops.solos,
             json.dumps(config.ai.progressions), json.dumps(quality_thresholds(config), sort_keys=True),
-            _stamp(config.progressions_yaml))
+            tuple(_stamp(path) for path in config.progressions_yamls))
 
 
 def generate_files(config_file, *, progression: str | None = None, count=None, bars=None, temperature=None,

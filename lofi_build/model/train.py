@@ -57,10 +57,11 @@ class Plan:
     settings: object
     corpus: corpus_mod.Corpus
     fingerprint: str  # everything that changes the weights
-    root: Path  # the checkpoints folder
+    root: Path  # the checkpoints folder (where training writes)
     model_fingerprint: str = ""  # the network, encoding and corpus only (what --resume continues)
     seed: int = 0
     max_epochs: int = 0
+    shipped: Path | None = None  # the package's checkpoints, also searched
 
     @property
     def network(self) -> presets.Preset:
@@ -77,8 +78,10 @@ class Plan:
 
     def find(self) -> ckpt_mod.Checkpoint | None:
         """The finished checkpoint of this plan (or one of format 1 that recorded the same training)."""
-        found = ckpt_mod.find(self.root, self.preset, self.fingerprint,
-                              legacy=(self.model_fingerprint, {"seed": self.seed, "max_epochs": self.max_epochs}))
+        legacy = (self.model_fingerprint, {"seed": self.seed, "max_epochs": self.max_epochs})
+        found = ckpt_mod.find(self.root, self.preset, self.fingerprint, legacy=legacy)
+        if found is None and self.shipped is not None:
+            found = ckpt_mod.find(self.shipped, self.preset, self.fingerprint, legacy=legacy)
         if found is not None and presets.as_dict(found.settings) != presets.as_dict(self.settings):
             return None
         return found
@@ -92,6 +95,8 @@ def plan(config, preset=None, overrides: dict | None = None, epochs: int | None 
                               col=mark.col if mark else None)
     else:
         network = presets.get(preset)
+    if not config.model.corpus:
+        return shipped_plan(config, network)
     s = network.settings(**(overrides or {}))
     max_epochs = epochs or network.max_epochs(s, config)
     corpus = corpus_mod.resolve(config)
@@ -100,7 +105,20 @@ def plan(config, preset=None, overrides: dict | None = None, epochs: int | None 
     fp = ckpt_mod.fingerprint(network.name, s, manifest, seed=config.seed, budget=budget)
     model_fp = ckpt_mod.fingerprint(network.name, s, manifest)
     return Plan(network.name, s, corpus, fp, config.model_dir, model_fp, config.seed,
-                max_epochs)
+                max_epochs, config.shipped_model_dir)
+
+
+def shipped_plan(config, network: presets.Preset) -> Plan:
+    """The package's checkpoint of ``network``: what serves a project that names no corpus of its own.
+    The package ships one a network (a new one replaces the old folder), found by the network's name."""
+    folders = sorted(p.parent for p in config.shipped_model_dir.glob(f"{network.name}-*/{ckpt_mod.META}"))
+    if len(folders) != 1:
+        raise config.error(("model", "preset"), f"the package ships {len(folders) or 'no'} '{network.name}' models "
+                           f"(in {config.shipped_model_dir}): name a model.corpus to train your own", ModelError)
+    found = ckpt_mod.load(folders[0], with_weights=False)
+    return Plan(found.preset, found.settings, corpus_mod.Corpus(), found.fingerprint, config.shipped_model_dir,
+                found.info.get("model_fingerprint", found.fingerprint), found.info.get("seed", 0),
+                found.info.get("max_epochs", 0))
 
 
 def ensure_trained(config, strict: bool = False, progress: bool = True) -> ckpt_mod.Checkpoint:
@@ -183,6 +201,9 @@ def train(config, p: Plan | None = None, *, epochs: int | None = None, resume: b
     Epochs go to a staging folder; the finished run replaces the checkpoint of the same fingerprint
     only when it is better on validation (or there is none, or ``force``).
     """
+    if not config.model.corpus:
+        raise config.error(("model", "corpus"), "'model.corpus' is empty, so the packaged model serves: name MIDI "
+                           "folders, score folders or music21 collections to train a model of your own", ModelError)
     require_tensorflow()
     if p is None or (epochs and epochs != p.max_epochs):
         p = plan(config, preset or (p.preset if p else None), overrides if p is None else presets.as_dict(p.settings),

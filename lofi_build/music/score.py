@@ -18,13 +18,13 @@ from pathlib import Path
 
 from .. import yamlio
 from ..errors import Collector, ContentError, warn
-from ..schema import REQUIRED, Choice, Custom, Field, Int, Invalid, Number, Schema, Text, is_number
+from ..schema import REQUIRED, Choice, Custom, Field, Int, Invalid, ListOf, Number, Schema, Text, is_number
 from . import chordline, tonejson
 from .chords import ChordError, chord_pitches
-from .instruments import UnknownPreset, preset
+from .instruments import PRESETS, UnknownPreset, preset
 from .pitch import PitchError, looks_like_pitch, parse_key, parse_pitch
 from .progression import ProgressionError, parse_progression
-from .transport import SWING_DEFAULT, SWING_SUBDIVISIONS, Meter, TimeValueError, parse_beats, ticks
+from .transport import SWING_DEFAULT, SWING_SUBDIVISIONS, Meter, TimeValueError, parse_beats, ticks, time_pattern
 
 MAX_BARS = 4096
 # A form repeats its sections, so a short file can write out many notes; this caps what one song
@@ -67,8 +67,10 @@ HEADER = Schema({
     "title": Text(default=REQUIRED, nonempty=True, max_len=200, strip=True,
                   too_long="is longer than 200 characters", help="the song's name"),
     "bpm": Number(default=REQUIRED, low=20, high=300, show_value=True, help="tempo in quarter notes per minute"),
-    "time_signature": Custom(default=Meter(), fn=_meter, help="4/4, 3/4, 6/8 ..."),
-    "key": Custom(default=None, fn=_key, null_is_default=True, help="'F major', 'A minor' ..."),
+    "time_signature": Custom(default=Meter(), fn=_meter, help="4/4, 3/4, 6/8 ...", shape={"anyOf": [
+        {"type": "string", "pattern": _METER.pattern},
+        {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2}]}),
+    "key": Custom(default=None, fn=_key, null_is_default=True, help="'F major', 'A minor' ...", shape={"type": "string"}),
     "swing": Number(default=0, low=0, high=1, null_is_default=True, show_value=True,
                     help="how far every second subdivision is delayed, 0..1"),
     "swing_subdivision": Choice(default=SWING_DEFAULT, choices=SWING_SUBDIVISIONS, show_value=True,
@@ -77,18 +79,38 @@ HEADER = Schema({
                      what=f"a whole number of bars from 1 to {MAX_BARS}", help="bars before the song repeats"),
     "composer": Text(default=None, help="who wrote it"),
     "description": Text(default=None, help="a line about it"),
-    "parts": Field(default=REQUIRED, help="the instruments and their notes"),
-    "chords": Field(help="a score without a form: its chord line from bar 1, 'Dm9 G13 | Cmaj9'"),
+    "parts": Field(default=REQUIRED, help="the instruments and their notes", shape=lambda: PARTS),
+    "chords": Field(help="a score without a form: its chord line from bar 1, 'Dm9 G13 | Cmaj9'",
+                    shape=lambda: _CHORDS),
     "seed": Int(default=0, low=0, high=2**32 - 1, null_is_default=True,
                 help="which take of the chord lines' accompaniment (its patterns and pushes)"),
-    "sections": Field(help="named stretches of bars, each holding every part's notes from its own start"),
-    "form": Field(help="the order the sections play in, e.g. [intro, A, A, B, A, outro]"),
+    "sections": Field(help="named stretches of bars, each holding every part's notes from its own start",
+                      shape=lambda: SECTIONS),
+    "form": Field(help="the order the sections play in, e.g. [intro, A, A, B, A, outro]",
+                  shape={"type": "array", "items": {"type": "string"}, "minItems": 1}),
 }, what="score key")
 # Parts, notes, sections and the form are checked by the compiler (their values depend on each
-# other); the schema declares their keys.
-PART = Schema({"name": Field(), "instrument": Field(), "notes": Field(), **{kind: Field() for kind in chordline.KINDS}},
+# other); the schema declares their keys, and their shapes for editors (``lofi-build schema score``).
+_TIME = {"anyOf": [{"type": "string", "pattern": time_pattern()}, {"type": "number", "minimum": 0}],
+         "description": "TransportTime 'BARS:QUARTERS:SIXTEENTHS' or Tone notation (4n, 1m)"}
+_PITCH = {"type": ["string", "integer"], "description": "C4, F#3, Bb2, a MIDI number, or a drum name (kick, snare...)"}
+_VELOCITY = Number(low=0, high=1, help="how hard, 0..1")
+_CHORDS = {"type": "string", "description": "a chord line, bars between '|': 'Dm9 G13 | Cmaj9'"}
+NOTE = Schema({"time": Field(default=REQUIRED, shape=_TIME), "note": Field(shape=_PITCH),
+               "notes": ListOf(item=Field(shape=_PITCH), nonempty=True), "chord": Text(nonempty=True, help="Fmaj7, Dm9..."),
+               "duration": Field(default=REQUIRED, shape=_TIME), "velocity": _VELOCITY}, what="note key")
+NOTES = ListOf(item=Field(shape=lambda: {"anyOf": [
+    NOTE.json_schema() | {"oneOf": [{"required": [key]} for key in PITCH_KEYS]},
+    {"type": "array", "minItems": 3, "maxItems": 4, "description": "[time, pitch or [pitches] or chord, duration(, velocity)]",
+     "prefixItems": [_TIME, {"anyOf": [_PITCH, {"type": "array", "items": _PITCH}]}, _TIME, _VELOCITY.json_schema()]},
+]}), nonempty=True)
+# A part plays its notes, or a chord line in a comping or bass style (the style's value is checked by the compiler).
+PART = Schema({"name": Text(default=REQUIRED, nonempty=True), "instrument": Choice(default=REQUIRED, choices=tuple(PRESETS)),
+               "notes": NOTES,
+               **{kind: Field(help=f"play the chord line as {kind} in this style",
+                              shape={"enum": sorted(styles)}) for kind, styles in chordline.KINDS.items()}},
               what="part key")
-NOTE = Schema({name: Field() for name in ("time", *PITCH_KEYS, "duration", "velocity")}, what="note key")
+PARTS = ListOf(item=PART, nonempty=True)
 # A section's keys besides the parts' names (so no part may take one of these names in a score
 # with a form); an ending holds its bars and its chord line.
 SECTION_KEYS = ("bars", "chords", "style", "endings")
@@ -96,6 +118,14 @@ ENDING_KEYS = ("bars", "chords")
 # Sections are laid end to end, so each is whole bars: every section then starts on a bar line,
 # where the drums' loop and the page's "which section is playing" both count from.
 BARS = replace(HEADER.fields["loop_bars"], default=REQUIRED, null_is_default=False, help="a section's length")
+_ENDING = {"type": "object", "properties": {"bars": BARS.json_schema(), "chords": _CHORDS},
+           "anyOf": [{"required": ["bars"]}, {"required": ["chords"]}], "additionalProperties": NOTES.json_schema(),
+           "description": "bars (or a chord line, its length), and each part's notes from its start"}
+SECTIONS = {"type": "object", "additionalProperties": _ENDING | {"properties": {
+    "bars": BARS.json_schema(), "chords": _CHORDS,
+    "style": {"type": "object", "additionalProperties": {"type": "string"},
+              "description": "a part's comping or bass style in this section, by part name"},
+    "endings": {"type": "array", "items": _ENDING, "minItems": 1}}}}
 FORM_EXAMPLE = "[intro, A, A, B, A, outro]"
 
 

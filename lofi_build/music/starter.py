@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from ..yamlio import modeline, scalar
+
 TEMPLATE = """\
-# {title} -- a lofi-build score. Times are Tone.js TransportTime "BARS:QUARTERS:SIXTEENTHS",
+{modeline}# {title} -- a lofi-build score. Times are Tone.js TransportTime "BARS:QUARTERS:SIXTEENTHS",
 # zero-based: "0:0:0" is the first beat, "1:2:0" the third beat of bar 2, "0:0:2" an eighth in.
 # Durations: 1m (a bar), 2n, 4n, 8n, 16n, 8t (triplet), 4n. (dotted), or TransportTime.
 # A note is [time, pitch or [pitches] or chord symbol, duration, velocity 0..1 (optional)].
 # Preview with `lofi-build serve`; check with `lofi-build score {path}`.
-title: {title}
+title: {title_value}
 bpm: 76                 # 20..300
 time_signature: 4/4     # n/d
 key: D major            # "<tonic> major|minor"
@@ -76,6 +78,8 @@ form: [intro, A, A, B, A, outro]
 """
 
 
-def starter_score(title: str, path: str) -> str:
-    """The starter score for a song called ``title`` that will be saved at ``path`` (for its comments)."""
-    return TEMPLATE.format(title=title, path=path)
+def starter_score(title: str, path: str, schema: str | None = None) -> str:
+    """The starter score for a song called ``title`` (one line) that will be saved at ``path`` (for its
+    comments); ``schema``: where editors find the score schema, from the song's folder."""
+    return TEMPLATE.format(title=title, title_value=scalar(title), path=path,
+                           modeline=modeline(schema) if schema else "")

@@ -54,6 +54,18 @@ _EXPRESSIONS = [
     ("tr", re.compile(rf"^{_DEC}:{_DEC}:?{_DEC}?$", re.A)),
 ]
 
+
+
+def time_pattern() -> str:
+    """Every time string :func:`parse_beats` reads, as one ECMAScript pattern for editors (which have no
+    inline flags: a case-insensitive unit's letters become classes, 'm' -> '[mM]')."""
+    def case_free(pattern: str) -> str:
+        return re.sub(r"[a-z]", lambda m: f"[{m.group()}{m.group().upper()}]", pattern)
+
+    forms = [(case_free(r.pattern) if r.flags & re.I else r.pattern).strip("^$") for _, r in _EXPRESSIONS]
+    return r"^\s*(?:" + "|".join(forms) + r")\s*$"
+
+
 HINT = (
     "expected TransportTime 'BARS:QUARTERS[:SIXTEENTHS]' like '1:2:0', "
     "a note value like '4n', '8t', '4n.' or '1m', or seconds like '1.5s'"

@@ -26,7 +26,9 @@
         source: Walden (1854)
         bake: {...}                # optional: how ``lofi-build samples`` re-makes the item
 
-Paths are relative to samples.yaml and must stay inside its folder. :func:`load_kit` reports
+Paths are relative to samples.yaml and must stay inside its folder. A project's samples.yaml is laid
+over the packaged kit's (``load_kit(..., base=)``): an entry with a packaged id replaces that entry,
+others are added, and the packaged sources may be used without declaring them again. :func:`load_kit` reports
 every problem at once, each at its line in samples.yaml. :func:`publish` returns the sections of
 build/manifest.json the player reads:
 
@@ -93,6 +95,11 @@ class Audio:
     @property
     def duration(self) -> float:
         return self.frames / self.rate if self.rate else 0.0
+
+    @property
+    def inside(self) -> str:
+        """Its path inside its kit's folder (where the site publishes it, under assets/samples/)."""
+        return "/".join(PurePosixPath(self.rel).parts)
 
 
 @dataclass(frozen=True)
@@ -179,6 +186,12 @@ class Kit:
     def files(self) -> list[Audio]:
         return [audio for item in self.items for audio in item.files]
 
+    def overlaid(self, own: Kit, inherited: dict[str, Source]) -> Kit:
+        """``own`` laid over this kit: its items replace this kit's of the same id (in their place) or follow them."""
+        items = {item.id: item for item in self.items}
+        items.update((item.id, item) for item in own.items)
+        return Kit(own.path, own.doc, sources={**inherited, **own.sources}, items=list(items.values()))
+
 
 _DECODED: dict[tuple, tuple[int, int, int]] = {}
 
@@ -201,8 +214,8 @@ def _nonempty_str(value) -> bool:
 
 
 class _Loader:
-    def __init__(self, doc: yamlio.Document, strict: bool, check_files: bool):
-        self.doc, self.strict, self.check_files = doc, strict, check_files
+    def __init__(self, doc: yamlio.Document, strict: bool, check_files: bool, base: Kit | None = None):
+        self.doc, self.strict, self.check_files, self.base = doc, strict, check_files, base
         self.errors = Collector()
         self.root = Path(doc.path).parent
 
@@ -414,6 +427,11 @@ class _Loader:
         if data.get("version", 1) != 1:
             self.error(("version",), f"unsupported version {data['version']!r} (this lofi-build reads version 1)")
         kit = Kit(Path(self.doc.path), self.doc, sources=self.sources(data.get("sources")))
+        inherited = self.base.sources if self.base is not None else {}
+        for key, source in kit.sources.items():
+            if key in inherited and inherited[key] != source:
+                self.error(("sources", key), f"source {key!r} is the packaged kit's, declared otherwise there: "
+                                             "give yours a key of its own")
         items = data.get("items")
         if not isinstance(items, list):
             self.error(("items",) if "items" in data else (), "'items' must be a list of samples")
@@ -421,6 +439,7 @@ class _Loader:
         seen: dict[str, int] = {}
         # A source with a mistake of its own is still a known key: one error, not one per user.
         declared = set(data["sources"]) if isinstance(data.get("sources"), dict) else set()
+        declared |= set(inherited)
         for i, entry in enumerate(items):
             item = self.item(i, entry, declared, seen)
             if item is not None:
@@ -433,7 +452,7 @@ class _Loader:
                 warn(f"source {key!r} is not used by any item", self.doc.path,
                      *(self.doc.key_mark("sources", key) or (None, None)))
         self.errors.raise_if_any()
-        return kit
+        return kit if self.base is None else self.base.overlaid(kit, inherited)
 
     def check_preset(self, item: Item) -> None:
         """Scores name instruments by sampler preset, so an instrument id should be one."""
@@ -449,10 +468,19 @@ class _Loader:
                        + ("a drum kit: use kind 'drumkit'" if preset.percussion else "pitched: use kind 'instrument'"))
 
 
-def load_kit(samples_yaml: str | Path, strict: bool = False, check_files: bool = True) -> Kit:
-    """Read and check samples.yaml and (unless ``check_files`` is false) decode every file it names."""
+def load_kit(samples_yaml: str | Path, strict: bool = False, check_files: bool = True, base: Kit | None = None) -> Kit:
+    """Read and check samples.yaml and (unless ``check_files`` is false) decode every file it names; with
+    ``base``, the file is laid over that kit."""
     doc = yamlio.load(samples_yaml, ContentError)
-    return _Loader(doc, strict, check_files).load()
+    return _Loader(doc, strict, check_files, base).load()
+
+
+def load_kits(paths: list[Path], strict: bool = False) -> Kit | None:
+    """Kit files laid over each other in order (the package's, then the project's); None when there are none."""
+    kit = None
+    for path in paths:
+        kit = load_kit(path, strict=strict, base=kit)
+    return kit
 
 
 KIND_LABELS = {"instrument": "Instruments", "drumkit": "Drum kits", "ambience": "Ambience", "quote": "Quotes"}
@@ -478,8 +506,8 @@ def _credits(kit: Kit) -> list[dict]:
     return rows
 
 
-def publish(kit: Kit, emit: Callable[[Path], str]) -> dict:
-    """The kit's sections of build/manifest.json; ``emit(path)`` copies a file and returns its URL.
+def publish(kit: Kit, emit: Callable[[Audio], str]) -> dict:
+    """The kit's sections of build/manifest.json; ``emit(audio)`` copies a file and returns its URL.
 
     ``kit`` must come from :func:`load_kit` with its files checked (durations are read from them).
     """
@@ -487,7 +515,7 @@ def publish(kit: Kit, emit: Callable[[Path], str]) -> dict:
 
     def url(audio: Audio) -> str:
         if audio.path not in urls:
-            urls[audio.path] = emit(audio.path)
+            urls[audio.path] = emit(audio)
         return urls[audio.path]
 
     def size(files: list[Audio]) -> int:

@@ -8,7 +8,6 @@ import logging
 import posixpath
 import re
 import time
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,8 +19,9 @@ from ..errors import Collector, ContentError, LofiError
 from ..music.chord_table import chord_table
 from ..music.midi import midi_bytes
 from ..music.transport import Meter, parse_ticks
-from ..samples.manifest import Kit, load_kit, publish
+from ..samples.manifest import Kit, load_kits, publish
 from ..scorefile import compile_file
+from ..slug import slug
 from . import csp, worker
 from .facts import facts
 from .icons import ICON_SIZES, icon_png
@@ -35,13 +35,6 @@ SCORE_SUFFIXES = (".yaml", ".yml")
 def dumps(data) -> bytes:
     """JSON as every build writes it: sorted keys, compact, UTF-8, so equal data gives equal bytes."""
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def slug(text: str) -> str:
-    """A URL-safe id from a file name: 'Café Nights.yaml' -> 'cafe-nights'."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    s = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return s or "x" + hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
 @dataclass
@@ -144,15 +137,18 @@ class BuildCache:
             self._midi[key] = midi_bytes(song)
         return self._midi[key]
 
-    def kit(self, samples_yaml: Path, strict: bool) -> Kit:
-        """The sound kit, re-read only when samples.yaml or one of its files changed."""
-        key = (samples_yaml.read_bytes(), strict)
+    def kit(self, samples_yamls: list[Path], strict: bool) -> Kit | None:
+        """The sound kit (the package's, with the project's laid over it), re-read only when a samples.yaml
+        or one of its files changed."""
+        key = (tuple((path, path.read_bytes()) for path in samples_yamls), strict)
         hit = self._kit
         if hit is not None and hit[0] == key:
             stamps = [(a.path, a.path.stat().st_mtime_ns, a.path.stat().st_size) for a in hit[1].files]
             if stamps == hit[2]:
                 return hit[1]
-        kit = load_kit(samples_yaml, strict=strict)
+        kit = load_kits(samples_yamls, strict=strict)
+        if kit is None:
+            return None
         stamps = [(a.path, a.path.stat().st_mtime_ns, a.path.stat().st_size) for a in kit.files]
         self._kit = (key, kit, stamps)
         return kit
@@ -197,20 +193,27 @@ def compile_folder(folder: Path, strict: bool, cache: BuildCache, errors: Collec
     return pieces
 
 
+def compile_folders(folders: list[Path], strict: bool, cache: BuildCache, errors: Collector) -> list[Piece]:
+    """The scores of ``folders`` laid over each other: a later folder's piece replaces an earlier one's of the
+    same id (in its place), others follow."""
+    pieces: dict[str, Piece] = {}
+    for folder in folders:
+        pieces.update((piece.id, piece) for piece in compile_folder(folder, strict, cache, errors))
+    return list(pieces.values())
+
+
 def collect(config: Config, strict: bool, cache: BuildCache) -> Content:
     """Compile every score; every problem of every file is reported together."""
     errors = Collector()
     songs_dir = config.songs_dir
     content = Content(
         songs=compile_folder(songs_dir, strict, cache, errors),
-        drums=compile_folder(config.drums_dir, strict, cache, errors),
+        drums=compile_folders(config.drums_dirs, strict, cache, errors),
     )
-    samples_yaml = config.samples_yaml
-    if samples_yaml.is_file():
-        try:
-            content.kit = cache.kit(samples_yaml, strict)
-        except LofiError as e:
-            errors.add(e)
+    try:
+        content.kit = cache.kit(config.samples_yamls, strict)
+    except LofiError as e:
+        errors.add(e)
     errors.raise_if_any()
     if not content.songs:
         raise ContentError("no songs found: add a score with `lofi-build new-song NAME`", songs_dir)
@@ -295,17 +298,18 @@ def _progressions(config: Config, out: Output, library: dict | None) -> str:
     """The progression library, the mood table and VADER's lexicons as one asset the page fetches
     only when the listener makes a solo or types a mood; "" when the project has no library."""
     from ..music.mood import library_rows
-    from ..progressions import load_mood_table
+    from ..progressions import mood_table
 
-    if library is None:
+    if not library:
         return ""
     data = {"library": library_rows(library)}
-    if config.moods_yaml.is_file():
+    table = mood_table(config)
+    if table is not None:
         lexicon = config.theme.file("vendor/vader/vader_lexicon.txt")
         emoji = config.theme.file("vendor/vader/emoji_utf8_lexicon.txt")
         # URLs relative to the page, like every URL in the manifest.
         data["mood"] = {
-            "table": load_mood_table(config.moods_yaml),
+            "table": table,
             "lexicon": out.add_file(lexicon, "assets/vendor/vader_lexicon.txt"),
             "emoji": out.add_file(emoji, "assets/vendor/emoji_utf8_lexicon.txt"),
         }
@@ -416,10 +420,10 @@ def render(config: Config, content: Content, cache: BuildCache | None = None) ->
         "instruments": [],
         "credits": [],
     }
-    from ..progressions import load_library
+    from ..progressions import library as library_of
     from ..station import station_data
 
-    library = load_library(config.progressions_yaml) if config.progressions_yaml.is_file() else None
+    library = library_of(config)  # the package's, with the project's entries laid over it
     progressions = _progressions(config, out, library)
     if progressions:
         manifest["progressions"] = progressions
@@ -428,11 +432,7 @@ def render(config: Config, content: Content, cache: BuildCache | None = None) ->
     if content.model is not None:  # fetched by the player only when the listener asks for a new solo
         manifest["model"] = content.model.publish(out)
     if content.kit is not None:
-        samples_root = content.kit.root
-        manifest.update(publish(
-            content.kit,
-            lambda path: cache.add_file(out, path, "assets/samples/" + path.relative_to(samples_root).as_posix()),
-        ))
+        manifest.update(publish(content.kit, lambda audio: cache.add_file(out, audio.path, "assets/samples/" + audio.inside)))
     out.add("manifest.json", dumps(manifest))
 
     env = cache.templates(theme.dirs("templates"))

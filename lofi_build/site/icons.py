@@ -20,8 +20,8 @@ def _coverage(inside, size: int, ss: int = 4) -> np.ndarray:
     """Anti-aliased coverage (0..1) of a shape given as ``inside(x, y)`` over 64-unit coordinates."""
     step = 64.0 / (size * ss)
     axis = (np.arange(size * ss) + 0.5) * step
-    y, x = np.meshgrid(axis, axis, indexing="ij")
-    hit = inside(x, y).astype(np.float32)
+    # A row and a column that broadcast to the grid: each shape's sums of squares cost one pass over it.
+    hit = np.broadcast_to(inside(axis[None, :], axis[:, None]), (size * ss, size * ss)).astype(np.float32)
     return hit.reshape(size, ss, size, ss).mean(axis=(1, 3))
 
 
@@ -40,13 +40,13 @@ def _wave(x, y, width=3.0):
     t = np.linspace(0.0, 1.0, 96)[:, None]
     p0, p1, p2, p3 = np.array([12, 48]), np.array([20, 42]), np.array([44, 42]), np.array([52, 48])
     curve = ((1 - t) ** 3) * p0 + 3 * ((1 - t) ** 2) * t * p1 + 3 * (1 - t) * t * t * p2 + (t**3) * p3
-    near = np.zeros(x.shape, dtype=bool)
-    box = (x > 8) & (x < 56) & (y > 40) & (y < 52)
-    px, py = x[box], y[box]
-    hit = np.zeros(px.shape, dtype=bool)
-    for cx, cy in curve:
-        hit |= (px - cx) ** 2 + (py - cy) ** 2 <= (width / 2) ** 2
-    near[box] = hit
+    xs, ys = x[0], y[:, 0]
+    near = np.zeros((len(ys), len(xs)), dtype=bool)
+    r = width / 2
+    for cx, cy in curve:  # each disc is tested only on the samples under its square
+        cols = slice(np.searchsorted(xs, cx - r), np.searchsorted(xs, cx + r, side="right"))
+        rows = slice(np.searchsorted(ys, cy - r), np.searchsorted(ys, cy + r, side="right"))
+        near[rows, cols] |= (xs[cols][None, :] - cx) ** 2 + (ys[rows][:, None] - cy) ** 2 <= r * r
     return near
 
 

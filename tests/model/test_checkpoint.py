@@ -13,7 +13,7 @@ from lofi_build.config import load_config
 from lofi_build.errors import ModelError
 from lofi_build.model import checkpoint, train
 from modelkit import TINY, make_project, tiny_train
-from support import ROOT
+from support import DEFAULTS, ROOT
 
 
 def test_fingerprint_holds_every_setting_that_changes_the_weights(tmp_path):
@@ -61,7 +61,8 @@ def test_a_checkpoint_of_the_old_name_seed_loads_as_the_articles_network(tiny, t
 
 
 def test_the_shipped_checkpoints_load_and_keep_their_fingerprints():
-    for folder in sorted((ROOT / "content" / "model").glob("*/checkpoint.json")):
+    for folder in sorted([*(ROOT / "content" / "model").glob("*/checkpoint.json"),
+                          *(DEFAULTS / "content" / "model").glob("*/checkpoint.json")]):
         ckpt = checkpoint.load(folder.parent)
         assert ckpt.short == folder.parent.name and ckpt.network.name == ckpt.preset
         assert ckpt.fingerprint == json.loads(folder.read_text())["fingerprint"]

@@ -313,8 +313,9 @@ import mido  # noqa: E402
 from lofi_build.config import load_config  # noqa: E402
 from lofi_build.errors import LofiError, ModelError  # noqa: E402
 from lofi_build.model import pool, quality, train  # noqa: E402
+from lofi_build.progressions import load_library  # noqa: E402
 from lofi_build.music import tonejson  # noqa: E402
-from support import MINIMAL_SONG, ROOT, melody_notes, run_cli, tree_bytes, write_midi  # noqa: E402
+from support import DEFAULTS, MINIMAL_SONG, ROOT, THEME, melody_notes, run_cli, tree_bytes, write_midi  # noqa: E402
 
 LOOSE = dict(chord_tones=0.0, rest_min=0.0, rest_max=1.0, mean_note=0.0, max_equal_run=10_000, max_sixteenths=1.0)
 
@@ -428,7 +429,7 @@ def make_project(root: Path, ai: str = "") -> Path:
     write_midi(root / "content" / "midi" / "tune.mid", [(0, 0, melody_notes(0))])
     (root / "content" / "songs").mkdir(parents=True)
     (root / "content" / "songs" / "song.yaml").write_text(MINIMAL_SONG)
-    shutil.copytree(ROOT / "content" / "progressions", root / "content" / "progressions")
+    shutil.copytree(DEFAULTS / "content" / "progressions", root / "content" / "progressions")
     (root / "lofi.yaml").write_text(f"title: Gen\nseed: 3\nai:\n  pool_size: 3\n{ai}model:\n  preset: {PRESET}\n"
                                     "  train: never\n  corpus: [content/midi]\n")
     p = train.plan(load_config(root / "lofi.yaml"))
@@ -505,19 +506,19 @@ def test_ai_progressions_names_and_inline_ones_with_located_errors(tmp_path):
     shutil.rmtree(root / "content" / "progressions")
     (root / "lofi.yaml").write_text((root / "lofi.yaml").read_text().replace(
         '  progressions: [no-such-name, "Cm9 | Hm7"]\n', ""))
-    with pytest.raises(LofiError, match=r"no progression library \(\S*content/progressions/progressions.yaml\) and "
-                                        r"ai.progressions is empty"):
-        pool.progressions(load_config(root / "lofi.yaml"))
+    # A project without a library of its own plays over the package's.
+    packaged = load_library(DEFAULTS / "content" / "progressions" / "progressions.yaml")
+    assert [n for n, _ in pool.progressions(load_config(root / "lofi.yaml"))] == list(packaged)
     result = run_cli("generate", "--progression", "Cm9 | F13sus4", "--bars", "4", "-n", "1", "-o", tmp_path / "o",
                      cwd=root)
-    assert result.returncode == 0, result.stderr  # an inline progression needs no library
+    assert result.returncode == 0, result.stderr
 
 
 def test_the_site_asks_the_model_package_for_its_pool(project, tmp_path):
     from lofi_build import model
     from lofi_build.site.build import build_site
 
-    shutil.copytree(ROOT / "site_src", project / "site_src", dirs_exist_ok=True)
+    shutil.copytree(THEME, project / "site_src", dirs_exist_ok=True)
     result = run_cli("site", "-d", tmp_path / "site", cwd=project, check=True)
     assert "AI pool: checkpoint " in result.stderr and "validation perplexity 9.5" in result.stderr
     manifest = json.loads((tmp_path / "site" / "manifest.json").read_text())
@@ -537,7 +538,7 @@ def test_serve_cache_regenerates_the_pool_only_when_needed(project, tmp_path, mo
     from lofi_build.site.build import BuildCache, build
 
     root = shutil.copytree(project, tmp_path / "proj")
-    shutil.copytree(ROOT / "site_src", root / "site_src", dirs_exist_ok=True)
+    shutil.copytree(THEME, root / "site_src", dirs_exist_ok=True)
     calls = []
     real = pool.solos
     monkeypatch.setattr(pool, "solos", lambda *a, **k: calls.append(1) or real(*a, **k))

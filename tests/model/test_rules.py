@@ -180,8 +180,9 @@ def test_the_rules_keep_hard_bounds_only():
 # -- complexity ----------------------------------------------------------------------------------------------
 
 GENERATION = ["lofi_build/model/engine.py", "lofi_build/model/rules.py", "lofi_build/model/lookback.py",
-              "lofi_build/model/candidates.py", "site_src/js/ai/generate.js", "site_src/js/ai/rules.js",
-              "site_src/js/ai/lookback.js", "site_src/js/ai/candidates.js"]
+              "lofi_build/model/candidates.py", "lofi_build/defaults/site_src/js/ai/generate.js",
+              "lofi_build/defaults/site_src/js/ai/rules.js", "lofi_build/defaults/site_src/js/ai/lookback.js",
+              "lofi_build/defaults/site_src/js/ai/candidates.js"]
 
 
 def declared(path) -> set[str]:

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from support import ROOT, PageLog, static_server
+from support import ROOT, THEME, PageLog, static_server
 from lofi_build.config import Config
 from lofi_build.model import export
 from lofi_build.site import csp
@@ -39,7 +39,7 @@ def tiny(preset: str):
 def served(tmp_path_factory):
     """The page's JS and two exported networks (lofi and default) behind the site's CSP."""
     root = tmp_path_factory.mktemp("jssolo")
-    shutil.copytree(ROOT / "site_src" / "js", root / "js")
+    shutil.copytree(THEME / "js", root / "js")
     (root / "chords.json").write_bytes(dumps(chord_table()))
     models = {}
     for preset in ("lofi", "default"):

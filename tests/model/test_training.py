@@ -12,7 +12,7 @@ from lofi_build.config import load_config
 from lofi_build.model import checkpoint, corpus, lookback, presets, train
 from lofi_build.music import tokens
 from modelkit import CONFIG, TINY, make_project, run_python, tiny_train
-from support import ROOT, run_cli
+from support import ROOT, THEME, run_cli
 
 
 @pytest.mark.parametrize("preset", ["default", "article"])
@@ -132,7 +132,7 @@ def test_chord_vectors_are_laid_out_as_progression_chord_vector():
 
 def test_training_without_tensorflow_names_the_extra(tmp_path):
     root = make_project(tmp_path / "proj")
-    shutil.copytree(ROOT / "site_src", root / "site_src")
+    shutil.copytree(THEME, root / "site_src")
     script = ("import sys; sys.modules['tensorflow'] = None; sys.modules['keras'] = None\n"
               "from lofi_build.cli import main; sys.argv = ['lofi-build', 'site']; main()\n")
     result = run_python(script, cwd=root)
@@ -143,7 +143,7 @@ def test_training_without_tensorflow_names_the_extra(tmp_path):
 
 def test_train_never_without_a_match_is_an_error(tmp_path):
     root = make_project(tmp_path / "proj", CONFIG + "  train: never\n")
-    shutil.copytree(ROOT / "site_src", root / "site_src")
+    shutil.copytree(THEME, root / "site_src")
     result = run_cli("site", cwd=root)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.startswith("lofi.yaml:11:10: error: no checkpoint in content/model/ matches")

@@ -4,7 +4,7 @@ from fractions import Fraction
 
 import pytest
 
-from support import ROOT
+from support import DEFAULTS
 from lofi_build.music.accompany import (
     ANTICIPATE, BASS, BASS_HIGH, BASS_LOW, CHORD_HIGH, CHORD_LOW, COMPING, accompany, chord_tones, lead_shift,
     voicing_pcs,
@@ -15,7 +15,7 @@ from lofi_build.progressions import load_library
 PPQ = 480
 HARD = ("Dm9 | G13 | Cmaj9 | A7b13 | Bm7b5 E7#9 | Am9 | D/C | F#m7b5 B7b9 | C13sus4 | Ebmaj9#11 | Cdim7 | C6/9 "
         "| C/E Csus4 | C Db7#11 Gb7alt")
-LIBRARY = load_library(ROOT / "content" / "progressions" / "progressions.yaml")
+LIBRARY = load_library(DEFAULTS / "content" / "progressions" / "progressions.yaml")
 CASES = [(HARD, 16)] + [(e.progression.transpose(k).text, 8) for k, e in enumerate(LIBRARY.values())]
 
 

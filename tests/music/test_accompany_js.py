@@ -9,13 +9,13 @@ import random
 
 import pytest
 
-from support import ROOT
+from support import DEFAULTS
 from lofi_build.music.accompany import BASS, COMPING, accompany, lead_shift, tables
 from lofi_build.music.chord_table import chord_table
 from lofi_build.music.progression import parse_progression
 from lofi_build.progressions import load_library
 
-LIBRARY = ROOT / "content" / "progressions" / "progressions.yaml"
+LIBRARY = DEFAULTS / "content" / "progressions" / "progressions.yaml"
 KEYS = (0, 5, 10)
 SEEDS = (0, 7, 4242424242)
 LENGTHS = (4, 9)  # a whole number of loops and one that cuts a loop short

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from music21_reference import grammar_chord, music21_chord
-from support import ROOT
+from support import DEFAULTS, ROOT
 from lofi_build.music.chord_table import FIELDS, chord_table, melody_pcs
 from lofi_build.music.chords import ChordError, chord_pitches, read
 from lofi_build.music.pitch import looks_like_pitch
@@ -22,7 +22,7 @@ ROOTS = ["C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
 def library_symbols() -> list[str]:
     """Every chord of content/progressions/progressions.yaml in the 12 keys the pool plays it in."""
     out = set()
-    for entry in load_library(ROOT / "content" / "progressions" / "progressions.yaml").values():
+    for entry in load_library(DEFAULTS / "content" / "progressions" / "progressions.yaml").values():
         for k in range(12):
             out |= {c.symbol for bar in entry.progression.transpose(k).bars for c in bar}
     return sorted(out)

@@ -11,12 +11,12 @@ import pytest
 from lofi_build.music import mood
 from lofi_build.progressions import load_library, load_mood_table
 
-from support import ROOT, run_cli
+from support import DEFAULTS, ROOT, THEME, run_cli
 
-TABLE = ROOT / "content" / "progressions" / "moods.yaml"
-LIBRARY = ROOT / "content" / "progressions" / "progressions.yaml"
+TABLE = DEFAULTS / "content" / "progressions" / "moods.yaml"
+LIBRARY = DEFAULTS / "content" / "progressions" / "progressions.yaml"
 CASES = json.loads((ROOT / "tests" / "mood_cases.json").read_text(encoding="utf-8"))
-VENDOR = ROOT / "site_src" / "vendor" / "vader"
+VENDOR = THEME / "vendor" / "vader"
 
 
 @pytest.fixture(scope="module")
@@ -181,8 +181,8 @@ def test_the_build_publishes_library_table_and_lexicons_for_later(tmp_path):
     (tmp_path / "lofi.yaml").write_text(MINIMAL_CONFIG, encoding="utf-8")
     (tmp_path / "content" / "songs").mkdir(parents=True)
     (tmp_path / "content" / "songs" / "song.yaml").write_text(MINIMAL_SONG, encoding="utf-8")
-    shutil.copytree(ROOT / "site_src", tmp_path / "site_src")
-    shutil.copytree(ROOT / "content" / "progressions", tmp_path / "content" / "progressions")
+    shutil.copytree(THEME, tmp_path / "site_src")
+    shutil.copytree(DEFAULTS / "content" / "progressions", tmp_path / "content" / "progressions")
     run_cli("site", cwd=tmp_path, check=True)
     out = tmp_path / "build"
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))

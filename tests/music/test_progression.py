@@ -5,7 +5,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from support import ROOT
+from support import DEFAULTS
 from lofi_build.music.chords import chord_pitches
 from lofi_build.music.progression import MOODS, ProgressionError, chord_vector, make_chord, parse_progression
 from lofi_build.progressions import load_library
@@ -81,7 +81,7 @@ def test_chord_vector():
     assert (make_chord("Dm7/F").vector() == chord_vector(2, (0, 2, 5, 9), 5)).all()
 
 
-LIBRARY = ROOT / "content" / "progressions" / "progressions.yaml"
+LIBRARY = DEFAULTS / "content" / "progressions" / "progressions.yaml"
 
 
 def test_library_entries_parse_and_transpose_to_every_key():

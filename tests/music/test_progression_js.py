@@ -9,13 +9,13 @@ import random
 
 import pytest
 
-from support import ROOT
+from support import DEFAULTS
 from lofi_build.music.chord_table import chord_table
 from lofi_build.music.chords import ChordError
 from lofi_build.music.progression import ProgressionError, chord_vector, make_chord, parse_progression
 from lofi_build.progressions import load_library
 
-LIBRARY = ROOT / "content" / "progressions" / "progressions.yaml"
+LIBRARY = DEFAULTS / "content" / "progressions" / "progressions.yaml"
 MODULE = "/site_src/js/ai/progression.js"
 
 ROOTS = ["C", "C#", "Db", "D", "D#", "Eb", "E", "E#", "Fb", "F", "F#", "Gb", "G", "G#", "Ab", "A", "A#", "Bb",

@@ -15,7 +15,7 @@ from fractions import Fraction
 import pytest
 
 from lofi_build.music.transport import PPQ, Meter, TimeValueError, format_bbs, parse_beats, ticks
-from support import ROOT, static_server
+from support import THEME, static_server
 
 pytestmark = pytest.mark.browser
 
@@ -76,7 +76,7 @@ _READ_JS = """
 
 def test_transport_times_read_like_tone_js(page):
     cases = _cases(3000)
-    with static_server(ROOT / "site_src" / "vendor") as url:
+    with static_server(THEME / "vendor") as url:
         page.goto(url + "__blank__.html")
         page.add_script_tag(url=url + "tone/Tone.js")
         payload = [

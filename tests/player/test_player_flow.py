@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from support import ROOT, wait_for
+from support import DEFAULTS, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -92,7 +92,7 @@ def test_a_song_with_a_form_loops_its_whole_form_on_its_own_samples(project, pag
     from support import run_cli, static_server
 
     (project / "content" / "songs" / "test-song.yaml").write_text(starter_score("Test Song", "x.yaml"))
-    (project / "content" / "samples").symlink_to(ROOT / "content" / "samples")
+    (project / "content" / "samples").symlink_to(DEFAULTS / "content" / "samples")
     site = project / "build"
     run_cli("site", "-q", cwd=project, check=True)
     piece = json.loads((site / manifest(site)["songs"][0]["url"]).read_text())

@@ -314,7 +314,7 @@ def test_a_quote_start_of_2m_in_lofi_yaml_is_heard_at_bar_3(tmp_path, browser):
     """Python reads the full TransportTime grammar and bakes ticks; the browser only reads them."""
     project = tmp_path / "project"
     project.mkdir()
-    for name in ("content", "site_src", "netlify.toml"):
+    for name in ("content", "netlify.toml"):
         (project / name).symlink_to(ROOT / name)
     config = (ROOT / "lofi.yaml").read_text("utf-8").replace('quote_start: "4:0:0"', "quote_start: 2m")
     config = config.replace("pool_size: 16", "pool_size: 0")

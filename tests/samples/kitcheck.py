@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from support import IN_CI, ROOT, run_cli, static_server  # noqa: F401 (run_cli re-exported)
+from support import DEFAULTS, IN_CI, ROOT, run_cli, static_server  # noqa: F401 (ROOT and run_cli re-exported)
 
-KIT_YAML = ROOT / "content" / "samples" / "samples.yaml"
-DRUMS_DIR = ROOT / "content" / "drums"
+KIT_YAML = DEFAULTS / "content" / "samples" / "samples.yaml"
+DRUMS_DIR = DEFAULTS / "content" / "drums"
 SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
 BAKE_NEEDS = {"fluidsynth": "fluidsynth", "espeak-ng": "espeak-ng"}
 

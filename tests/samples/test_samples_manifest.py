@@ -82,9 +82,9 @@ def test_publish_gives_the_site_its_sections(make_kit):
     kit = load_kit(make_kit(GOOD, FILES))
     emitted = []
 
-    def emit(path: Path) -> str:
-        emitted.append(path)
-        return f"assets/samples/{path.stem}.0123abcd{path.suffix}"
+    def emit(audio) -> str:
+        emitted.append(audio.path)
+        return f"assets/samples/{audio.path.stem}.0123abcd{audio.path.suffix}"
 
     out = publish(kit, emit)
     assert set(out) == {"instruments", "ambience", "quotes", "credits"}
@@ -111,7 +111,7 @@ def test_publish_gives_the_site_its_sections(make_kit):
 def test_publish_emits_a_shared_file_once(make_kit):
     text = GOOD.replace("D#4: piano/Ds4.mp3", "D#4: piano/C4.mp3")
     emitted = []
-    publish(load_kit(make_kit(text, FILES)), lambda p: emitted.append(p) or p.name)
+    publish(load_kit(make_kit(text, FILES)), lambda a: emitted.append(a.path) or a.path.name)
     assert len(emitted) == len(set(emitted))
 
 

@@ -10,7 +10,7 @@ import re
 import numpy as np
 import pytest
 
-from support import ROOT, PageLog, run_cli, static_server, wait_for
+from support import DEFAULTS, ROOT, THEME, PageLog, run_cli, static_server, wait_for
 from lofi_build import cli
 from lofi_build.config import AI, Config, Loops, as_dict, bounds, load_config
 from lofi_build.model import export, pool, quality
@@ -18,7 +18,7 @@ from lofi_build.music import accompany, chord_table, dynamics, form, pitch, tran
 from lofi_build.music.tonejson import Track, song_json
 from lofi_build.site.facts import facts
 
-JS = ROOT / "site_src" / "js"
+JS = THEME / "js"
 FACTS = facts(Config())
 SOLO = pool.solo_facts()
 
@@ -183,7 +183,7 @@ def other_site(tmp_path_factory):
     folder = tmp_path_factory.mktemp("facts")
     text = (ROOT / "lofi.yaml").read_text(encoding="utf-8")
     (folder / "lofi.yaml").write_text(text[:text.index("ai:")] + OTHER_AI + text[text.index("model:"):], encoding="utf-8")
-    (folder / "site_src").symlink_to(ROOT / "site_src")
+    (folder / "site_src").symlink_to(THEME)
     # The training corpus is copied (the checkpoint's fingerprint names its files by their path in the project),
     # the rest linked: the shipped checkpoint matches and nothing trains.
     for part in (ROOT / "content").iterdir():
@@ -223,7 +223,7 @@ def test_live_solos_obey_the_sites_top_k_temperature_and_quality(browser, other_
     assert manifest["facts"] == facts(config)
     entry = manifest["model"]
     ex = export.Exported(json.loads((site / entry["header"]).read_text()), (site / entry["weights"]).read_bytes())
-    twin = export.dequantised(checkpoint.load(ROOT / "content" / "model" / entry["id"]), ex)
+    twin = export.dequantised(checkpoint.load(DEFAULTS / "content" / "model" / entry["id"]), ex)
     with static_server(site, headers=csp.netlify_headers(ROOT)) as url:
         context = browser.new_context()
         page = context.new_page()

@@ -14,7 +14,7 @@ import tomllib
 import pytest
 import yaml
 
-from support import CHROMIUM, ROOT, PageLog, need_tool, run_cli, static_server, tree_bytes, wait_for
+from support import CHROMIUM, ROOT, THEME, PageLog, need_tool, run_cli, static_server, tree_bytes, wait_for
 from lofi_build.site import csp
 
 BASE = "/lofi/"
@@ -40,7 +40,7 @@ def test_the_worker_lists_every_file_with_its_content_hash(project, tmp_path):
     assert any(u.startswith("assets/vendor/Tone.") for u in shell)
     assert not any(u.startswith(("songs/", "assets/samples/")) for u in shell)  # after the first sound
     assert all(not u.startswith("/") and "://" not in u for u in listed)  # relative: any base path
-    assert (site / "sw.js").read_bytes().endswith((ROOT / "site_src" / "sw.js").read_bytes())
+    assert (site / "sw.js").read_bytes().endswith((THEME / "sw.js").read_bytes())
 
 
 def test_a_new_build_is_a_new_worker_and_the_same_build_the_same(project, tmp_path):
@@ -85,7 +85,7 @@ def test_hosts_never_cache_the_worker_as_immutable():
     workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "pages.yml").read_text())
     runs = " ".join(s.get("run", "") for s in workflow["jobs"]["build"]["steps"])
     assert "build/sw.js" in runs and 'updateViaCache: "none"' in runs
-    assert 'updateViaCache: "none"' in (ROOT / "site_src" / "js" / "platform" / "install.js").read_text()
+    assert 'updateViaCache: "none"' in (THEME / "js" / "platform" / "install.js").read_text()
 
 
 def free_port() -> int:
