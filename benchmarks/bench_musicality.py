@@ -252,7 +252,7 @@ def cell(row: Row, value) -> str:
 def print_table(title: str, columns: dict[str, dict], each: bool = False) -> None:
     """The rows for every column; ``each``: how many pieces meet each target on their own, instead."""
     print(f"\n{title}")
-    head = ["measure", *(TITLES[c] for c in columns), "target"]
+    head = ["measure", *(TITLES.get(c, c) for c in columns), "target"]
     lines = [head]
     rows = [r for r in ROWS if not each or isinstance(r, str) or r.target()]
     for row, after in zip(rows, rows[1:] + [""]):
@@ -354,6 +354,8 @@ def main(argv=None) -> int:
                         help="print a piece note by note instead of the tables (repeatable)")
     parser.add_argument("--each", action="store_true", help="also count the pieces that meet each target alone")
     parser.add_argument("--verbose", action="store_true", help="show the pool's warnings (solos failing the gate)")
+    parser.add_argument("--songs", action="store_true",
+                        help="print a column for each song (and all songs together) beside the corpus, no solos")
     parser.add_argument("--card", action="store_true", help="write the tables into the shipped model's card")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR, format="%(message)s")
@@ -371,6 +373,12 @@ def main(argv=None) -> int:
     reference = {key: sum(m[key] for m in corpus_measured) for key in measures.HISTOGRAMS}
     fixed = {"corpus": column(corpus_measured, corpus_notes, reference),
              "songs": column(*measured(songs(config)), reference)}
+    if args.songs:
+        each = songs(config)
+        columns = {"corpus": fixed["corpus"], **{name: column(*measured([(name, p)]), reference) for name, p in each},
+                   "songs": fixed["songs"]}
+        print_table(f"our songs, each over the chords it plays ({len(each)} songs)", columns)
+        return 0
     print(f"corpus: {len(corpus_pieces)} lead sheets of {len(corpus_leadsheets(config))} (a sheet whose bar length "
           f"changes, or without chord symbols, is left out); chorales left out. Seed {config.seed}.")
     for which in ("pool", "held-out"):
