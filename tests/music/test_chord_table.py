@@ -14,6 +14,7 @@ from lofi_build.music.chord_table import FIELDS, chord_table, melody_pcs
 from lofi_build.music.chords import ChordError, chord_pitches, read
 from lofi_build.music.pitch import looks_like_pitch
 from lofi_build.progressions import load_library
+from lofi_build.scorefile import compile_file
 
 KINDS = chord_table()["kinds"]
 ROOTS = ["C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
@@ -28,12 +29,25 @@ def library_symbols() -> list[str]:
     return sorted(out)
 
 
+def _note_lists(data: dict):
+    """Every list of notes a score writes: its parts' ``notes``, and in a score with a form each section's and each
+    ending's notes per part."""
+    for part in data.get("parts", []):
+        yield part.get("notes", [])
+    names = {part["name"] for part in data.get("parts", [])}
+    for body in (data.get("sections") or {}).values():
+        for each in [body, *body.get("endings", [])]:
+            yield from (notes for name, notes in each.items() if name in names)
+
+
 def song_symbols() -> list[str]:
-    """Every chord symbol of content/songs/*.yaml: ``chord:`` values and compact notes that are no pitch."""
+    """Every chord symbol of content/songs/*.yaml: the chords its chord lines play (its "lofi" chords), ``chord:``
+    values and compact notes that are no pitch."""
     out = set()
     for path in sorted((ROOT / "content" / "songs").glob("*.yaml")):
-        for part in yaml.safe_load(path.read_text(encoding="utf-8"))["parts"]:
-            for note in part["notes"]:
+        out |= {chord["symbol"] for chord in compile_file(path)["lofi"].get("chords", [])}
+        for notes in _note_lists(yaml.safe_load(path.read_text(encoding="utf-8"))):
+            for note in notes:
                 if isinstance(note, dict) and "chord" in note:
                     out.add(note["chord"])
                 elif isinstance(note, list) and isinstance(note[1], str) and not looks_like_pitch(note[1]):
