@@ -262,9 +262,10 @@ def test_keyboard_labels_and_focus(open_player):
         assert slider.get_attribute("aria-valuetext"), slider.get_attribute("id")
     assert page.get_attribute("#vol-drums", "aria-valuetext").endswith("dB")
     # Space on a radio picks it rather than toggling play.
+    songs = page.evaluate("[...document.querySelectorAll('#songs .track')].map((t) => t.dataset.id)")
     page.focus("#track-late-bus-home")
-    page.keyboard.press("ArrowDown")
-    wait_for(page, f"{STATE}.selected.track === 'paper-lanterns'")
+    page.keyboard.press("ArrowDown")  # the next song in the list
+    wait_for(page, f"{STATE}.selected.track === '{songs[songs.index('late-bus-home') + 1]}'")
     assert state(page)["transport"]["state"] == "paused"
     assert page.log.errors == []
 
