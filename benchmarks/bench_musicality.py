@@ -13,7 +13,9 @@ each solo over the chords it plays (its loop: cycles and the turnaround). our so
 chords their scores write (the piece's "lofi" chords, from their chord lines). Shares pool the notes of all the
 pieces of a column; counts add up; a velocity spread and a motif length are the median piece's.
 
-    PYTHONPATH=. python benchmarks/bench_musicality.py [--only pool|held-out] [--each] [--read COLUMN:SET:N] [--card]
+    PYTHONPATH=. python benchmarks/bench_musicality.py [--only pool|held-out] [--each] [--read COLUMN:SET:N] [--songs] [--card]
+
+--songs prints one column per song (each over the chords it plays) beside the corpus and all songs together.
 
 --card writes both tables into the shipped checkpoint's model card (its MODEL.md, section "Solos").
 
