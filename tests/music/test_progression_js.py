@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
 
 import pytest
 
@@ -157,3 +158,11 @@ def test_python_says_the_pinned_error_texts():
         parse_progression("Cmaj7 |")
     assert python_chord("C7#")["error"] == "unknown chord symbol 'C7#'"
     assert list(chord_vector(None, (), None)) == [0.0] * 36
+
+
+def test_the_page_keeps_only_the_grammar_and_the_lookup():
+    """progression.js reads the chord table the build bakes: the symbol grammar and the lookup, no chord facts of its
+    own and nothing that imitates music21 or Python (issue 17: at most 250 lines)."""
+    text = (DEFAULTS / "site_src" / "js" / "ai" / "progression.js").read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= 250
+    assert not re.search(r"music21 quirk|\bpy(Split|Strip|Int)\b", text)

@@ -269,3 +269,35 @@ def test_the_player_modules_live_in_folders_named_for_their_part_each_saying_its
     for path in sorted(js.rglob("*.js")):
         first = path.read_text(encoding="utf-8").splitlines()[0]
         assert first.startswith("// ") and first.endswith(".") and len(first) <= 160, path.relative_to(js)
+
+
+def test_the_player_modules_are_published_without_comments_and_keep_working(project):
+    """compact_js: every module of the theme is published without its comments and meaningless whitespace,
+    as valid JavaScript (node --check), its imports and exports as they were; the browser tests play them."""
+    import shutil
+    import subprocess
+
+    from lofi_build.site.build import compact_js
+
+    config = load_config(project / "lofi.yaml")
+    build(config, project / "build")
+    (js,) = (project / "build" / "assets").glob("js-*")
+    sources = config.theme.tree("js")
+    assert {p.relative_to(js).as_posix() for p in js.rglob("*.js")} == set(sources)
+    total = {"source": 0, "published": 0}
+    for rel, source in sources.items():
+        text, published = source.read_text(encoding="utf-8"), (js / rel).read_text(encoding="utf-8")
+        total["source"] += len(text)
+        total["published"] += len(published)
+        assert not re.search(r"^\s*//", published, re.M), rel  # no line comment left
+        # What each module imports and re-exports, in order (statements start a line, or follow a ';' once minified).
+        statements = re.compile(r"(?:^|;)\s*(?:import|export)\b[^;]*?\bfrom\s*\"([^\"]+)\"", re.M)
+        assert statements.findall(published) == statements.findall(text), rel
+    assert total["published"] < 0.75 * total["source"], total
+    assert compact_js("data.json", b'{"a": 1}') == b'{"a": 1}'  # only modules
+    if shutil.which("node"):
+        for rel in sources:
+            checked = project / "check.mjs"
+            checked.write_bytes((js / rel).read_bytes())
+            result = subprocess.run(["node", "--check", str(checked)], capture_output=True, text=True)
+            assert result.returncode == 0, (rel, result.stderr[-500:])

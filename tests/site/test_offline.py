@@ -131,7 +131,11 @@ def test_after_one_visit_the_player_plays_every_layer_offline_and_a_new_build_ta
     # The network is gone: the server is down and the browser is offline.
     context.set_offline(True)
     failed = []
-    page.on("requestfailed", lambda r: failed.append(f"{r.url} {r.failure}"))
+    # Requests for the site's files only: a blob: URL is an object in the page's memory, never fetched. (Tone makes
+    # a default context at import whose clock worker loads from a blob; the page's own context replaces it at
+    # once, and when that happens before the worker's blob has loaded the load is aborted: nothing to do with
+    # being offline, and seen once in three runs.)
+    page.on("requestfailed", lambda r: not r.url.startswith("blob:") and failed.append(f"{r.url} {r.failure}"))
     page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.url} {r.status}"))
     page.reload()
     wait_for(page, "window.lofi !== undefined", timeout=30)

@@ -1,4 +1,6 @@
-// Best of several, the twin of lofi_build/model/candidates.py (read its docstring): a solo is generated from each
+// Best of several: a solo is the best by one score of the candidates its seed gives.
+//
+// The twin of lofi_build/model/candidates.py (read its docstring): a solo is generated from each
 // of its candidates' seeds and the best by the score is kept, so a seed means the same solo in the page and the
 // build. The count, the seeds' step and the weights come from the exported model's header (header.candidates);
 // the measures are lofi_build/model/measures.py's, on the twelfth grid.

@@ -157,9 +157,7 @@ export class Chord {
   }
   vector() { return chordVector(this.root, this.pcs, this.bass); }
   transpose(semitones) { return makeChord(transposeSymbol(this.symbol, semitones)); }
-  toJSON() {
-    return { symbol: this.symbol, root: this.root, pcs: this.pcs, bass: this.bass, midi: this.midi, avoid: this.avoid };
-  }
+  toJSON() { const { symbol, root, pcs, bass, midi, avoid } = this; return { symbol, root, pcs, bass, midi, avoid }; }
 }
 
 /** The Chord a symbol names; throws ChordError for an unknown symbol. */

@@ -4,8 +4,7 @@
 // (encoder padding never heard), started again every `loopTicks` (lofi.yaml's loops.ambience
 // bars) on the Transport's grid, crossfading into itself.
 import { BufferVoice } from "../audio/buffer-voice.js";
-import { Layer } from "./layers.js";
-import { NOW, SOON } from "../audio/samples.js";
+import { Layer, loadOneBuffer } from "./layers.js";
 import { barTicks, secondsPerTick } from "../audio/transport.js";
 
 const T = () => window.Tone;
@@ -13,10 +12,8 @@ const ENTER_FADE = 0.6; // seconds a live change brings the bed in over
 
 export class AmbienceLayer extends Layer {
   static async build(entry, spec, env) {
-    env.count(1);
-    const buffer = await env.track(env.loader.buffer(entry.url, env.eager ? NOW : SOON));
-    if (buffer === undefined) throw env.lastError();
-    if (!env.live()) return null;
+    const buffer = await loadOneBuffer(entry, env);
+    if (buffer === null) return null;
     const layer = new AmbienceLayer({ context: env.context, destination: env.destination, spec });
     layer.entry = entry;
     layer.loopTicks = env.loops[spec.loop] * barTicks(env.context.transport);

@@ -4,12 +4,23 @@
 // own output gain, install at a tick, retire at a tick (a short fade from that bar, disposed
 // once silent), restart after a Stop, hush and unhush for Pause, and whether it sounds now.
 // The kinds live in piece-layer.js, ambience-layer.js and quote-layer.js.
+import { NOW, SOON } from "../audio/samples.js";
 
 const T = () => window.Tone;
 
 export const PAUSE_FADE = 0.06; // seconds to silence on Pause and Stop (no click)
 export const CHANGE_FADE = 0.4; // seconds an outgoing layer fades over from the change's bar
 const GONE = 0.05; // seconds after a fade before the layer is disposed
+
+/** The first steps of a layer built on one kit buffer (the ambience bed, a quote): the load counted,
+ * the buffer awaited (now when the build is eager, else soon); null when the build was superseded
+ * meanwhile. Throws the loader's error when the buffer could not be had. */
+export async function loadOneBuffer(entry, env) {
+  env.count(1);
+  const buffer = await env.track(env.loader.buffer(entry.url, env.eager ? NOW : SOON));
+  if (buffer === undefined) throw env.lastError();
+  return env.live() ? buffer : null;
+}
 
 export class Layer {
   /** `destination`: the family chain's input this layer's output gain feeds. */

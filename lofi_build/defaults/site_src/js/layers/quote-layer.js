@@ -3,18 +3,15 @@
 // The quote layer: spoken once per pass from the site's quote start (ticks baked into the
 // manifest), the music ducked under it.
 import { BufferVoice } from "../audio/buffer-voice.js";
-import { Layer } from "./layers.js";
-import { NOW, SOON } from "../audio/samples.js";
+import { Layer, loadOneBuffer } from "./layers.js";
 import { secondsPerTick } from "../audio/transport.js";
 
 const T = () => window.Tone;
 
 export class QuoteLayer extends Layer {
   static async build(entry, spec, env) {
-    env.count(1);
-    const buffer = await env.track(env.loader.buffer(entry.url, env.eager ? NOW : SOON));
-    if (buffer === undefined) throw env.lastError();
-    if (!env.live()) return null;
+    const buffer = await loadOneBuffer(entry, env);
+    if (buffer === null) return null;
     const layer = new QuoteLayer({ context: env.context, destination: env.destination, spec });
     layer.entry = entry;
     layer.buffer = buffer;

@@ -6,7 +6,7 @@
 // now and then, and only the notes near the play head held. Everything else (swing, humanising,
 // latency, the late-tick fix) is PieceParts'.
 import { PieceParts } from "./playback.js";
-import { pieceBarTicks, pieceLoopTicks } from "./pieces.js";
+import { pieceBarTicks, pieceLoopTicks, trackLayBack } from "./pieces.js";
 import { prng } from "../audio/transport.js";
 
 const SLICE_BARS = 1; // bars of notes handed to Tone at a time
@@ -20,7 +20,7 @@ export class SlicedParts extends PieceParts {
     this.tracks = piece.tracks.map((track, index) => {
       const notes = track.notes.filter((n) => n.ticks < own);
       if (!notes.every((n, i) => i === 0 || notes[i - 1].ticks <= n.ticks)) notes.sort((a, b) => a.ticks - b.ticks);
-      return { voice: voiceFor(track), notes, index, name: track.name };
+      return { voice: voiceFor(track), notes, index, name: track.name, layBack: trackLayBack(piece, track) };
     });
     return [];
   }
@@ -35,6 +35,7 @@ export class SlicedParts extends PieceParts {
       ticks: n.ticks, midi: n.midi, name: n.name, durationTicks: n.durationTicks,
       velocity: rnd ? Math.min(1, n.velocity * (1 + h.velocity * (rnd() * 2 - 1))) : n.velocity,
       jitter: rnd ? h.timing * (rnd() * 2 - 1) : 0,
+      layBack: track.layBack, // ticks behind the beat, as PieceParts plays them
       track: track.name, index: track.index, voice: track.voice,
     };
   }

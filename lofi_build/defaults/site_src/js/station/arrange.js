@@ -97,6 +97,7 @@ export function makeTrack(model, { track, groove, station }) {
     lofi: {
       station: { id: track.id, index: track.index, seed: station }, seed: r.seed, temperature: r.temperature, topK: r.topK,
       model: model.header.model, progression: r.progression, progressionB: r.progressionB, groove: r.groove,
+      layBack: home.lofi.layBack || {}, // the melody behind the beat, as every AI solo's (the site's ai.lay_back)
     },
   });
 }
