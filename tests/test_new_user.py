@@ -76,7 +76,7 @@ def test_the_station_builds_from_the_installed_package_alone(station):
     assert station["tensorflow"] == "None"  # the packaged model serves: nothing trains
     new, site, check = station["log"]
     assert "Made a station in s" in new.stdout
-    assert "1 songs, 16 AI solos, 4 drum grooves" in site.stderr and " with lofi-" in site.stderr
+    assert "1 song, 16 AI solos, 4 drum grooves" in site.stderr and " with lofi-" in site.stderr
     assert "all good" in check.stderr
     assert "Traceback" not in "".join(r.stderr for r in station["log"])
 

@@ -491,11 +491,12 @@ def build_site(config: Config | str | Path, outdir=None, strict=False, seed=None
     config = as_config(config, strict=strict, seed=seed, base_path=base_path)
     result = build(config, outdir, strict)
     where = result.outdir
-    log.info(
-        "%s %s in %.2f s: %d songs, %d AI solos, %d drum grooves, %d samples.",
-        "Built" if result.changed else "Unchanged:", where, result.seconds, result.songs, result.solos, result.drums,
-        result.samples,
-    )
+    def count(n: int, what: str) -> str:
+        return f"{n} {what}" if n == 1 else f"{n} {what}s"
+
+    log.info("%s %s in %.2f s: %s, %s, %s, %s.", "Built" if result.changed else "Unchanged:", where, result.seconds,
+             count(result.songs, "song"), count(result.solos, "AI solo"), count(result.drums, "drum groove"),
+             count(result.samples, "sample"))
     log.info("Preview it with `lofi-build serve` (or `python3 -m http.server -d %s`).", where)
     return result
 
