@@ -1,7 +1,7 @@
 """A new station's first build: `lofi-build new s && cd s && lofi-build site`, nothing cached, TensorFlow
 unimportable (the packaged model serves), timed as the user waits for it (interpreter start and imports
 included), against this repository's own first build measured in the same run (the same command on its
-three songs, its corpus fingerprint and the same packaged kit and model).
+eight songs, its corpus fingerprint and the same packaged kit and model).
 
     PYTHONPATH=. python benchmarks/bench_new_station.py [--runs 3]
 """
