@@ -98,10 +98,20 @@ def test_new_song_writes_a_starter_that_compiles(project):
     assert compile_file(project / "content" / "songs" / "evil.yaml")["header"]["name"] == "../evil"
 
 
-def test_shipped_songs_compile():
-    for path in sorted((ROOT / "content" / "songs").glob("*.yaml")):
+def test_shipped_songs_compile_into_whole_forms_for_the_station():
+    """Every shipped song compiles strictly, loops its whole form (sections end to end), has two or more
+    contrasting sections besides its intro and outro, and lasts 1.5 to 4 minutes at its tempo (issue 20)."""
+    paths = sorted((ROOT / "content" / "songs").glob("*.yaml"))
+    assert len(paths) >= 8
+    for path in paths:
         song = compile_file(path, strict=True)
-        assert song["lofi"]["loopBars"] == 8
+        sections, bars = song["lofi"]["sections"], song["lofi"]["loopBars"]
+        assert sum(s["bars"] for s in sections) == bars, path.name
+        assert sections[0]["name"] == "intro" and sections[-1]["name"] == "outro", path.name
+        assert len({s["name"] for s in sections} - {"intro", "outro"}) >= 2, path.name
+        beats, _ = song["lofi"]["timeSignature"]
+        minutes = bars * beats / song["header"]["tempos"][0]["bpm"]
+        assert 1.5 <= minutes <= 4, (path.name, minutes)
 
 
 def test_the_config_is_read_once_per_command(project):
