@@ -1,14 +1,17 @@
 """Musicality against noise (issue 18, item 9): every musician's measure (lofi_build/model/measures.py) as columns
-corpus | shipped | first candidate | random network | unigram | our songs, beside the issue's targets, with a mark
+corpus | shipped | first candidate | no nudges | random network | unigram | our songs, beside the issue's targets, with a mark
 where a column meets its target; (a) for the pool the build makes (lofi.yaml's settings), (b) for 8 solos over each
 of 6 progressions that are not in content/.
 
 corpus: the lead sheets of model.corpus (their melodies over their own chord symbols, read with music21 and cached in
 .lofi-cache/; Bach's chorales are left out: they are not lead sheets, and their chord labels hold the melody).
 shipped: the checkpoint the build uses, each solo the best of its candidates (lofi_build/model/candidates.py); first
-candidate: the same solos without the choice (each solo's first candidate: what choosing gains); random network: its
-preset's Keras builder, seeded, untrained; unigram: its layout playing the training set's token and duration
-frequencies; all through the build's make_pool (masks, the choice between candidates and the lofi gate included),
+candidate: the same solos without the choice (each solo's first candidate: what choosing gains); no nudges: the
+shipped model chosen among its candidates but drawn from its own logits, without the rules' nudges (what the model
+does alone: lofi_build/model/rules.py); random network: its preset's Keras builder, seeded, untrained; unigram: its
+layout playing the training set's token and duration frequencies (both nudged, as the shipped model is: what the
+nudges do to noise); all through the build's make_pool (masks, nudges, the choice between candidates and the lofi gate
+included),
 each solo over the chords it plays (its loop: cycles and the turnaround). our songs: content/songs' melodies over the
 chords their scores write (the piece's "lofi" chords, from their chord lines). Shares pool the notes of all the
 pieces of a column; counts add up; a velocity spread and a motif length are the median piece's.
@@ -55,10 +58,10 @@ HELD_OUT = {
     "sharp": "Emaj9 | C#m9 | F#m11 | B13sus4 B7b9 | G#m7 C#7b9 | F#m9 B13",
 }
 HELD_OUT_SOLOS = 8
-COLUMNS = ("corpus", "shipped", "first", "random", "unigram", "songs")
-TITLES = {"corpus": "corpus", "shipped": "shipped", "first": "first candidate", "random": "random network",
-          "unigram": "unigram", "songs": "our songs"}
-MODELS = ("shipped", "first", "random", "unigram")  # the columns made by make_pool
+COLUMNS = ("corpus", "shipped", "first", "plain", "random", "unigram", "songs")
+TITLES = {"corpus": "corpus", "shipped": "shipped", "first": "first candidate", "plain": "no nudges",
+          "random": "random network", "unigram": "unigram", "songs": "our songs"}
+MODELS = ("shipped", "first", "plain", "random", "unigram")  # the columns made by make_pool
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,9 @@ class Models:
     def _first(self):
         return self["shipped"]
 
+    def _plain(self):
+        return self["shipped"]
+
     def _shipped(self):
         from lofi_build.model.train import plan
 
@@ -181,14 +187,14 @@ class Models:
         return unigram(shipped, *training_counts(shipped, encoded.sequences, encoded.groups))
 
 
-def solos(ckpt, config, progressions, count: int, transpose: bool, candidates: int | None = None):
+def solos(ckpt, config, progressions, count: int, transpose: bool, candidates: int | None = None, nudges: bool = True):
     """The pool make_pool makes for the build (lofi.yaml's settings) over ``progressions``: (name, piece), gate,
     and the chosen and first candidates' mean scores."""
     from lofi_build.model.pool import make_pool, quality_thresholds
 
     made = make_pool(ckpt, count=count, bars=config.loops.solos, temperature=config.ai.temperature,
                      top_k=config.ai.top_k, seed=config.seed, bpm=config.bpm, progressions=progressions,
-                     transpose=transpose, thresholds=quality_thresholds(config), candidates=candidates)
+                     transpose=transpose, thresholds=quality_thresholds(config), candidates=candidates, nudges=nudges)
     passed = sum(not s.problems for s in made.solos)
     scores = (sum(s.score for s in made.solos) / len(made.solos), sum(s.first for s in made.solos) / len(made.solos))
     return [(s.id, song_piece(s.song)) for s in made.solos], f"{passed}/{len(made.solos)}", scores
@@ -200,9 +206,10 @@ def model_sets(config, models: Models, name: str, which: str) -> dict[str, tuple
 
     ckpt = models[name]
     one = 1 if name == "first" else None
+    nudges = name != "plain"
     if which == "pool":
-        return {"pool": solos(ckpt, config, progressions(config), config.ai.pool_size, True, one)}
-    return {key: solos(ckpt, config, [(key, parse_progression(text))], HELD_OUT_SOLOS, False, one)
+        return {"pool": solos(ckpt, config, progressions(config), config.ai.pool_size, True, one, nudges)}
+    return {key: solos(ckpt, config, [(key, parse_progression(text))], HELD_OUT_SOLOS, False, one, nudges)
             for key, text in HELD_OUT.items()}
 
 

@@ -109,7 +109,7 @@ class AI:
     """The pool of AI solos."""
 
     pool_size: int = opt(Int(default=16, low=0, high=256, help="how many AI solos the site offers"))
-    temperature: float = opt(Number(default=0.9, low=0, high=5,
+    temperature: float = opt(Number(default=0.8, low=0, high=5,
                                     help="sampling temperature; 0 = always the likeliest token"))
     top_k: int = opt(Int(default=8, low=0, high=10_000, help="sample among the k likeliest tokens; 0 = all"))
     # A player's lay-back is 15-40 ms behind the beat: 20 ticks is 31 ms at 80 bpm; 60 (a 32nd note) is late.

@@ -259,18 +259,19 @@ def harmony(spans, *, quarters: Fraction, beats_per_bar: int = 4) -> Harmony:
 
 
 def generate(ckpt, seeds: list[int], harmonies: list[Harmony], temperature: float, top_k: int,
-             *, max_equal_run: int = 0) -> list[list[tuple[int, Fraction]]]:
+             *, max_equal_run: int = 0, nudges: bool = True) -> list[list[tuple[int, Fraction]]]:
     """One solo per seed over its harmony, each exactly as long: lists of (token id, quarter notes).
 
     A network with a duration head plays under the rules (:mod:`~lofi_build.model.rules`); ``max_equal_run``
-    (> 0) caps runs of equal durations (``equal_run``). The article's network plays its windows and random
+    (> 0) caps runs of equal durations (``equal_run``); without ``nudges`` the network's logits are drawn from as
+    they are (benchmarks: what the model does alone). The article's network plays its windows and random
     durations, the last one cut at the loop point.
     """
-    return generate_scored(ckpt, seeds, harmonies, temperature, top_k, max_equal_run=max_equal_run)[0]
+    return generate_scored(ckpt, seeds, harmonies, temperature, top_k, max_equal_run=max_equal_run, nudges=nudges)[0]
 
 
 def generate_scored(ckpt, seeds: list[int], harmonies: list[Harmony], temperature: float, top_k: int,
-                    *, max_equal_run: int = 0) -> tuple[list[list[tuple[int, Fraction]]], np.ndarray]:
+                    *, max_equal_run: int = 0, nudges: bool = True) -> tuple[list[list[tuple[int, Fraction]]], np.ndarray]:
     """:func:`generate`, and each solo's mean log-likelihood an event under the network (the unmasked softmax at
     temperature 1 of each token and duration it played, added; NaN for the article's network)."""
     from threadpoolctl import threadpool_limits
@@ -281,7 +282,7 @@ def generate_scored(ckpt, seeds: list[int], harmonies: list[Harmony], temperatur
         if not ckpt.network.duration_head:
             return (_article(ckpt, seeds, [h.quarters for h in harmonies], temperature, top_k),
                     np.full(len(seeds), np.nan))
-        return _bar_aware(ckpt, seeds, harmonies, temperature, top_k, max_equal_run)
+        return _bar_aware(ckpt, seeds, harmonies, temperature, top_k, max_equal_run, nudges)
 
 
 def _article(ckpt, seeds, lengths, temperature, top_k):
@@ -351,10 +352,11 @@ class _Network:
         self.state = [(h[rows], c[rows]) for h, c in self.state]
 
 
-def _bar_aware(ckpt, seeds, harmonies, temperature, top_k, max_equal_run):
+def _bar_aware(ckpt, seeds, harmonies, temperature, top_k, max_equal_run, nudges=True):
     """The networks with a duration head: one step for every unfinished solo at a time, the rules masking
     each draw; per step and solo, u for the token, then u for its duration (as the browser draws them)."""
-    solos = rules.Solos(rules.Vocabulary.of(ckpt.vocab, ckpt.durations), harmonies, max_equal_run=max_equal_run)
+    solos = rules.Solos(rules.Vocabulary.of(ckpt.vocab, ckpt.durations), harmonies, max_equal_run=max_equal_run,
+                        nudges=nudges)
     network = _Network(ckpt, harmonies)
     rngs = [Prng(s) for s in seeds]
     rows = np.arange(len(seeds))  # solos still short of the loop; finished ones leave the batch
@@ -366,8 +368,9 @@ def _bar_aware(ckpt, seeds, harmonies, temperature, top_k, max_equal_run):
         step = rules.Step(solos, rows, first)
         top, logits = network.step(step, tokens, classes)
         u = np.array([[rngs[r].random(), rngs[r].random()] for r in rows]).reshape(len(rows), 2)
-        tokens = sample(logits, u[:, 0], rules.first_draw(step, temperature), top_k,
-                        allowed=rules.tokens_allowed(step))
+        nudges = rules.token_nudges(step)
+        tokens = sample(logits if nudges is None else logits + nudges, u[:, 0], rules.first_draw(step, temperature),
+                        top_k, allowed=rules.tokens_allowed(step))
         d_logits = duration_logits(network.w, top, tokens)
         classes = sample(d_logits, u[:, 1], temperature, 0, allowed=rules.durations_allowed(step, tokens))
         picked = np.arange(len(rows))

@@ -20,7 +20,8 @@ the last index = off the grid), ``chord`` (a vector of 36 floats) and the lookba
 the header's ``lookback`` carries), ``same_chord`` (a vector: whether the chord each of them was
 played over sounds now) and ``restated`` (a vector: whether the event just played restated each).
 ``candidates`` says how the page chooses the best of several solos as the build does
-(:mod:`lofi_build.model.candidates`).
+(:mod:`lofi_build.model.candidates`), ``nudges`` how strongly the rules favour some tokens
+(:func:`lofi_build.model.rules.header`).
 
 ``solo`` holds the tables the worker writes a solo with (parts, velocities, key profiles, the
 accompaniment's patterns: pool.solo_facts); the site's own facts (limits, ai settings) come with
@@ -41,7 +42,7 @@ import numpy as np
 from ..errors import ModelError
 from ..music.tokens import END, REST, START, token_pitches
 from ..music.transport import PPQ
-from . import candidates, lookback, presets
+from . import candidates, lookback, presets, rules
 from .pool import solo_facts
 
 log = logging.getLogger("lofi_build")
@@ -204,7 +205,7 @@ def export(ckpt) -> Exported:
         "inputs": inputs,
         "graph": graph,
         **({"lookback": lookback.header()} if "degree_embed/embeddings" in w else {}),
-        **({"candidates": candidates.header()} if ckpt.network.duration_head else {}),
+        **({"candidates": candidates.header(), "nudges": rules.header()} if ckpt.network.duration_head else {}),
         "outputs": {"token": "token_logits", "duration": "duration_logits"},
         "solo": solo_facts(),
         "tensors": tensors,

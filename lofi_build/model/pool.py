@@ -202,11 +202,12 @@ def default_thresholds() -> dict:
 def make_pool(ckpt, *, count: int, bars: int, temperature: float, top_k: int, seed: int, bpm: float,
               progressions: list[tuple[str, object]], transpose: bool = True, thresholds: dict | None = None,
               strict: bool = False, gate: bool = True, candidates: int | None = None,
-              lay_back: int | None = None) -> Pool:
+              lay_back: int | None = None, nudges: bool = True) -> Pool:
     """``count`` solos over the progressions, from seeds ``seed, seed+1, ...``, each the best of its ``candidates``
     (default :data:`~lofi_build.model.candidates.CANDIDATES`); a solo that fails the lofi gate is generated again
     (same progression and key) with the next unused seed, up to MAX_ROUNDS tries. Without ``gate`` (benchmarks):
-    one try each, unmeasured. ``lay_back``: ticks the melody plays behind the beat (default: ai.lay_back's)."""
+    one try each, unmeasured. ``lay_back``: ticks the melody plays behind the beat (default: ai.lay_back's).
+    ``nudges``: False draws from the network's logits as they are (benchmarks: the model alone, :mod:`.rules`)."""
     from ..config import AI
     from . import candidates as choosing
 
@@ -231,7 +232,8 @@ def make_pool(ckpt, *, count: int, bars: int, temperature: float, top_k: int, se
         clock = time.perf_counter()
         out = choosing.generate(ckpt, seeds, [harmonies[i] for i in todo], [timelines[i] for i in todo], temperature,
                                 top_k, bars=bars, bar=Fraction(METER.quarters_per_bar), count=candidates,
-                                max_equal_run=max_run)
+                                max_equal_run=max_run, nudges=nudges,
+                                rests=(thresholds.get("rest_min", 0.0), thresholds.get("rest_max", 1.0)))
         timings["engine"] += time.perf_counter() - clock
         clock = time.perf_counter()
         failing = []

@@ -33,6 +33,9 @@ def test_the_score_is_the_likelihood_plus_the_weighted_measures():
     found = candidates.terms(notes, timeline, Fraction(4), 4)
     assert found["repeated"] == pytest.approx(1 / 7) and found["guide_tones"] == 1.0  # B over G13, E over Cmaj9
     assert found["third_dominant"] == 0.5 and found["weak_outside"] == 0.0
+    # Half the time rests: within bounds of 0..1, outside the gate's 2-35%.
+    assert found["rests"] == 1.0 and candidates.terms(notes, timeline, Fraction(4), 4, (0.02, 0.35))["rests"] == 0.0
+    assert candidates.terms(notes, timeline, Fraction(4), 4, (0.5, 0.5))["rests"] == 1.0  # the bounds are inclusive
     want = sum(w * (-2.0 if k == "likelihood" else found[k]) for k, w in candidates.WEIGHTS.items())
     assert candidates.score(-2.0, found) == pytest.approx(want)
     assert candidates.score(-1.0, found) > candidates.score(-2.0, found)  # the likelier, the better
@@ -46,10 +49,12 @@ def test_the_pool_keeps_each_solos_best_candidate():
                           progressions=[("inline", prog)], transpose=False, gate=False)
     h, timeline = pool.harmony_of(prog, 6), pool.timeline_of(prog, 6)
     pitches = [pool.token_pitches(t) for t in ckpt.vocab]
+    gate = pool.default_thresholds()
     for solo in made.solos:
         seeds = candidates.seeds_of(solo.seed)
         events, likelihood = engine.generate_scored(ckpt, seeds, [h] * len(seeds), 1.0, 0)
-        scores = [candidates.score(lk, candidates.terms(candidates.melody(e, pitches), timeline, Fraction(4), 6))
+        scores = [candidates.score(lk, candidates.terms(candidates.melody(e, pitches), timeline, Fraction(4), 6,
+                                                        (gate["rest_min"], gate["rest_max"])))
                   for e, lk in zip(events, likelihood)]
         assert solo.events == [(ckpt.vocab[t], d) for t, d in events[candidates.best(scores)]]
         assert solo.score == pytest.approx(max(scores)) and solo.first == pytest.approx(scores[0])  # float32 sums
@@ -90,7 +95,8 @@ def vectors(seed: int = 3, count: int = 60) -> list[dict]:
             else:
                 made.append(a_bar(rng, pitches, 48 * k, made[-1][-1]["tokenId"] if made else 0))
         out.append({"progression": PROGRESSIONS[i % len(PROGRESSIONS)], "bars": bars,
-                    "events": [e for bar in made for e in bar], "likelihood": -rng.uniform(0.5, 3.0)})
+                    "events": [e for bar in made for e in bar], "likelihood": -rng.uniform(0.5, 3.0),
+                    "rests": rng.choice([[0.02, 0.35], [0.0, 1.0], [0.05, 0.15], [0.1, 0.5]])})
     return [{"pitches": pitches, "cases": out}]
 
 
@@ -99,7 +105,8 @@ def python_terms(group: dict) -> list[dict]:
     for case in group["cases"]:
         events = [(e["tokenId"], Fraction(e["steps"], 12)) for e in case["events"]]
         timeline = parse_progression(case["progression"]).timeline(case["bars"])
-        found = candidates.terms(candidates.melody(events, group["pitches"]), timeline, Fraction(4), case["bars"])
+        found = candidates.terms(candidates.melody(events, group["pitches"]), timeline, Fraction(4), case["bars"],
+                                 tuple(case["rests"]))
         out.append({**found, "score": candidates.score(case["likelihood"], found)})
     return out
 
@@ -112,7 +119,7 @@ JS = """async ({groups, table, spec}) => {
     for (const g of groups) {
         for (const c of g.cases) {
             const timeline = C.timelineOf(P.parseProgression(c.progression).timeline(c.bars));
-            const found = C.terms(C.melodyOf(c.events, g.pitches), timeline, 48, c.bars, spec.measures);
+            const found = C.terms(C.melodyOf(c.events, g.pitches), timeline, 48, c.bars, spec.measures, c.rests);
             out.push({ ...found, score: C.score(spec.weights, c.likelihood, found) });
         }
     }
@@ -131,3 +138,4 @@ def test_the_page_measures_and_scores_candidates_as_python_does(repo_page):
     assert len({t["guide_tones"] for t in expected}) > 10 and any(t["third_dominant"] for t in expected)
     assert any(t["recurring"] for t in expected) and any(t["weak_outside"] for t in expected)
     assert np.std([t["syncopated"] for t in expected]) > 0 and np.std([t["breathing"] for t in expected]) > 0
+    assert {t["rests"] for t in expected} == {0.0, 1.0}

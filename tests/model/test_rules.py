@@ -216,3 +216,7 @@ def test_the_shared_vectors_reach_every_rule():
             changed[name] += [bool(x) for x in result[name]] != [bool(x) for x in before]
     assert min(changed.values()) >= 5, changed
     assert {r["first_draw"][0] for r in expected} == {0.0, 1.0}
+    # Every nudge favours (or, the restrike, disfavours) some token in some of them, and some add up.
+    for nudge in rules.TOKEN_NUDGES:
+        assert sum(any(x != 0 for x in r[nudge.__name__]) for r in expected) >= 5, nudge.__name__
+    assert sum(len({x for x in r["token_nudges"] if x}) >= 2 for r in expected) >= 5

@@ -6,7 +6,7 @@
 // the measures are lofi_build/model/measures.py's, on the twelfth grid.
 import { generateBars } from "./generate.js";
 
-import { TICKS } from "./rules.js";
+import { TICKS, guideTonesOf } from "./rules.js";
 
 const ASKS_FOR_ELEVEN = /sus|(?<![#+♯b\-♭])11/u; // measures._ASKS_FOR_ELEVEN
 
@@ -26,12 +26,7 @@ function chordFacts(chord) {
 }
 
 // measures.guide_tones: the 3rd (a sus chord's 4th) and the 7th (a diminished 7th's bb7).
-function guideTones(c) {
-  const third = [4, 3, 5].find((i) => c.iv.has(i));
-  let seventh = [10, 11].find((i) => c.iv.has(i));
-  if (seventh === undefined && c.iv.has(3) && c.iv.has(6) && c.iv.has(9)) seventh = 9;
-  return new Set([third, seventh].filter((i) => i !== undefined).map((i) => mod12(c.root + i)));
-}
+const guideTones = (c) => guideTonesOf(c.root, c.iv);
 
 // measures.available_tones: chord tones and the tensions a player takes by the chord's quality, less the avoid 11.
 function availableTones(c) {
@@ -177,8 +172,15 @@ function repeatedNotes(notes) {
   return share(hits, notes.length - 1);
 }
 
-/** The score's measures of a candidate (candidates.terms); `m`: the measures' constants (header.candidates.measures). */
-export function terms(notes, tl, bar, bars, m) {
+// candidates.rests_within: 1 where the share of the time without a note lies within [low, high], else 0.
+function restsWithin(notes, bar, bars, [low, high]) {
+  const share = 1 - notes.reduce((n, x) => n + x.steps, 0) / (bar * bars);
+  return low <= share && share <= high ? 1 : 0;
+}
+
+/** The score's measures of a candidate (candidates.terms); `m`: the measures' constants (header.candidates.measures);
+ *  `rests`: the lofi gate's [rest_min, rest_max]. */
+export function terms(notes, tl, bar, bars, m, rests = [0, 1]) {
   return {
     guide_tones: guideTonesAtChanges(notes, tl),
     third_dominant: thirdsOverDominants(notes, tl),
@@ -187,6 +189,7 @@ export function terms(notes, tl, bar, bars, m) {
     breathing: breathing(notes, bar, bars, m),
     weak_outside: weakBeatOutside(notes, tl, bar),
     repeated: repeatedNotes(notes),
+    rests: restsWithin(notes, bar, bars, rests),
   };
 }
 
@@ -206,11 +209,13 @@ export function bestOf(model, harmony, timeline, options) {
   if (!spec) return { ...generateBars(model, harmony, options), score: 0, first: 0, seed: options.seed };
   const tl = timelineOf(timeline);
   const bars = harmony.at.length / harmony.bar;
+  const q = options.quality || {};
+  const rests = [q.rest_min ?? 0, q.rest_max ?? 1];
   let best = null;
   let first = null;
   for (const seed of seedsOf(options.seed, spec)) {
     const made = generateBars(model, harmony, { ...options, seed });
-    const found = terms(melodyOf(made.events, model.header.pitches), tl, harmony.bar, bars, spec.measures);
+    const found = terms(melodyOf(made.events, model.header.pitches), tl, harmony.bar, bars, spec.measures, rests);
     const value = spec.candidates > 1 ? score(spec.weights, made.likelihood, found) : 0;
     if (first === null) first = value;
     if (best === null || value > best.score) best = { ...made, score: value, first, seed };

@@ -8,7 +8,7 @@ import { fail, reset, run } from "./engine.js";
 import { History, chordIds, rootOf, topsOf } from "./lookback.js";
 import { Prng, sample } from "./prng.js";
 import { Frac } from "./progression.js";
-import { Solo, Step, TICKS, durationsAllowed, firstDraw, pcRow, tokensAllowed, vocabularyOf } from "./rules.js";
+import { Solo, Step, TICKS, durationsAllowed, firstDraw, pcRow, tokenNudges, tokensAllowed, vocabularyOf } from "./rules.js";
 
 export const OFF_GRID = 48;
 
@@ -84,7 +84,9 @@ export function generateBars(model, harmonyIn, options) {
     const logits = model.values.get(h.outputs.token);
     const u0 = prng.random();
     const u1 = prng.random();
-    const token = pick(logits, u0, firstDraw(step, temperature), topK, tokensAllowed(step));
+    const nudges = tokenNudges(step); // added in float64, as numpy adds them
+    const drawn = nudges ? Float64Array.from(logits, (x, t) => x + nudges[t]) : logits;
+    const token = pick(drawn, u0, firstDraw(step, temperature), topK, tokensAllowed(step));
     const dAllowed = durationsAllowed(step, token);
     run(model.durationOps, model.values, { ...feeds, next_token: token });
     if (!dAllowed.some((x) => x)) fail("no duration fits the bar here (the model's durations miss the grid)");
@@ -99,11 +101,11 @@ export function generateBars(model, harmonyIn, options) {
   return { events: solo.events, likelihood: likelihood / solo.events.length };
 }
 
-// The solo's rules: the model's vocabulary (read once) and ai.quality's cap on equal durations.
+// The solo's rules: the model's vocabulary (read once), ai.quality's cap on equal durations, the header's nudges.
 function soloOf(model, harmonyIn, quality) {
   const vocab = model.vocabulary || (model.vocabulary = vocabularyOf(model.header));
   if (!vocab.steps.every((s) => Number.isInteger(s) && s > 0)) fail("a duration is off the grid of twelfths of a quarter");
-  return new Solo(vocab, harmonyIn, { maxEqualRun: Math.trunc(quality.max_equal_run || 0) });
+  return new Solo(vocab, harmonyIn, { maxEqualRun: Math.trunc(quality.max_equal_run || 0), nudges: model.header.nudges || null });
 }
 
 // What the solo played, for the lookback: the chord (its root, which chord) under every twelfth, each token's top

@@ -4,13 +4,17 @@
 // Solos is Solo: one solo, where Python advances a batch); tests check them against Python's on shared
 // vectors (tests/model/test_rules_js.py). They keep a solo inside hard bounds (the grid, the loop, the ending,
 // the avoid notes); phrases, rests and motifs are the network's. A rule is a must (its mask is and-ed in), a
-// preference (dropped where it would leave no choice) or a decision (it alone says what the solo plays). In order:
+// preference (dropped where it would leave no choice), a decision (it alone says what the solo plays) or a nudge
+// (a number added to some tokens' logits; the strengths are the model header's nudges). In order:
 // - where the next onset may fall, before the token (musts): grid, loopEnd;
-// - the token (TOKEN_RULES): markers, ending, strongBeats, fallback; firstDraw sets its temperature;
+// - the token (TOKEN_RULES): markers, ending, strongBeats, fallback; firstDraw sets its temperature; the nudges
+//   (TOKEN_NUDGES): guideTones, dominantThirds, restrike;
 // - its duration (DURATION_RULES): ending, avoidNotes, heldNotes, equalRun.
 // A rule with a token half and a duration half is two functions, nameTokens and nameDurations. Masks are
 // Uint8Arrays (a boolean stored is 1 or 0): V entries over tokens, S over duration classes 1..S (index k is
 // class k + 1).
+
+import { chordIds } from "./lookback.js";
 
 export const TICKS = 12; // the grid unit: a twelfth of a quarter (16ths are 3, triplet eighths 4)
 export const FINAL_MIN = TICKS; // a solo's last note is held at least a beat
@@ -29,29 +33,78 @@ function soundsOutside(tokenPcs, row) {
 }
 
 const some = (mask) => mask.some((x) => x);
+const mod12 = (x) => ((x % 12) + 12) % 12;
+
+/** A chord's guide tones, as pitch classes: the 3rd (a sus chord's 4th) and the 7th (a diminished 7th's bb7)
+ *  (measures.guide_tones); `iv` is the set of its pitch classes over the root. */
+export function guideTonesOf(root, iv) {
+  const third = [4, 3, 5].find((i) => iv.has(i));
+  let seventh = [10, 11].find((i) => iv.has(i));
+  if (seventh === undefined && iv.has(3) && iv.has(6) && iv.has(9)) seventh = 9;
+  return new Set([third, seventh].filter((i) => i !== undefined).map((i) => mod12(root + i)));
+}
+
+// Per chord row (its vector's root, its pitch classes), its guide tones and a dominant's 3rd, as 12-entry rows
+// (rules.guide_rows).
+function guideRows(vectors, pcs) {
+  const guide = [];
+  const third = [];
+  vectors.forEach((v, k) => {
+    const g = new Uint8Array(12);
+    const d = new Uint8Array(12);
+    if (Array.prototype.slice.call(v, 0, 12).some((x) => x)) {
+      let root = 0; // the first largest of the 12, as numpy's argmax
+      for (let i = 1; i < 12; i++) if (v[i] > v[root]) root = i;
+      const iv = new Set();
+      pcs[k].forEach((x, p) => { if (x) iv.add(mod12(p - root)); });
+      for (const p of guideTonesOf(root, iv)) g[p] = 1;
+      if (iv.has(4) && iv.has(10)) d[mod12(root + 4)] = 1;
+    }
+    guide.push(g);
+    third.push(d);
+  });
+  return { guide, third };
+}
+
+// Per twelfth, the first twelfth at or after it where the chord changes (its vector differs from the twelfth
+// before's); the solo's length where none comes (rules.changes_ahead). The start is not a change.
+function changesAhead(vectors, at) {
+  const ids = chordIds(vectors);
+  const out = new Int32Array(at.length);
+  let next = at.length;
+  for (let t = at.length - 1; t >= 0; t--) {
+    if (t > 0 && ids[at[t]] !== ids[at[t - 1]]) next = t;
+    out[t] = next;
+  }
+  return out;
+}
 
 /**
  * What the rules know of a network's outputs (rules.Vocabulary): pcs (a 12-entry row per token), rest (-1: none),
  * markers (token ids never played), steps (twelfths per duration class 1..S).
  */
-export function vocabulary({ pcs, rest, markers, steps }) {
+export function vocabulary({ pcs, rest, markers, steps, tops }) {
   const V = pcs.length;
   const isMarker = new Uint8Array(V);
   for (const m of markers) isMarker[m] = 1;
-  return { V, S: steps.length, pcs, rest, markers: isMarker, steps, sounding: pcs.map(some),
+  return { V, S: steps.length, pcs, rest, markers: isMarker, steps, sounding: pcs.map(some), tops,
            fallback: rest >= 0 ? rest : V - 1 }; // no token left: the rest, else the last token
 }
 
-/** The vocabulary of an exported model's header. */
+/** The vocabulary of an exported model's header (tops: each token's top pitch, -1 where it sounds none). */
 export function vocabularyOf(header) {
   const unit = header.ppq / TICKS;
   return vocabulary({ pcs: header.pitches.map(pcRow), rest: header.rest, markers: header.banned.token,
-                      steps: header.durationTicks.map((t) => t / unit) });
+                      steps: header.durationTicks.map((t) => t / unit),
+                      tops: header.pitches.map((ps) => (ps.length ? Math.max(...ps) : -1)) });
 }
 
-/** One solo (rules.Solos, one row): the chords under it, the quality asked for, and how far it has come. */
+/**
+ * One solo (rules.Solos, one row): the chords under it, the quality asked for, and how far it has come. nudges:
+ * the model header's (rules.header(): {strengths: [[name, value]], anticipation}), or null to play without them.
+ */
 export class Solo {
-  constructor(vocab, harmony, { maxEqualRun = 0 } = {}) {
+  constructor(vocab, harmony, { maxEqualRun = 0, nudges = null } = {}) {
     this.vocabulary = vocab;
     this.at = harmony.at;
     this.pcs = harmony.pcs;
@@ -61,9 +114,15 @@ export class Solo {
     this.bar = harmony.bar;
     this.strong = harmony.strong;
     this.maxEqualRun = maxEqualRun;
+    this.nudges = nudges && { strength: Object.fromEntries(nudges.strengths), anticipation: nudges.anticipation };
+    if (this.nudges) {
+      Object.assign(this, guideRows(harmony.vectors, harmony.pcs));
+      this.ahead = changesAhead(harmony.vectors, harmony.at);
+    }
     this.onset = 0;
     this.last = -1; // the last duration class, and how many events in a row have had it
     this.run = 0;
+    this.lastTop = -1; // the last note's top pitch (-1: none yet)
     this.events = [];
   }
 
@@ -74,6 +133,7 @@ export class Solo {
     this.events.push({ tokenId: token, durationClass: cls, steps: moved, onset: where });
     this.run = cls === this.last ? this.run + 1 : 1;
     this.last = cls;
+    if (this.vocabulary.tops[token] >= 0) this.lastTop = this.vocabulary.tops[token];
     this.onset = where + moved;
     return this.onset < this.length;
   }
@@ -178,6 +238,49 @@ export function fallback(step, allowed) {
 /** The token's temperature: at 0 the first note is drawn (at 1) so solos differ by seed; then the argmax. */
 export function firstDraw(step, temperature) {
   return step.first && temperature <= 0 ? 1 : temperature;
+}
+
+// -- nudges on the token: (step) -> V numbers added to its logits ----------------------------------------------
+
+// strength where favoured(top pitch) holds, else 0, per token (a token sounding no pitch: 0).
+function nudge(step, strength, favoured) {
+  const tops = step.vocabulary.tops;
+  return Float64Array.from(tops, (top) => (top >= 0 && favoured(top) ? strength : 0));
+}
+
+/** A nudge: on a chord change, or an 8th or less before one (a push that sounds over it), a note whose top is the
+ *  new chord's 3rd or 7th. */
+export function guideTones(step) {
+  const s = step.solo;
+  const change = s.ahead[step.where];
+  const near = change - step.where <= s.nudges.anticipation && change < s.length;
+  const guide = s.guide[s.at[Math.min(change, s.length - 1)]];
+  return nudge(step, s.nudges.strength.guide_tones, (top) => near && guide[mod12(top)] === 1);
+}
+
+/** A nudge: over a dominant chord, a note whose top is its 3rd. */
+export function dominantThirds(step) {
+  const third = step.solo.third[step.chord];
+  return nudge(step, step.solo.nudges.strength.dominant_thirds, (top) => third[mod12(top)] === 1);
+}
+
+/** A nudge (against): a note whose top strikes the last note's top pitch again. */
+export function restrike(step) {
+  const last = step.solo.lastTop;
+  return nudge(step, step.solo.nudges.strength.restrike, (top) => last >= 0 && top === last);
+}
+
+export const TOKEN_NUDGES = [guideTones, dominantThirds, restrike];
+
+/** The nudges added up in TOKEN_NUDGES' order (rules.token_nudges), or null where the solo plays without them. */
+export function tokenNudges(step) {
+  if (!step.solo.nudges) return null;
+  const total = new Float64Array(step.vocabulary.V);
+  for (const n of TOKEN_NUDGES) {
+    const x = n(step);
+    for (let t = 0; t < total.length; t++) total[t] = total[t] + x[t];
+  }
+  return total;
 }
 
 // -- its duration: (step, token, allowed) -> allowed ---------------------------------------------------------
