@@ -47,6 +47,17 @@ TENSIONS = (2, 5, 6, 9, 8, 10, 11)
 # that asks for it (an 11th chord, "add11") keeps it; a sus chord has no 3rd for it to clash with.
 ELEVEN, MAJOR_THIRD = 5, 4
 
+# How a transposed chord's root is named, by the key it lands in (the key of the progression's first chord, taken as
+# its tonic: a ii-V-I's ii has the key signature's accidentals too): sharps in the sharp keys, flats in the flat keys,
+# and C major's and A minor's own mix (F#, and flats for the rest) where the key has none. Tonics as pitch classes.
+KEYS = {
+    "names": {"mixed": ["C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"],
+              "sharps": ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"],
+              "flats": ["C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B"]},
+    "sharps": {"major": [7, 2, 9, 4, 11, 6], "minor": [4, 11, 6, 1, 8]},  # G D A E B F#; E B F# C# G# minor
+    "flats": {"major": [5, 10, 3, 8, 1], "minor": [2, 7, 0, 5, 10, 3]},  # F Bb Eb Ab Db; D G C F Bb Eb minor
+}
+
 FIELDS = {
     "spellings": "what a symbol writes after the root to name the kind (longest first when reading)",
     "music21": "the figure music21 spelled the kind from",
@@ -154,7 +165,8 @@ def _kind(name: str, figure: str, spellings: list[str], rules: dict | None = Non
 
 @functools.cache
 def chord_table() -> dict:
-    """The table both languages read chord symbols with: ``{"floor", "degrees", "kinds": {name: kind}, "fields"}``."""
+    """The table both languages read chord symbols with: ``{"floor", "degrees", "kinds": {name: kind}, "fields",
+    "keys"}`` (``keys``: :data:`KEYS`, how a transposed progression names its roots)."""
     from music21 import harmony
 
     kinds = {}
@@ -177,4 +189,4 @@ def chord_table() -> dict:
             if s in seen:
                 raise AssertionError(f"{s!r} spells both {seen[s]} and {name}")
             seen[s] = name
-    return {"floor": VOICING_FLOOR, "degrees": DEGREES, "kinds": kinds, "fields": FIELDS}
+    return {"floor": VOICING_FLOOR, "degrees": DEGREES, "kinds": kinds, "fields": FIELDS, "keys": KEYS}

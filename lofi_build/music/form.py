@@ -22,7 +22,8 @@ from the chord table); the page's ``ai/form.js`` runs the same rule over them (t
 
 from __future__ import annotations
 
-from .progression import Progression, make_chord
+from .chord_table import KEYS
+from .progression import Progression, key_names, make_chord
 
 # Two bars into a first chord of each quality, as [semitones over its root, chord kind] per chord.
 TURNAROUND = {
@@ -36,9 +37,10 @@ TURNAROUND_BARS = len(TURNAROUND["major"])  # the written turnaround's bars (as 
 
 
 def tables() -> dict:
-    """The rule's data for the page (the solo facts' ``form``)."""
+    """The rule's data for the page (the solo facts' ``form``), and how its chords' roots are named (the chord table's
+    ``keys``)."""
     return {"turnaround": {q: [[list(c) for c in bar] for bar in bars] for q, bars in TURNAROUND.items()},
-            "leadsBack": [[semitones, list(held)] for semitones, held in LEADS_BACK]}
+            "leadsBack": [[semitones, list(held)] for semitones, held in LEADS_BACK], "keys": KEYS}
 
 
 def quality(chord) -> str:
@@ -57,7 +59,9 @@ def leads_back(chord, target) -> bool:
 def turnaround(target, bars: int) -> list[tuple]:
     """The last ``bars`` bars (1 or 2) of the written turnaround into ``target``, as bars of Chords."""
     written = TURNAROUND[quality(target)][-bars:]
-    return [tuple(make_chord("C" + kind).transpose((target.root + s) % 12) for s, kind in bar) for bar in written]
+    names = key_names(target.root, target.minor)  # the key of the chord it leads into
+    return [tuple(make_chord("C" + kind).transpose((target.root + s) % 12, names) for s, kind in bar)
+            for bar in written]
 
 
 def turnaround_bars(cycle: int, bars: int) -> int:

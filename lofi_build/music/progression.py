@@ -7,13 +7,13 @@ from fractions import Fraction
 
 import numpy as np
 
+from .chord_table import KEYS
 from .chords import ChordError, parts, pitch, read, split, strip
 
 MOODS = ("bright", "warm", "calm", "dreamy", "hopeful", "nostalgic", "melancholy", "sad", "tense", "energetic")
 MODES = ("major", "minor")
 VECTOR_SIZE = 36  # root one-hot 12 | pitch-class set 12 | bass one-hot 12
-# Root names a lead sheet uses after transposing: flats except F#.
-_NAMES = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+_NAMES = tuple(KEYS["names"]["mixed"])  # root names where no key says otherwise: flats except F#
 
 
 class ProgressionError(ValueError):
@@ -39,8 +39,29 @@ class Chord:
     def vector(self) -> np.ndarray:
         return chord_vector(self.root, self.pcs, self.bass)
 
-    def transpose(self, semitones: int) -> Chord:
-        return make_chord(_transpose_symbol(self.symbol, semitones))
+    def transpose(self, semitones: int, names: tuple[str, ...] = _NAMES) -> Chord:
+        """The chord ``semitones`` up, its root (and bass) named from ``names`` (a key's: :func:`key_names`)."""
+        return make_chord(_transpose_symbol(self.symbol, semitones, names))
+
+    @property
+    def intervals(self) -> frozenset[int]:
+        """Its pitch classes as semitones over the root."""
+        return frozenset((p - self.root) % 12 for p in self.pcs)
+
+    @property
+    def minor(self) -> bool:
+        """A minor 3rd over the root and no major one."""
+        return 3 in self.intervals and 4 not in self.intervals
+
+
+def key_names(tonic: int, minor: bool) -> tuple[str, ...]:
+    """The root names of the key on ``tonic`` (a pitch class), :data:`~lofi_build.music.chord_table.KEYS`: sharps
+    in a sharp key, flats in a flat key, else the mix (C major, A minor)."""
+    mode = "minor" if minor else "major"
+    for spelling in ("sharps", "flats"):
+        if tonic % 12 in KEYS[spelling][mode]:
+            return tuple(KEYS["names"][spelling])
+    return _NAMES
 
 
 @dataclass(frozen=True)
@@ -59,11 +80,11 @@ def make_chord(symbol: str) -> Chord:
                  spelled.avoid)
 
 
-def _transpose_symbol(symbol: str, semitones: int) -> str:
+def _transpose_symbol(symbol: str, semitones: int, names: tuple[str, ...] = _NAMES) -> str:
     letter, accidental, kind, bass_letter, bass_accidental = parts(symbol)
-    text = _NAMES[(pitch(letter, accidental) + semitones) % 12] + kind
+    text = names[(pitch(letter, accidental) + semitones) % 12] + kind
     if bass_letter:
-        text += "/" + _NAMES[(pitch(bass_letter, bass_accidental) + semitones) % 12]
+        text += "/" + names[(pitch(bass_letter, bass_accidental) + semitones) % 12]
     return text
 
 
@@ -104,8 +125,21 @@ class Progression:
                 spans.append(ChordSpan(start + j * step, start + (j + 1) * step, chord))
         return spans
 
+    def home(self) -> tuple[int, bool]:
+        """(tonic, minor): the key it is spelled in. Its first chord's, unless it opens on a ii-V (a minor chord, then
+        a dominant a 4th above it: a minor 7th over a major 3rd or a 4th): then the key that V leads to, a tone below
+        the first chord, minor where the ii is half-diminished (a flat 5th)."""
+        first, *more = [c for bar in self.bars for c in bar]
+        if more and first.minor and (more[0].root - first.root) % 12 == 5 and 10 in more[0].intervals \
+                and (4 in more[0].intervals or 5 in more[0].intervals):
+            return (first.root - 2) % 12, 6 in first.intervals
+        return first.root, first.minor
+
     def transpose(self, semitones: int) -> Progression:
-        return Progression(tuple(tuple(c.transpose(semitones) for c in bar) for bar in self.bars))
+        """The progression ``semitones`` up, its roots named in the key it lands in (:meth:`home`, :func:`key_names`)."""
+        tonic, minor = self.home()
+        names = key_names(tonic + semitones, minor)
+        return Progression(tuple(tuple(c.transpose(semitones, names) for c in bar) for bar in self.bars))
 
 
 def parse_progression(text: str) -> Progression:

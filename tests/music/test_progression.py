@@ -73,6 +73,21 @@ def test_transpose_all_keys():
     assert p.transpose(1).text == "Ebm9 Ab13 | Dbmaj9/F | Gm7b5 C7b9"
 
 
+def test_a_transposed_progression_is_spelled_in_its_key():
+    """Sharps in the sharp keys, flats in the flat ones, the key read from the first chord or the ii-V it opens
+    (a lead sheet in F# minor writes C#m9, not Dbm9; in E major A#m7b5 D#7b9)."""
+    cases = [("Am9 | Dm9 | Em9 | Am9", 9, "F#m9 | Bm9 | C#m9 | F#m9"),
+             ("Am9 | Dm9 | Em9 | Am9", 6, "Ebm9 | Abm9 | Bbm9 | Ebm9"),  # Eb minor (6 flats), not D# minor (6 sharps)
+             ("Dm9 G13 | Cmaj9/E | F#m7b5 B7b9", 4, "F#m9 B13 | Emaj9/G# | A#m7b5 D#7b9"),  # C major's ii-V, in E
+             ("Dm9 G13 | Cmaj9/E | F#m7b5 B7b9", 0, "Dm9 G13 | Cmaj9/E | F#m7b5 B7b9"),
+             ("Em7b5 | A7#9 | Dm9 | Bb7#11 A7b9", 0, "Em7b5 | A7#9 | Dm9 | Bb7#11 A7b9"),  # iiø-V-i: D minor
+             ("Em7b5 | A7#9 | Dm9 | Bb7#11 A7b9", 7, "Bm7b5 | E7#9 | Am9 | F7#11 E7b9"),
+             ("Gm11 | C7sus4 | Fmaj9 | D7sus4", 1, "G#m11 | C#7sus4 | F#maj9 | D#7sus4"),  # F major's ii-V, in F#
+             ("Gm11 | C7sus4 | Fmaj9 | D7sus4", 3, "Bbm11 | Eb7sus4 | Abmaj9 | F7sus4")]
+    for text, k, want in cases:
+        assert parse_progression(text).transpose(k).text == want, (text, k)
+
+
 def test_chord_vector():
     v = chord_vector(2, (0, 2, 5, 9), 5)
     assert v.dtype == np.float32 and v.shape == (36,)

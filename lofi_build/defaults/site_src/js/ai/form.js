@@ -2,6 +2,7 @@
 //
 // The rule of lofi_build/music/form.py, step for step; the turnaround's chords and the chords that lead
 // back by themselves are its tables (header.solo.form), so the page writes the loop a pool solo plays.
+import { home, keyNames } from "./keys.js";
 import { Progression, makeChord } from "./progression.js";
 
 const mod12 = (x) => ((x % 12) + 12) % 12;
@@ -23,8 +24,9 @@ export function leadsBack(chord, target, tables) {
 /** The last `bars` bars (1 or 2) of the written turnaround into `target`, as bars of Chords. */
 export function turnaround(target, bars, tables) {
   const written = tables.turnaround[quality(target)];
+  const names = keyNames(tables.keys, ...home([target]));
   return written.slice(written.length - bars).map((bar) =>
-    bar.map(([s, kind]) => makeChord(`C${kind}`).transpose(mod12(target.root + s))));
+    bar.map(([s, kind]) => makeChord(`C${kind}`).transpose(mod12(target.root + s), names)));
 }
 
 /** Bars of written turnaround ending a loop of `bars` over a `cycle`-bar progression (0: the last bar turns). */

@@ -4,6 +4,7 @@
 // spellings, intervals, degrees, which alterations it drops) comes only from the chord table the build
 // publishes (manifest.chords). loadChordTable() fetches it once; nothing here reads a symbol before.
 import { Frac } from "./frac.js";
+import { home, keyNames } from "./keys.js";
 
 export { Frac };
 
@@ -53,6 +54,7 @@ const strip = (text) => text.replace(SPACE_AROUND, "");
 const split = (text) => text.split(SPACE_RUN).filter((s) => s !== "");
 const pitch = (letter, accidental) => STEPS[letter.toUpperCase()] + (ACCIDENTALS[accidental || ""] || 0);
 const unknown = (symbol) => new ChordError(`unknown chord symbol '${symbol}'`);
+const mod12 = (x) => ((x % 12) + 12) % 12;
 
 function parts(symbol) {
   const m = SYMBOL.exec(strip(symbol));
@@ -121,19 +123,16 @@ export function readChord(symbol) {
   const [letter, accidental, , bassLetter, bassAccidental] = p;
   const root = [letter, pitch(letter, accidental)];
   const bass = bassLetter ? [bassLetter, pitch(bassLetter, bassAccidental)] : null;
-  const pc = (x) => ((x % 12) + 12) % 12;
   // The kind's avoid notes over the root, less an 11 the changes add (the symbol asks for it).
   const asked = [...found[1].matchAll(new RegExp(CHANGE, "gu"))].some((m) => m[4] === "11" && !m[3]);
   const avoid = table.kinds[found[0]].avoid_notes.filter((i) => !(i === table.degrees["11"] % 12 && asked))
-    .map((i) => pc(root[1] + i)).sort((a, b) => a - b);
-  return { root: pc(root[1]), bass: pc((bass || root)[1]), kind: found[0], midi: voice(notes, root, bass), avoid };
+    .map((i) => mod12(root[1] + i)).sort((a, b) => a - b);
+  return { root: mod12(root[1]), bass: mod12((bass || root)[1]), kind: found[0], midi: voice(notes, root, bass), avoid };
 }
 
 // ---------------------------------------------------------------- progressions (progression.py)
 
 export const VECTOR_SIZE = 36; // root one-hot 12 | pitch-class set 12 | bass one-hot 12
-// Root names a lead sheet uses after transposing: flats except F#.
-const NAMES = ["C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"];
 
 /** A progression that cannot be read; ``bar`` (1-based, or null) and ``symbol`` say where. */
 export class ProgressionError extends Error {
@@ -156,7 +155,8 @@ export class Chord {
     this.avoid = avoid;
   }
   vector() { return chordVector(this.root, this.pcs, this.bass); }
-  transpose(semitones) { return makeChord(transposeSymbol(this.symbol, semitones)); }
+  /** The chord `semitones` up, its root (and bass) named from `names` (a key's; else flats except F#). */
+  transpose(semitones, names = table.keys.names.mixed) { return makeChord(transposeSymbol(this.symbol, semitones, names)); }
   toJSON() { const { symbol, root, pcs, bass, midi, avoid } = this; return { symbol, root, pcs, bass, midi, avoid }; }
 }
 
@@ -167,9 +167,9 @@ export function makeChord(symbol) {
   return new Chord(strip(symbol), root, pcs, bass, midi, avoid);
 }
 
-export function transposeSymbol(symbol, semitones) {
+function transposeSymbol(symbol, semitones, names) {
   const [letter, accidental, kind, bassLetter, bassAccidental] = parts(symbol);
-  const name = (l, a) => NAMES[(((pitch(l, a) + semitones) % 12) + 12) % 12];
+  const name = (l, a) => names[mod12(pitch(l, a) + semitones)];
   return name(letter, accidental) + kind + (bassLetter ? "/" + name(bassLetter, bassAccidental) : "");
 }
 
@@ -177,20 +177,15 @@ export function transposeSymbol(symbol, semitones) {
 export function chordVector(root, pcs, bass) {
   const v = new Float32Array(VECTOR_SIZE);
   if (root === null || root === undefined) return v;
-  const mod = (x) => ((x % 12) + 12) % 12;
-  v[mod(root)] = 1;
-  for (const p of pcs) v[12 + mod(p)] = 1;
-  v[24 + mod(bass === null || bass === undefined ? root : bass)] = 1;
+  v[mod12(root)] = 1;
+  for (const p of pcs) v[12 + mod12(p)] = 1;
+  v[24 + mod12(bass === null || bass === undefined ? root : bass)] = 1;
   return v;
 }
 
 /** A chord sounding from ``start`` to ``end`` (Frac, in quarters). */
 export class ChordSpan {
-  constructor(start, end, chord) {
-    this.start = start;
-    this.end = end;
-    this.chord = chord;
-  }
+  constructor(start, end, chord) { Object.assign(this, { start, end, chord }); }
 }
 
 /** Bars of chords; ``text`` is the canonical spelling (``Dm9 G13 | Cmaj9``). */
@@ -212,7 +207,12 @@ export class Progression {
     }
     return spans;
   }
-  transpose(semitones) { return new Progression(this.bars.map((bar) => bar.map((c) => c.transpose(semitones)))); }
+  /** The progression `semitones` up, its roots named in the key it lands in (keys.js). */
+  transpose(semitones) {
+    const [tonic, minor] = home(this.bars.flat());
+    const names = keyNames(table.keys, tonic + semitones, minor);
+    return new Progression(this.bars.map((bar) => bar.map((c) => c.transpose(semitones, names))));
+  }
 }
 
 /** Read ``Dm9 G13 | Cmaj9 | Cmaj9 A7b13``: bars split by ``|``, chords in a bar split it evenly. */
