@@ -433,8 +433,9 @@ def write_card(config, shipped, tables) -> None:
                  for row in ROWS if isinstance(row, Row)]
     about = (f"Measured by `benchmarks/bench_musicality.py --card` (seed {config.seed}): every musician's measure of "
              "`lofi_build/model/measures.py` for the lead sheets (corpus), this model's solos (each the best of "
-             f"{CANDIDATES} candidates), the same solos' first candidates, a random-initialised network of this "
-             "preset and a unigram of its training targets under the same rules and choice, and our songs; (a) the "
+             f"{CANDIDATES} candidates), the same solos' first candidates, the model without the rules' nudges (what "
+             "it does alone), a random-initialised network of this preset and a unigram of its training targets under "
+             "the same rules, nudges and choice, and our songs; (a) the "
              "pool the build makes, (b) 8 solos over each of 6 progressions not in `content/` "
              f"({'; '.join(f'{k}: {v}' for k, v in HELD_OUT.items())}). A mark: the issue's target is met.")
     write(shipped, config=config, pool=rows, pool_about=about)
