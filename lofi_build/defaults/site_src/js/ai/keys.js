@@ -1,5 +1,7 @@
-// How a transposed progression names its roots: in the key it lands in (the twin of progression.key_names and
-// Progression.home in lofi_build/music/progression.py; the names and the keys are the chord table's `keys`).
+// How a transposed progression names its roots: in the key it lands in.
+//
+// The twin of progression.key_names and Progression.home in lofi_build/music/progression.py; the names and the
+// keys are the chord table's `keys`.
 
 const mod12 = (x) => ((x % 12) + 12) % 12;
 const intervals = (chord) => new Set(chord.pcs.map((p) => mod12(p - chord.root)));
