@@ -109,8 +109,9 @@ def silent_after(x: np.ndarray, rate: int, at: float, level_db: float = -60.0) -
 
 
 def levels(x: np.ndarray, rate: int, window: float = 0.02) -> np.ndarray:
-    """RMS in dBFS of consecutive `window`-second windows."""
-    n = int(window * rate)
+    """RMS in dBFS of consecutive `window`-second windows (a whole number of samples: window k starts at
+    k * round(window * rate) samples)."""
+    n = round(window * rate)
     frames = x[: len(x) // n * n].reshape(-1, n).astype(np.float64)
     return 20 * np.log10(np.maximum(np.sqrt(np.mean(frames**2, axis=1)), 1e-9))
 
@@ -131,14 +132,19 @@ def clicks_near(x: np.ndarray, rate: int, at: float, within: float = 0.75, facto
                 cut_db: float = 30.0) -> int:
     """Clicks within `within` s of `at`: sample steps more than `factor` times the largest step of the render
     away from there (its notes' own onsets), and cuts (the 1 ms level falling by `cut_db` in 3 ms from above
-    -40 dBFS: no note or fade falls that fast)."""
+    -40 dBFS and staying down, half that or more, for the next 10 ms: no note or fade falls that fast, while a
+    slow wave, a record braking, dips as fast through its zero crossings and comes straight back)."""
     step = np.abs(np.diff(x.astype(np.float64)))
     lo, hi = int((at - within) * rate), int((at + within) * rate)
     away = np.concatenate([step[: max(0, lo - rate)], step[hi + rate:]])
     jumps = int(np.sum(step[lo:hi] > factor * max(float(away.max(initial=0)), 1e-4)))
-    db = levels(x, rate, 0.001)
-    a, b = int((at - within) / 0.001), int((at + within) / 0.001)
-    cuts = int(np.sum((db[a:b - 3] > -40) & (db[a + 3:b] < db[a:b - 3] - cut_db)))
+    n = round(0.001 * rate)  # 1 ms windows of whole samples, indexed by their own length (44 samples at 44.1 kHz)
+    db = levels(x, rate, n / rate)
+    a, b = int((at - within) * rate / n), int((at + within) * rate / n)
+    b = min(b, len(db) - 13)
+    later = np.lib.stride_tricks.sliding_window_view(db, 10).max(axis=1)  # later[i]: the loudest of db[i:i + 10]
+    before, after, stays = db[a:b], db[a + 3:b + 3], later[a + 3:b + 3]
+    cuts = int(np.sum((before > -40) & (after < before - cut_db) & (stays < before - cut_db / 2)))
     return jumps + cuts
 
 
