@@ -84,7 +84,7 @@ def melody_line(notes) -> tuple[Note, ...]:
 
 
 def in_bar(q: Fraction, bar: Fraction) -> Fraction:
-    return Fraction(q) % bar
+    return q % bar if isinstance(q, Fraction) else Fraction(q) % bar
 
 
 def on_beat(q: Fraction, bar: Fraction) -> bool:
@@ -92,6 +92,7 @@ def on_beat(q: Fraction, bar: Fraction) -> bool:
     return in_bar(q, bar).denominator == 1
 
 
+@functools.lru_cache(maxsize=64)
 def strong_beats(bar: Fraction) -> tuple[Fraction, ...]:
     """Positions of the strong beats in a bar: the downbeat, and the middle of a bar of four quarters or more."""
     return (Fraction(0), bar / 2) if bar >= 4 and (bar / 2).denominator == 1 else (Fraction(0),)
@@ -126,10 +127,12 @@ class Timeline:
 
     def __init__(self, spans):
         self.spans = sorted(spans, key=lambda s: s.start)
-        self.starts = [s.start for s in self.spans]
+        # Searched as floats: the grid's moments are far apart beside a float's precision, so the order is the
+        # exact one, and a float compares many times faster than a Fraction.
+        self.starts = [float(s.start) for s in self.spans]
 
     def at(self, q):
-        i = bisect.bisect_right(self.starts, q) - 1
+        i = bisect.bisect_right(self.starts, float(q)) - 1
         return self.spans[i].chord if i >= 0 and q < self.spans[i].end else None
 
     def changes(self) -> list[Fraction]:
@@ -338,20 +341,24 @@ def recurs_as(earlier, later) -> str | None:
 _FORMS = ("exact", "transposed", "contour")
 
 
-def recurrences(melody, bar, bars: int) -> list[str | None]:
-    """Per bar, the closest form in which it restates some earlier bar (None: it restates none, or is empty)."""
-    figs = figures(melody, bar, bars)
+def recurrences(melody, bar, bars: int, figs=None) -> list[str | None]:
+    """Per bar, the closest form in which it restates some earlier bar (None: it restates none, or is empty).
+    ``figs``: the melody's :func:`figures`, where the caller has them."""
+    figs = figures(melody, bar, bars) if figs is None else figs
     out: list[str | None] = []
-    for i, later in enumerate(figs):
-        forms = {recurs_as(figs[j], later) for j in range(i)} - {None}
+    same_rhythm: dict[tuple, list] = {}  # a bar restates only bars of its own rhythm (recurs_as)
+    for later in figs:
+        rhythm = tuple(q for q, _ in later)
+        forms = {recurs_as(earlier, later) for earlier in same_rhythm.get(rhythm, ())} - {None}
         out.append(min(forms, key=_FORMS.index) if forms else None)
+        same_rhythm.setdefault(rhythm, []).append(later)
     return out
 
 
 def recurring_bars(melody, bar, bars: int, forms=_FORMS) -> Ratio:
     """Bars after the first two that restate an earlier bar in one of ``forms``, of those bars that hold a note."""
     figs = figures(melody, bar, bars)
-    found = recurrences(melody, bar, bars)
+    found = recurrences(melody, bar, bars, figs)
     judged = [i for i in range(2, bars) if figs[i]]
     return Ratio(sum(found[i] in forms for i in judged), len(judged))
 
