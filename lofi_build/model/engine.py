@@ -368,8 +368,8 @@ def _bar_aware(ckpt, seeds, harmonies, temperature, top_k, max_equal_run, nudges
         step = rules.Step(solos, rows, first)
         top, logits = network.step(step, tokens, classes)
         u = np.array([[rngs[r].random(), rngs[r].random()] for r in rows]).reshape(len(rows), 2)
-        nudges = rules.token_nudges(step)
-        tokens = sample(logits if nudges is None else logits + nudges, u[:, 0], rules.first_draw(step, temperature),
+        bias = rules.token_nudges(step)
+        tokens = sample(logits if bias is None else logits + bias, u[:, 0], rules.first_draw(step, temperature),
                         top_k, allowed=rules.tokens_allowed(step))
         d_logits = duration_logits(network.w, top, tokens)
         classes = sample(d_logits, u[:, 1], temperature, 0, allowed=rules.durations_allowed(step, tokens))

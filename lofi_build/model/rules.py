@@ -114,7 +114,11 @@ class Solos:
         self.at = np.zeros((len(harmonies), self.length.max()), np.int64)
         for b, h in enumerate(harmonies):
             self.at[b, :len(h.at)] = h.at + offsets[b]
-        self.guide, self.third = guide_rows(self.vectors, self.chord_pcs)
+        # Per chord row, the tokens the nudges favour: their top is its guide tone, or its 3rd where it is a dominant.
+        guide, third = guide_rows(self.vectors, self.chord_pcs)
+        tops = self.vocabulary.top_pcs.T.astype(np.float32)
+        self.guide_tokens = guide.astype(np.float32) @ tops > 0
+        self.third_tokens = third.astype(np.float32) @ tops > 0
         # A chord is its vector (root, pitch classes, bass): the chord changes where the vector does.
         self.ahead = changes_ahead(chord_ids(self.vectors, self.at), self.length)
 
@@ -263,14 +267,12 @@ def guide_tones(step: Step) -> np.ndarray:
     change = s.ahead[rows, where]
     near = (change - where <= ANTICIPATION) & (change < s.length[rows])
     chord = s.at[rows, np.minimum(change, s.length[rows] - 1)]
-    favoured = s.guide[chord].astype(np.float64) @ step.vocabulary.top_pcs.T.astype(np.float64) > 0
-    return NUDGES["guide_tones"] * (favoured & near[:, None])
+    return NUDGES["guide_tones"] * (s.guide_tokens[chord] & near[:, None])
 
 
 def dominant_thirds(step: Step) -> np.ndarray:
     """A nudge: over a dominant chord, a note whose top is its 3rd."""
-    favoured = step.solos.third[step.chord].astype(np.float64) @ step.vocabulary.top_pcs.T.astype(np.float64) > 0
-    return NUDGES["dominant_thirds"] * favoured
+    return NUDGES["dominant_thirds"] * step.solos.third_tokens[step.chord]
 
 
 def restrike(step: Step) -> np.ndarray:

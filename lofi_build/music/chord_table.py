@@ -47,9 +47,9 @@ TENSIONS = (2, 5, 6, 9, 8, 10, 11)
 # that asks for it (an 11th chord, "add11") keeps it; a sus chord has no 3rd for it to clash with.
 ELEVEN, MAJOR_THIRD = 5, 4
 
-# How a transposed chord's root is named, by the key it lands in (the key of the progression's first chord, taken as
-# its tonic: a ii-V-I's ii has the key signature's accidentals too): sharps in the sharp keys, flats in the flat keys,
-# and C major's and A minor's own mix (F#, and flats for the rest) where the key has none. Tonics as pitch classes.
+# How a transposed chord's root is named, by the key it lands in (progression.Progression.home: its first chord's, or
+# the key an opening ii-V leads to): sharps in the sharp keys, flats in the flat keys, and C major's and A minor's own
+# mix (F#, and flats for the rest) where the key has none. Tonics as pitch classes.
 KEYS = {
     "names": {"mixed": ["C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"],
               "sharps": ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"],
